@@ -1,0 +1,75 @@
+# HER2 CR study report. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+CUT  ?= 2025-12-31
+# Default: the synthetic cut, generated reproducibly when absent. Real data: make report RAW=data/raw/<CUT> CUT=<CUT>
+RAW  ?= data/raw/synthetic-$(CUT)
+OUT  ?= reports/$(notdir $(RAW))
+SEED ?= 20251231
+JOBS ?= 2
+NB   ?=
+P    ?=
+
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lock report test test-fast verify diff notebook bench synth validate clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name her2cr --display-name "Python (her2cr)" >/dev/null
+	@touch $@
+
+venv: $(STAMP) ## create .venv with the locked dependencies, the package and its Jupyter kernel
+
+lock: ## regenerate requirements.lock from pyproject.toml (needs network)
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --generate-hashes --quiet -o requirements.lock
+
+data/raw/synthetic-%/subjects.csv: | $(STAMP)
+	$(BIN)/her2cr synth --out $(dir $@) --seed $(SEED) --cut $*
+
+synth: $(STAMP) ## write the synthetic cut for CUT (SEED=...) into data/raw/synthetic-CUT
+	$(BIN)/her2cr synth --out data/raw/synthetic-$(CUT) --seed $(SEED) --cut $(CUT)
+
+validate: $(STAMP) ## check the raw cut RAW against the data contract
+	$(BIN)/her2cr validate --raw $(RAW) --cut $(CUT)
+
+report: $(STAMP) $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run the pipeline and the report for CUT (RAW=, OUT= to override)
+	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS)
+
+notebook: $(STAMP) $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run one notebook NB=... and what it needs, into OUT/scratch (P="analysis_set=primary ...")
+	@test -n "$(NB)" || { echo "usage: make notebook NB=90_topic [CUT=...] [P='analysis_set=primary']"; exit 2; }
+	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS) --only $(NB) $(foreach p,$(P),-p $(subst =, ,$(p)))
+
+verify: $(STAMP) ## re-run the cut in a scratch folder and compare with its manifest
+	$(BIN)/her2cr verify --out $(OUT)
+
+diff: $(STAMP) ## what changed between two cuts: make diff FROM=reports/a TO=reports/b
+	$(BIN)/her2cr diff --from $(FROM) --to $(TO)
+
+test: $(STAMP) ## run the whole test suite (about 3 minutes)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## the tests that start no Jupyter kernel
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP) ## time the pipeline against plain papermill and the in-process floor
+	$(BIN)/python -m her2cr.bench
+
+clean: ## remove the reports of every cut (raw data are kept)
+	rm -rf reports build/failed
+
+distclean: clean ## also remove the virtual environment and generated synthetic data
+	rm -rf $(VENV) data/raw/synthetic-*

@@ -1,0 +1,157 @@
+"""Command line: `her2cr synth | validate | run | verify | diff | bench`.
+
+Bad input ends with a message naming the file, the row and the column and exit code 1, never
+with a Python traceback. Heavy libraries are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2
+DEFAULT_CUT = "2025-12-31"
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _check_cut(cut: str) -> str:
+    from .validate import parse_cut
+
+    try:
+        parse_cut(cut)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return cut
+
+
+def _params(pairs: list[list[str]] | None) -> dict:
+    """-p NAME VALUE pairs; values that look like JSON literals (true, 3, 0.5) are parsed."""
+    import json
+
+    out = {}
+    for name, value in pairs or []:
+        try:
+            out[name] = json.loads(value)
+        except ValueError:
+            out[name] = value
+    return out
+
+
+def cmd_synth(a) -> int:
+    from .synth import generate, write_cut
+
+    from .cutinfo import write_synthetic_marker
+
+    paths = write_cut(generate(n=a.n, seed=a.seed, cut=a.cut), a.out)
+    paths.append(write_synthetic_marker(a.out, n=a.n, seed=a.seed, cut=a.cut))
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_validate(a) -> int:
+    from .validate import validate_cut
+
+    v = validate_cut(a.raw, a.cut)
+    v.issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
+    errors = [i for i in v.issues if i.severity == "error"]
+    warnings = [i for i in v.issues if i.severity == "warning"]
+    notes = [i for i in v.issues if i.severity == "info"]
+    for i in errors + warnings:
+        (_err if i.severity == "error" else print)(i.message())
+    if a.verbose:
+        for i in notes:
+            print(i.message())
+    summary = f"{len(errors)} errors, {len(warnings)} warnings, {len(notes)} notes"
+    if errors:
+        _err(f"{a.raw}: NOT usable for cut-off {a.cut}: {summary}.")
+        return EXIT_BAD_INPUT
+    print(f"{a.raw}: usable for cut-off {a.cut}: {summary}" + ("" if a.verbose else " (--verbose lists the notes)") + ".")
+    return EXIT_OK
+
+
+def _print_failure(message: str) -> None:
+    _err(message)
+
+
+def cmd_run(a) -> int:
+    from .pipeline import run_cut
+
+    step_params = {}
+    extra = _params(a.param)
+    if extra:
+        for name in (a.only or ["02_baseline", "03_ctdna"]):
+            step_params[name] = extra
+    print(f"her2cr: cut-off {a.cut}, raw data {a.raw}")
+    outcome = run_cut(a.raw, a.cut, a.out, only=a.only, step_params=step_params, jobs=a.jobs,
+                      force=a.force)
+    if outcome.status == "up to date":
+        print(outcome.message)
+        return EXIT_OK
+    if outcome.status == "failed":
+        _err(f"her2cr: the run failed; no output was written and earlier reports are unchanged.\n{outcome.message}")
+        return EXIT_BAD_INPUT if "InputError" in outcome.message else EXIT_FAILED
+    failed = [r for r in outcome.results if r.status == "failed"]
+    for r in failed:
+        _err(f"her2cr: sub-analysis {r.name} failed ({r.error}); the core report was built without it.")
+    print(f"her2cr: outputs in {outcome.version_dir}")
+    from .render import summary_lines
+
+    for line in summary_lines(outcome.version_dir):
+        print(line)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="write a synthetic raw data cut")
+    s.add_argument("--out", required=True, type=Path, help="folder to write subjects.csv and ctdna.csv into")
+    s.add_argument("--seed", type=int, default=20251231)
+    s.add_argument("--n", type=int, default=50, help="participants (default 50)")
+    s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")
+    s.set_defaults(func=cmd_synth)
+
+    v = sub.add_parser("validate", help="check a raw data cut against the contract")
+    v.add_argument("--raw", required=True, type=Path)
+    v.add_argument("--cut", required=True, type=_check_cut)
+    v.add_argument("--verbose", action="store_true", help="also list notes (respelled values, after cut-off)")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("run", help="run the pipeline for a cut")
+    r.add_argument("--raw", required=True, type=Path)
+    r.add_argument("--cut", required=True, type=_check_cut)
+    r.add_argument("--out", type=Path, default=None, help="the cut's output folder (default reports/<CUT>)")
+    r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks and what they need (into <out>/scratch)")
+    r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="notebook parameter")
+    r.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
+    r.add_argument("--force", action="store_true", help="re-run every step even if up to date")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.func(a)
+    except KeyboardInterrupt:
+        _err("her2cr: interrupted; earlier reports are unchanged.")
+        return EXIT_FAILED
+    except Exception as exc:  # the last guard: a message, not a traceback
+        from .dataissues import InputError
+
+        if isinstance(exc, InputError):
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+        _err(f"her2cr {a.command}: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

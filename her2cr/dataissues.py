@@ -1,0 +1,61 @@
+"""Data issues (queries): one record per problem found in a raw export.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+ERROR = "error"  # the cut cannot be analysed until this is fixed
+WARNING = "warning"  # analysed, with the action stated; a query for the site
+INFO = "info"  # noted (e.g. respelled value, record after the cut-off); no query needed
+
+COLUMNS = ("file", "row", "subject_id", "column", "value", "rule", "severity", "action")
+_SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    file: str
+    row: int | None
+    subject_id: str
+    column: str
+    value: str
+    rule: str
+    severity: str
+    action: str
+
+    def message(self) -> str:
+        where = self.file if self.row is None else f"{self.file}, row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        shown = f"value {self.value!r}: " if self.value != "" else ""
+        return f"{self.severity.upper()}: {where}: {shown}{self.rule}"
+
+
+def to_frame(issues: list[DataIssue]) -> pd.DataFrame:
+    """Issues as a table in a stable order: errors first, then by file, row and column."""
+    df = pd.DataFrame([asdict(i) for i in issues], columns=list(COLUMNS))
+    if df.empty:
+        return df.astype({"row": "Int64"})
+    df["row"] = df["row"].astype("Int64")
+    key = df["severity"].map(_SEVERITY_ORDER)
+    df = df.assign(_k=key).sort_values(
+        ["_k", "file", "row", "column", "rule"], kind="stable", na_position="first"
+    )
+    return df.drop(columns="_k").reset_index(drop=True)
+
+
+def has_errors(issues: list[DataIssue]) -> bool:
+    return any(i.severity == ERROR for i in issues)
+
+
+class InputError(Exception):
+    """Raised when raw input cannot be used; carries every issue found, not only the first."""
+
+    def __init__(self, issues: list[DataIssue]):
+        self.issues = sorted(issues, key=lambda i: (i.file != "subjects.csv", i.file, i.row or 0, i.column))
+        super().__init__("\n".join(i.message() for i in self.issues))

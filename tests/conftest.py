@@ -1,0 +1,70 @@
+"""Shared fixtures: the synthetic cut, mutable copies of it, and one full pipeline run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+CUT = "2025-12-31"
+
+
+def needs_shared(*parts: str) -> Path:
+    """Path inside ../shared, or skip the test with the reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test validates against ../shared, which this checkout does not have")
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_raw(tmp_path_factory) -> Path:
+    """The default synthetic cut (n = 50), written once per session; treat as read-only."""
+    from her2cr.cutinfo import write_synthetic_marker
+    from her2cr.synth import generate, write_cut
+
+    out = tmp_path_factory.mktemp("raw") / f"synthetic-{CUT}"
+    write_cut(generate(n=50, cut=CUT), out)
+    write_synthetic_marker(out, n=50, seed=20251231, cut=CUT)
+    return out
+
+
+class RawCopy:
+    """A writable copy of the synthetic cut whose cells a test can change."""
+
+    def __init__(self, src: Path, dst: Path):
+        shutil.copytree(src, dst)
+        self.dir = dst
+
+    def read(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.dir / name, dtype=str, keep_default_na=False)
+
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        df.to_csv(self.dir / name, index=False, lineterminator="\n")
+
+    def set(self, name: str, row: int, column: str, value: str) -> int:
+        """Set one cell (row = 0-based record index); returns the spreadsheet row number."""
+        df = self.read(name)
+        df.loc[row, column] = value
+        self.write(name, df)
+        return row + 2
+
+
+@pytest.fixture
+def raw_copy(synthetic_raw, tmp_path) -> RawCopy:
+    return RawCopy(synthetic_raw, tmp_path / "raw")
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(synthetic_raw, tmp_path_factory):
+    """One full run of the pipeline on the synthetic cut (papermill kernels): slow, shared."""
+    from her2cr.pipeline import run_cut
+
+    out = tmp_path_factory.mktemp("reports") / f"synthetic-{CUT}"
+    outcome = run_cut(synthetic_raw, CUT, out, echo=lambda *_: None)
+    assert outcome.status == "built", outcome.message
+    return outcome
