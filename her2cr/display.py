@@ -7,6 +7,7 @@ both representations; nbconvert's preview uses the HTML one.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -64,3 +65,41 @@ class Text:
         if self.html_text is not None:
             bundle["text/html"] = self.html_text
         return bundle
+
+
+class Figure:
+    """A saved figure with its caption.
+
+    Quarto gets a Markdown cross-reference div (`::: {#fig-label}`) so that the figure is numbered
+    and can be cited as @fig-label; nbconvert's preview gets HTML with the image embedded. The
+    render step removes the HTML representation before Quarto sees the notebook (see render.py).
+    """
+
+    QUARTO_KEY = "her2cr-quarto-markdown"
+
+    def __init__(self, png: str | Path, caption: str, label: str, rel_dir: str = "figures"):
+        self.png, self.caption, self.label, self.rel_dir = Path(png), caption.strip(), label, rel_dir
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = base64.b64encode(self.png.read_bytes()).decode("ascii")
+        md = f"::: {{#{self.label}}}\n![]({self.rel_dir}/{self.png.name}){{width=100%}}\n\n{self.caption}\n:::\n"
+        page = (f'<figure class="her2cr-figure" id="{html.escape(self.label)}">'
+                f'<img src="data:image/png;base64,{data}" style="max-width:100%" alt="{html.escape(self.caption)}"/>'
+                f"<figcaption>{html.escape(self.caption)}</figcaption></figure>")
+        return ({"text/markdown": md, "text/html": page, "text/plain": f"[figure: {self.caption}]"},
+                {self.QUARTO_KEY: True})
+
+
+def figure_from_files(figures_dir: Path | str, name: str, label: str | None = None,
+                      rel_dir: str = "figures") -> Figure | Text:
+    """The figure `name` saved by a notebook (png + txt caption), or a note that it is missing.
+
+    rel_dir: the folder of the figure relative to the cut's output folder (for Quarto)."""
+    d = Path(figures_dir)
+    png, txt = d / f"{name}.png", d / f"{name}.txt"
+    if not png.exists():
+        return Text(f"*Figure {name} was not produced in this run.*")
+    caption = txt.read_text(encoding="utf-8") if txt.exists() else name
+    return Figure(png, caption, label or f"fig-{name.replace('_', '-')}", rel_dir=rel_dir)

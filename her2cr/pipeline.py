@@ -275,6 +275,7 @@ class _Run:
         self.prev_steps = read_manifest(previous).get("steps", {})
         self.results: dict[str, StepResult] = {}
         self.where: dict[str, Path] = {}  # step -> its work folder
+        self.compare_with: Path | None = None  # outputs to report changes against
 
     def inherited(self, step: Step, by: dict[str, Step]) -> dict[str, Path]:
         files: dict[str, Path] = {}
@@ -307,6 +308,7 @@ class _Run:
             params["raw_dir"] = self.params["raw_dir"]
         if step.kind == "report":
             params["version"] = self.params["version"]
+            params["previous_dir"] = str(self.compare_with or "")
         if step.kind == "posting":
             from .posting import write_posting_files
 
@@ -420,6 +422,13 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
     return path
 
 
+def previous_cut(cut_root: Path, cut: str) -> Path | None:
+    """The current version of the latest earlier cut beside this one, to report changes against."""
+    from .cutdiff import previous_cut_dir
+
+    return previous_cut_dir(cut_root.parent, cut)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -464,6 +473,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         params_v = {**params, "version": version}
         started = _now()
         run = _Run(staging_root, params_v, step_params, keys, previous, force)
+        run.compare_with = previous or previous_cut(cut_root, cut)
         failure = _execute(run, steps, jobs, echo)
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:
