@@ -106,6 +106,33 @@ def cmd_run(a) -> int:
     return EXIT_OK
 
 
+def cmd_verify(a) -> int:
+    from .verify import verify
+
+    v = verify(a.out, jobs=a.jobs)
+    for line in v.lines():
+        (print if v.ok else _err)(line)
+    return EXIT_OK if v.ok else EXIT_FAILED
+
+
+def cmd_diff(a) -> int:
+    from .cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
+
+    try:
+        old, new = resolve_version_dir(a.from_), resolve_version_dir(a.to)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    diff = compare_cuts(load_cut_outputs(old), load_cut_outputs(new))
+    print(f"Changes from {old} to {new}:")
+    for line in diff.summary_lines():
+        print(f"- {line}")
+    if a.out:
+        for p in diff.write(a.out):
+            print(p)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -132,6 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
     r.add_argument("--force", action="store_true", help="re-run every step even if up to date")
     r.set_defaults(func=cmd_run)
+
+    ve = sub.add_parser("verify", help="re-run a cut in a scratch folder and compare with its manifest")
+    ve.add_argument("--out", required=True, type=Path, help="the cut's output folder (or one version of it)")
+    ve.add_argument("--jobs", type=int, default=2)
+    ve.set_defaults(func=cmd_verify)
+
+    d = sub.add_parser("diff", help="what changed between two cuts (or two versions of a cut)")
+    d.add_argument("--from", dest="from_", required=True, type=Path, help="earlier cut folder or version folder")
+    d.add_argument("--to", required=True, type=Path, help="later cut folder or version folder")
+    d.add_argument("--out", type=Path, default=None, help="also write the tables of changes into this folder")
+    d.set_defaults(func=cmd_diff)
     return p
 
 

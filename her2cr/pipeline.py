@@ -205,19 +205,23 @@ def publish(staged: Path, cut_root: Path, link_name: str = "current") -> Path:
     return final
 
 
-def report_steps(steps: list[Step]) -> list[Step]:
+def report_steps(steps: list[Step], report_dir: Path | None = None) -> list[Step]:
     core = tuple(s.name for s in steps if not s.optional)
     subs = tuple(s.name for s in steps if s.optional)
     return [
         Step("posting", None, needs=("02_baseline", "03_ctdna"), kind="posting"),
-        Step("report", PROJECT / "report" / "report.ipynb", needs=core + ("posting",) + subs,
-             kind="report"),
+        Step("report", (report_dir or PROJECT / "report") / "report.ipynb",
+             needs=core + ("posting",) + subs, kind="report"),
     ]
 
 
-def all_steps(only: list[str] | None = None) -> list[Step]:
-    steps = core_steps() + subanalysis_steps()
-    steps = steps + report_steps(steps)
+def all_steps(only: list[str] | None = None, notebooks_dir: Path | None = None,
+              report_dir: Path | None = None) -> list[Step]:
+    """Every step of a run (core notebooks, sub-analyses, results posting, report).
+
+    notebooks_dir / report_dir: other folders of notebooks (tests use copies)."""
+    steps = core_steps(notebooks_dir) + subanalysis_steps(notebooks_dir)
+    steps = steps + report_steps(steps, report_dir)
     if only:
         by = {s.name: s for s in steps}
         unknown = [o for o in only if o not in by]
@@ -306,6 +310,8 @@ class _Run:
         params = {"cut": self.params["cut"], "out_dir": str(work), **self.step_params.get(step.name, {})}
         if step.name == "01_clean":
             params["raw_dir"] = self.params["raw_dir"]
+        if step.optional:
+            params["name"] = step.name
         if step.kind == "report":
             params["version"] = self.params["version"]
             params["previous_dir"] = str(self.compare_with or "")
@@ -435,7 +441,7 @@ def _now() -> str:
 
 def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, only: list[str] | None = None,
             step_params: dict[str, dict] | None = None, jobs: int = 2, force: bool = False,
-            echo=print) -> RunOutcome:
+            echo=print, notebooks_dir: Path | None = None, report_dir: Path | None = None) -> RunOutcome:
     """Build (or reuse) the outputs of a cut; publish them as a new version only on success."""
     import fcntl
 
@@ -443,7 +449,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
     cut_root = Path(out) if out else PROJECT / "reports" / cut
     cut_root = cut_root.resolve()
     step_params = step_params or {}
-    steps = all_steps(only)
+    steps = all_steps(only, notebooks_dir, report_dir)
     raw = raw_inputs(raw_dir)
     params = {"cut": cut, "raw_dir": str(raw_dir)}
     keys = plan(steps, params, raw, step_params)

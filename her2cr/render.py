@@ -7,6 +7,7 @@ plainly that the publication files need Quarto.
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -20,17 +21,58 @@ QUARTO_MISSING = (
 )
 
 
+def cell_options(source: str) -> dict[str, str]:
+    """Quarto cell options (`#| key: value` lines at the top of a code cell)."""
+    opts = {}
+    for line in source.splitlines():
+        if not line.startswith("#|"):
+            break
+        key, _, value = line[2:].partition(":")
+        opts[key.strip()] = value.strip().strip('"')
+    return opts
+
+
+def add_preview_captions(nb):
+    """Number the captioned tables for the preview, as Quarto numbers them in its own output."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cap = cell_options(cell.source).get("tbl-cap")
+        if cap and cell.get("outputs"):
+            n += 1
+            cell.outputs.insert(0, nbformat.v4.new_output(
+                "display_data", data={"text/html": f'<p class="her2cr-caption">Table {n}: {html.escape(cap)}</p>'}))
+    return nb
+
+
 def preview_html(executed: Path, target: Path) -> Path:
     """Readable HTML without code cells, through nbconvert."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = add_preview_captions(nbformat.read(executed, as_version=4))
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, exclude_raw=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "HER2 CR study report"}})
+    css = (PROJECT / "report" / "styles.css").read_text(encoding="utf-8") + PREVIEW_CSS
+    body = body.replace("</head>", f"<style>{css}</style>\n</head>", 1)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+# nbconvert's lab template right-aligns table cells; a report reads better left-aligned.
+PREVIEW_CSS = """
+.jp-RenderedHTMLCommon table.her2cr-table td, .jp-RenderedHTMLCommon table.her2cr-table th { text-align: left; }
+.jp-RenderedHTMLCommon table.her2cr-table td:not(:first-child) { text-align: left; }
+.her2cr-caption { font-weight: 600; margin: 1.2em 0 0.2em 0; }
+body.jp-Notebook { max-width: 1150px; margin: 0 auto; }
+"""
 
 
 SYNTHETIC_HTML_BANNER = (

@@ -342,8 +342,8 @@ def outcome_blocks(ctx):
 
 
 # Figures of notebook 03, in the order the report shows them.
-CTDNA_FIGURES = ("positivity_by_cohort", "forest_subgroups", "mtm_positive_draws", "swimmer",
-                 "km_time_to_positive", "km_pfs")
+CTDNA_FIGURES = ("ctdna_positivity", "ctdna_forest", "ctdna_mtm", "ctdna_swimmer",
+                 "ctdna_km_time_to_positive", "ctdna_km_pfs")
 
 
 def ctdna_figures(out: Path):
