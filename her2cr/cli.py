@@ -88,7 +88,7 @@ def cmd_run(a) -> int:
             step_params[name] = extra
     print(f"her2cr: cut-off {a.cut}, raw data {a.raw}")
     outcome = run_cut(a.raw, a.cut, a.out, only=a.only, step_params=step_params, jobs=a.jobs,
-                      force=a.force)
+                      force=a.force, render=not a.no_render)
     if outcome.status == "up to date":
         print(outcome.message)
         return EXIT_OK
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="notebook parameter")
     r.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
     r.add_argument("--force", action="store_true", help="re-run every step even if up to date")
+    r.add_argument("--no-render", action="store_true",
+                   help="skip converting the report into HTML/PDF (benchmarks; the notebook still runs)")
     r.set_defaults(func=cmd_run)
 
     ve = sub.add_parser("verify", help="re-run a cut in a scratch folder and compare with its manifest")

@@ -252,7 +252,8 @@ def quarto_version() -> str:
         return ""
 
 
-def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict[str, dict]) -> dict[str, str]:
+def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict[str, dict],
+         render: bool = True) -> dict[str, str]:
     """Key of every step, in dependency order."""
     base = code_hash() + lock_hash()
     keys: dict[str, str] = {}
@@ -261,7 +262,7 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         p.pop("version", None)
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
-            extra += quarto_version()
+            extra += (quarto_version() if render else "not rendered")
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)
     return keys
 
@@ -279,7 +280,7 @@ class _Run:
         self.prev_steps = read_manifest(previous).get("steps", {})
         self.results: dict[str, StepResult] = {}
         self.where: dict[str, Path] = {}  # step -> its work folder
-        self.compare_with: Path | None = None  # outputs to report changes against
+        self.render = True  # convert the report notebook into documents
 
     def inherited(self, step: Step, by: dict[str, Step]) -> dict[str, Path]:
         files: dict[str, Path] = {}
@@ -314,7 +315,6 @@ class _Run:
             params["name"] = step.name
         if step.kind == "report":
             params["version"] = self.params["version"]
-            params["previous_dir"] = str(self.compare_with or "")
         if step.kind == "posting":
             from .posting import write_posting_files
 
@@ -324,7 +324,7 @@ class _Run:
                 params["failed_steps"] = json.dumps(
                     {n: r.error for n, r in sorted(self.results.items()) if r.status == "failed"})
             run_notebook(step, work, params, self.staging)
-            if step.kind == "report":
+            if step.kind == "report" and self.render:
                 from .render import render_report
 
                 render_report(work)
@@ -428,11 +428,13 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
     return path
 
 
-def previous_cut(cut_root: Path, cut: str) -> Path | None:
+def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
     """The current version of the latest earlier cut beside this one, to report changes against."""
     from .cutdiff import previous_cut_dir
 
-    return previous_cut_dir(cut_root.parent, cut)
+    if not cut_root.parent.is_dir():
+        return None
+    return previous_cut_dir(cut_root.parent, cut, synthetic=synthetic)
 
 
 def _now() -> str:
@@ -441,7 +443,8 @@ def _now() -> str:
 
 def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, only: list[str] | None = None,
             step_params: dict[str, dict] | None = None, jobs: int = 2, force: bool = False,
-            echo=print, notebooks_dir: Path | None = None, report_dir: Path | None = None) -> RunOutcome:
+            echo=print, notebooks_dir: Path | None = None, report_dir: Path | None = None,
+            render: bool = True) -> RunOutcome:
     """Build (or reuse) the outputs of a cut; publish them as a new version only on success."""
     import fcntl
 
@@ -452,15 +455,27 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
     steps = all_steps(only, notebooks_dir, report_dir)
     raw = raw_inputs(raw_dir)
     params = {"cut": cut, "raw_dir": str(raw_dir)}
-    keys = plan(steps, params, raw, step_params)
-    link_name = "current" if not only else "scratch"
     previous = current_version(cut_root) if cut_root.exists() else None
     prev = read_manifest(previous)
+
+    def with_previous(compare_with) -> dict[str, dict]:
+        return {**step_params, "report": {**step_params.get("report", {}), "previous_dir": str(compare_with or "")}}
+
+    # Up to date when every step's key equals the current version's, the report compared with
+    # what it compared with when it was built.
+    stored = prev.get("step_parameters", {}).get("report", {}).get("previous_dir", "")
+    keys = plan(steps, params, raw, with_previous(stored), render)
     if not force and not only and prev and all(
         prev.get("steps", {}).get(s.name, {}).get("key") == keys[s.name]
         and prev["steps"][s.name].get("status") in ("ran", "reused") for s in steps if not s.optional
     ) and set(prev.get("steps", {})) >= {s.name for s in steps}:
         return RunOutcome("up to date", previous, [], f"{cut_root / 'current'} is up to date ({previous.name})")
+
+    # A new build reports what changed since this cut's current version, else since the latest
+    # earlier cut beside it (of the same kind: synthetic data are never compared with real).
+    compare_with = previous or previous_cut(cut_root, cut, synthetic=bool(raw["synthetic.json"]))
+    step_params = with_previous(compare_with)
+    keys = plan(steps, params, raw, step_params, render)
 
     # Staging lives beside the cut's folder (same file system: the final move is a rename).
     cut_root.parent.mkdir(parents=True, exist_ok=True)
@@ -479,7 +494,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         params_v = {**params, "version": version}
         started = _now()
         run = _Run(staging_root, params_v, step_params, keys, previous, force)
-        run.compare_with = previous or previous_cut(cut_root, cut)
+        run.render = render
         failure = _execute(run, steps, jobs, echo)
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:

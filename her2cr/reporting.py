@@ -296,20 +296,20 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.issues = issues.rename(columns=str.capitalize)
     if ctx.issues.empty:
         ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)
-    ctx.changes, ctx.diff = changes_since(out, previous_dir)
+    ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
     ctx.provenance = provenance_table(out, ctx.cut_info, ctx.packages, lock_hash(),
                                       {"cut": ctx.cut_info["cut"], "version": version,
                                        "compared with": previous_dir or "none"})
     return ctx
 
 
-def changes_since(out: Path, previous_dir: str):
+def changes_since(out: Path, previous_dir: str, version: str):
     """Markdown of what changed since the previous cut or version, and the diff object."""
     if not previous_dir:
         return "This is the first report of this study in this output folder: nothing to compare with.", None
     from .cutdiff import compare_cuts, load_cut_outputs
 
-    diff = compare_cuts(load_cut_outputs(Path(previous_dir)), load_cut_outputs(out))
+    diff = compare_cuts(load_cut_outputs(Path(previous_dir)), load_cut_outputs(out, version=version))
     return diff.to_markdown(), diff
 
 
@@ -321,7 +321,7 @@ def save_report_outputs(ctx) -> list[Path]:
     after = int((issues["rule"] == "consented after the cut-off").sum())
     written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=after)
     if ctx.diff is not None:
-        written += list(ctx.diff.write(ctx.out / "diff"))
+        written += list(ctx.diff.write(ctx.out))
     return written
 
 
