@@ -85,24 +85,34 @@ def plain_papermill(raw: Path, cut: str, out: Path) -> None:
 
 # -- measuring ----------------------------------------------------------------------------------
 
-_MEASURE = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "dt = time.perf_counter() - t\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(f'{dt} {rss} {r.returncode}')\n"
-    "sys.stderr.write(r.stderr[-3000:] if r.returncode else '')\n"
-)
-
-
 def measure(argv: list[str]) -> tuple[float, float]:
-    """Wall time and peak resident memory (MB) of a command and everything it starts."""
-    r = subprocess.run([PY, "-c", _MEASURE, *argv], capture_output=True, text=True)
-    dt, rss_kb, code = r.stdout.split()
-    if code != "0":
-        raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stderr}")
-    return float(dt), int(rss_kb) / 1024
+    """Wall time and peak memory (MB) of a command and everything it starts.
+
+    Memory is the largest sum of the resident sizes of the command's whole process tree (the
+    runner and every kernel alive at the same moment), sampled every 50 ms."""
+    import psutil
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.05)
+    dt = time.perf_counter() - t
+    err = proc.stderr.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{err[-3000:]}")
+    return dt, peak / 2**20
 
 
 def median_of(repeats: int, make_argv) -> tuple[float, float, list[float]]:
@@ -165,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'':<{width}}  {'seconds':>8}  {'peak MB':>8}")
+    print(f"{'':<{width}}  {'seconds':>8}  {'peak MB':>8}   (peak MB: all processes of the run together)")
     for name, t, m in rows:
         print(f"{name:<{width}}  {t:>8}  {m:>8}")
     print(f"pipeline / plain papermill: {pipe / plain:.2f}  (plain papermill is {plain / pipe:.2f} times slower)")

@@ -19,12 +19,16 @@ def _err(msg: str) -> None:
 
 
 def _check_cut(cut: str) -> str:
-    from .validate import parse_cut
+    """YYYY-MM-DD and a real calendar date (checked without pandas: `run` must start fast)."""
+    import datetime
+    import re
 
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", cut):
+        raise argparse.ArgumentTypeError(f"cut-off {cut!r} is not a date in the form YYYY-MM-DD")
     try:
-        parse_cut(cut)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        datetime.date.fromisoformat(cut)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"cut-off {cut!r} is not a valid calendar date") from None
     return cut
 
 

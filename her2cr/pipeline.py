@@ -119,9 +119,13 @@ def link_tree(src: Path, dst: Path, files) -> None:
 
 # -- running one notebook -----------------------------------------------------------------------
 
-def run_notebook(step: Step, workdir: Path, params: dict, log_dir: Path) -> None:
-    """Execute one notebook with papermill in a fresh kernel; raise StepFailed with the cell error."""
+def run_notebook(step: Step, workdir: Path, params: dict, km=None) -> None:
+    """Execute one notebook with papermill in a fresh kernel; raise StepFailed with the cell error.
+
+    km: a kernel started for this notebook alone (see kernels.py), or None to start one here."""
     import papermill as pm
+
+    from .kernels import KernelPool
 
     out_nb = workdir / "notebooks" / f"{step.name}.ipynb"
     out_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -129,11 +133,15 @@ def run_notebook(step: Step, workdir: Path, params: dict, log_dir: Path) -> None
         pm.execute_notebook(
             str(step.notebook), str(out_nb), parameters=params, kernel_name=KERNEL,
             cwd=str(PROJECT), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as exc:
         raise StepFailed(step.name, f"{exc.ename}: {exc.evalue}", out_nb) from None
     except Exception as exc:  # kernel died, notebook missing, ...
         raise StepFailed(step.name, f"{type(exc).__name__}: {exc}", out_nb) from None
+    finally:
+        if km is not None:
+            KernelPool.shutdown(km)
 
 
 class StepFailed(Exception):
@@ -281,6 +289,16 @@ class _Run:
         self.results: dict[str, StepResult] = {}
         self.where: dict[str, Path] = {}  # step -> its work folder
         self.render = True  # convert the report notebook into documents
+        self.kernels = None  # KernelPool of kernels started ahead of their notebooks
+
+    def reusable(self, step: Step) -> bool:
+        """The previous version has this step's outputs for the very same key."""
+        prev = self.prev_steps.get(step.name, {})
+        return (
+            not self.force and prev.get("key") == self.keys[step.name]
+            and prev.get("status") in ("ran", "reused")
+            and all((self.previous / f).is_file() for f in prev.get("outputs", {}))
+        )
 
     def inherited(self, step: Step, by: dict[str, Step]) -> dict[str, Path]:
         files: dict[str, Path] = {}
@@ -300,11 +318,7 @@ class _Run:
             link_tree(src, work, [f])
         key = self.keys[step.name]
         prev = self.prev_steps.get(step.name, {})
-        reusable = (
-            not self.force and prev.get("key") == key and prev.get("status") in ("ran", "reused")
-            and all((self.previous / f).is_file() for f in prev.get("outputs", {}))
-        )
-        if reusable:
+        if self.reusable(step):
             link_tree(self.previous, work, prev["outputs"])
             return StepResult(step.name, "reused", time.perf_counter() - t0, dict(prev["outputs"]), key=key)
         before = _file_state(work, inherited)
@@ -323,7 +337,7 @@ class _Run:
             if step.kind == "report":
                 params["failed_steps"] = json.dumps(
                     {n: r.error for n, r in sorted(self.results.items()) if r.status == "failed"})
-            run_notebook(step, work, params, self.staging)
+            run_notebook(step, work, params, km=self.kernels.take(step.name) if self.kernels else None)
             if step.kind == "report" and self.render:
                 from .render import render_report
 
@@ -495,7 +509,14 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         started = _now()
         run = _Run(staging_root, params_v, step_params, keys, previous, force)
         run.render = render
-        failure = _execute(run, steps, jobs, echo)
+        from .kernels import KernelPool
+
+        run.kernels = KernelPool(KERNEL, PROJECT)
+        run.kernels.prestart([s.name for s in steps if s.kind != "posting" and not run.reusable(s)])
+        try:
+            failure = _execute(run, steps, jobs, echo)
+        finally:
+            run.kernels.close()
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:
             return RunOutcome("failed", None, results, f"{failure.step} failed: {failure.message}")

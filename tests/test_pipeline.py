@@ -173,3 +173,36 @@ def test_same_inputs_give_byte_identical_outputs(pipeline_run, synthetic_raw, tm
     differ, missing, extra, compared = compare_manifests(m1, m2)
     assert (differ, missing, extra) == ([], [], [])
     assert compared > 40
+
+
+def test_subanalyses_run_after_the_core_and_a_failure_does_not_block(pipeline_run, synthetic_raw,
+                                                                      notebook_copies, tmp_path):
+    nb, rep = notebook_copies
+    shutil.copy2(PROJECT / "notebooks" / "templates" / "9N_subanalysis_template.ipynb", nb / "90_site.ipynb")
+    shutil.copy2(PROJECT / "notebooks" / "templates" / "9N_subanalysis_template.ipynb", nb / "91_broken.ipynb")
+    _edit_notebook(nb / "91_broken.ipynb", "raise ValueError('a bug in a sub-analysis')")
+    out = tmp_path / "cut"
+    shutil.copytree(pipeline_run.version_dir.parent, out, symlinks=True)
+    built = run_cut(synthetic_raw, CUT, out, notebooks_dir=nb, report_dir=rep, echo=quiet)
+    assert built.status == "built"
+    status = {r.name: r.status for r in built.results}
+    assert status["90_site"] == "ran" and status["91_broken"] == "failed" and status["report"] == "ran"
+    assert status["01_clean"] == status["02_baseline"] == status["03_ctdna"] == "reused"
+    v = built.version_dir
+    table = pd.read_csv(v / "additional" / "90_site" / "tables" / "positivity_by_site.csv")
+    adsl = pd.read_parquet(v / "data" / "adsl.parquet")
+    primary = adsl.loc[adsl["primary_set"]]
+    assert table.set_index("site")["N"].to_dict() == primary.groupby("site").size().to_dict()
+    preview = (v / "report-preview.html").read_text()
+    assert "Baseline ctDNA positivity by site (example sub-analysis)" in preview
+    assert "91_broken failed in this run" in preview and "a bug in a sub-analysis" in preview
+    m = json.loads((v / "manifest.json").read_text())
+    assert m["steps"]["91_broken"]["status"] == "failed"
+
+    # one notebook and what it needs, with a parameter from the command line, into scratch/
+    only = run_cut(synthetic_raw, CUT, out, notebooks_dir=nb, report_dir=rep, echo=quiet, only=["90_site"],
+                   step_params={"90_site": {"analysis_set": "eligible"}})
+    assert only.status == "built" and only.version_dir.name == "scratch"
+    assert (out / "current").resolve() == v
+    eligible = pd.read_csv(only.version_dir / "additional" / "90_site" / "tables" / "positivity_by_site.csv")
+    assert eligible["N"].sum() == adsl.loc[adsl["eligible"] & adsl["baseline_evaluable"]].shape[0]
