@@ -79,16 +79,20 @@ def _counts(frame: pd.DataFrame, column: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _compare(counts: dict[str, tuple[int, int]], level: float, boschloo: bool = False):
+def _compare(counts: dict[str, tuple[int, int]], level: float, boschloo: bool = False,
+             full: bool = False):
+    """full: also the odds ratio and the Miettinen-Nurminen interval (primary analysis only)."""
     (x1, n1), (x2, n2) = counts[COMPARISON[0]], counts[COMPARISON[1]]
-    return compare_proportions(x1, n1, x2, n2, names=COMPARISON, level=level, boschloo=boschloo)
+    return compare_proportions(x1, n1, x2, n2, names=COMPARISON, level=level, boschloo=boschloo,
+                               full=full)
 
 
 # --- analyses --------------------------------------------------------------------------------
 
 def primary_analysis(adsl: pd.DataFrame, level: float = LEVEL) -> TwoByTwoComparison:
     """Baseline positivity by cohort and stopped minus continuing (with Boschloo's test)."""
-    return _compare(_counts(primary_population(adsl), "baseline_positive"), level, boschloo=True)
+    return _compare(_counts(primary_population(adsl), "baseline_positive"), level, boschloo=True,
+                    full=True)
 
 
 def imputed_analysis(adsl: pd.DataFrame, non_evaluable_positive: bool,

@@ -155,13 +155,22 @@ def mtm_plot(draws: pd.DataFrame):
     return fig, caption
 
 
+# One row per participant is readable up to about this many per cohort (this study has ~25);
+# larger cuts (synthetic benchmarks) show the first ones by identifier, and the caption says so.
+SWIMMER_MAX_ROWS = 60
+
+
 def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):
     """Every enrolled participant's draws over time since consent, coloured by result."""
     setup_style()
     cut_date = pd.Timestamp(cut)
     end = adsl["last_contact"].where(adsl["last_contact"] <= cut_date, cut_date)
     follow = (end - adsl["consent_date"]).dt.days / DAYS_PER_MONTH
-    data = adsl.assign(follow_months=follow)
+    full = adsl.assign(follow_months=follow)
+    totals = {c: int((full["cohort"] == c).sum()) for c in COHORTS}
+    data = (full.sort_values("subject_id").groupby("cohort", sort=False).head(SWIMMER_MAX_ROWS)
+            if max(totals.values(), default=0) > SWIMMER_MAX_ROWS else full)
+    follow = data["follow_months"]
     counts = {c: int((data["cohort"] == c).sum()) for c in COHORTS}
     height = 1.6 + 0.19 * max(max(counts.values()), 1)
     fig, axes = plt.subplots(1, 2, figsize=(8.0, height), sharex=True)
@@ -220,6 +229,9 @@ def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):
         f"non-evaluable samples and repeat draws. Black ticks mark progression and diamonds "
         f"death."
         + (f" * not eligible ({n_inel} participant(s)); shown but not analysed." if n_inel else "")
+        + (f" Only the first {SWIMMER_MAX_ROWS} participants of each cohort by identifier are shown "
+           f"(of {totals['continuing']} continuing and {totals['stopped']} stopped)."
+           if counts != totals else "")
     )
     return fig, caption
 

@@ -61,7 +61,12 @@ def _issues_at(df, mask, file, column, rule, severity, action, value_col=None) -
     rows = df.index[mask]
     sids = _sid(df).loc[rows].astype(str)
     vcol = value_col or column
-    vals = df[vcol].loc[rows].astype(str) if vcol in df else pd.Series("", index=rows)
+    if vcol in df and pd.api.types.is_datetime64_any_dtype(df[vcol]):
+        vals = df[vcol].loc[rows].dt.strftime("%Y-%m-%d").fillna("")  # formatted where reported only
+    elif vcol in df:
+        vals = df[vcol].loc[rows].astype(str)
+    else:
+        vals = pd.Series("", index=rows)
     return [
         DataIssue(file, int(r) + 2, s, column, v, rule, severity, action)
         for r, s, v in zip(rows, sids, vals)
@@ -141,7 +146,7 @@ def _schema(fields):
         if f.pattern:
             checks.append(pa.Check.str_matches(f"^(?:{f.pattern})$", error=f"does not match the required form: {f.rule}"))
         cols[f.name] = pa.Column(
-            object, checks=checks, nullable=(f.required != "yes"), unique=f.unique,
+            None, checks=checks, nullable=(f.required != "yes"), unique=f.unique,
             required=(f.required != "no"), coerce=False,
         )
     return pa.DataFrameSchema(cols, strict=False)
@@ -209,7 +214,11 @@ def to_typed(df: pd.DataFrame, fields) -> pd.DataFrame:
         elif f.kind == "number":
             out[f.name] = pd.to_numeric(s, errors="coerce").astype(float)
         else:
-            out[f.name] = s.replace("", pd.NA).astype("string")
+            # back to plain Python strings (None when missing), the type the analysis code expects
+            out[f.name] = s.replace("", pd.NA).astype(object).where(s != "", None)
+    extra = [c for c in out.columns if c not in {f.name for f in fields}]
+    for c in extra:
+        out[c] = out[c].astype(object)
     return out
 
 
@@ -221,8 +230,7 @@ def check_subject_rules(s: pd.DataFrame) -> list[DataIssue]:
     cohort = s["cohort"]
     stop = s["anti_her2_stop"]
 
-    v = s.assign(**{c: s[c].dt.strftime("%Y-%m-%d") for c in s.columns
-                    if pd.api.types.is_datetime64_any_dtype(s[c])})
+    v = s
 
     out += _issues_at(v, s["response_date"] < s["anti_her2_start"], f, "response_date",
                       "response_date is before anti_her2_start", ERROR, "cut not analysed")
@@ -265,7 +273,7 @@ def visit_month(visit: pd.Series) -> pd.Series:
 def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[DataIssue]:
     f = "ctdna.csv"
     out: list[DataIssue] = []
-    v = d.assign(collection_date=d["collection_date"].dt.strftime("%Y-%m-%d"))
+    v = d
     month = visit_month(d["visit"].fillna(""))
     bad_month = month.notna() & (month != 0) & ((month % 3 != 0) | (month < 3))
     out += _issues_at(v, bad_month, f, "visit", "follow-up visits are month_N with N = 3, 6, 9, ...",
@@ -305,8 +313,7 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
 def after_cutoff_listing(subjects: pd.DataFrame, ctdna: pd.DataFrame, cut: pd.Timestamp) -> list[DataIssue]:
     """Records dated after the cut-off: kept out of the analysis and listed."""
     out: list[DataIssue] = []
-    vs = subjects.assign(**{c: subjects[c].dt.strftime("%Y-%m-%d") for c in
-                            ("consent_date", "progression_date", "death_date")})
+    vs = subjects
     out += _issues_at(vs, subjects["consent_date"] > cut, "subjects.csv", "consent_date",
                       "consented after the cut-off", INFO, "after cut-off: not analysed")
     enrolled = subjects["consent_date"] <= cut
@@ -314,7 +321,7 @@ def after_cutoff_listing(subjects: pd.DataFrame, ctdna: pd.DataFrame, cut: pd.Ti
         out += _issues_at(vs, enrolled & (subjects[col] > cut), "subjects.csv", col,
                           f"{col.split('_')[0]} dated after the cut-off", INFO,
                           "after cut-off: not analysed")
-    vd = ctdna.assign(collection_date=ctdna["collection_date"].dt.strftime("%Y-%m-%d"))
+    vd = ctdna
     out += _issues_at(vd, ctdna["collection_date"] > cut, "ctdna.csv", "collection_date",
                       "sample collected after the cut-off", INFO, "after cut-off: not analysed")
     return out

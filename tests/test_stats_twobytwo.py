@@ -148,3 +148,18 @@ def test_single_participant():
     assert res.group1.estimate == 1.0
     assert res.group1.ci_lower == pytest.approx(0.025)
     assert not res.estimable
+
+
+def test_boschloo_is_not_run_on_tables_too_large_to_enumerate():
+    """Above BOSCHLOO_MAX_TABLES the test is reported as not computed, not left to run for hours."""
+    import math
+
+    from her2cr.stats.twobytwo import BOSCHLOO_MAX_TABLES
+
+    big = compare_proportions(300, 600, 200, 600, boschloo=True)
+    assert 600 * 600 > BOSCHLOO_MAX_TABLES
+    assert math.isnan(big.boschloo.p_value) and not big.boschloo.estimable
+    assert "not computed" in big.boschloo.note
+    assert big.boschloo.estimate == 300 / 600 - 200 / 600
+    small = compare_proportions(3, 10, 1, 10, boschloo=True)
+    assert not math.isnan(small.boschloo.p_value)
