@@ -100,6 +100,13 @@ DECISIONS = [
     "Categorical values are matched ignoring case and surrounding spaces and stored in the "
     "contract's canonical spelling; column names are matched ignoring case and spaces.",
     "Years are 365.25 days and months 365.25/12 days.",
+    "Changes between cuts: a later last contact, a newly recorded progression or death, or a status "
+    "moving on from on_study is follow-up; any other change to an existing record (an earlier last "
+    "contact, an erased date, any baseline field) is listed as a correction.",
+    "Boschloo's exact test is computed when the product of the cohort sizes is at most 250,000 "
+    "(always for this study); beyond that it is reported as not computed.",
+    "The swimmer plot shows every participant up to 60 per cohort; larger (synthetic) cuts show the "
+    "first 60 per cohort by identifier, as its caption says.",
 ]
 
 

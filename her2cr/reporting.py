@@ -299,7 +299,8 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
     ctx.provenance = provenance_table(out, ctx.cut_info, ctx.packages, lock_hash(),
                                       {"cut": ctx.cut_info["cut"], "version": version,
-                                       "compared with": previous_dir or "none"})
+                                       "compared with": previous_dir or "none",
+                                       "report executed": ctx.title_block.iloc[-1]["Value"]})
     return ctx
 
 
