@@ -86,7 +86,7 @@ class Figure:
         data = base64.b64encode(self.png.read_bytes()).decode("ascii")
         md = f"::: {{#{self.label}}}\n![]({self.rel_dir}/{self.png.name}){{width=100%}}\n\n{self.caption}\n:::\n"
         page = (f'<figure class="her2cr-figure" id="{html.escape(self.label)}">'
-                f'<img src="data:image/png;base64,{data}" style="max-width:100%" alt="{html.escape(self.caption)}"/>'
+                f'<img src="data:image/png;base64,{data}" style="max-width:min(100%, 780px)" alt="{html.escape(self.caption)}"/>'
                 f"<figcaption>{html.escape(self.caption)}</figcaption></figure>")
         return ({"text/markdown": md, "text/html": page, "text/plain": f"[figure: {self.caption}]"},
                 {self.QUARTO_KEY: True})

@@ -286,12 +286,18 @@ def km_plot(km, groups, labels: dict, colors: dict, lines: dict, ylabel: str,
     return fig
 
 
+def _logrank_text(p: float) -> str:
+    if math.isnan(p):
+        return "log-rank test not estimable"
+    return "log-rank p < 0.001" if p < 0.001 else f"log-rank p = {p:.3f}"
+
+
 def km_pfs_plot(km):
     labels = {"negative": "ctDNA negative", "positive": "ctDNA positive"}
     fig = km_plot(km, ["negative", "positive"], labels, STATUS_COLORS, STATUS_LINES,
                   "Progression-free (%)")
     p = km.logrank_p
-    ptxt = f"log-rank p = {p:.3f}" if not math.isnan(p) else "log-rank test not estimable"
+    ptxt = _logrank_text(p)
     caption = (
         "Progression-free survival from consent by baseline ctDNA status (Kaplan-Meier), primary "
         "analysis set. Progression or death up to the data cut-off are events; participants "
@@ -306,7 +312,7 @@ def km_ttpos_plot(km):
     fig = km_plot(km, list(COHORTS), labels, COHORT_COLORS, COHORT_LINES,
                   "ctDNA positive (%)", curve_of="incidence")
     p = km.logrank_p
-    ptxt = f"log-rank p = {p:.3f}" if not math.isnan(p) else "log-rank test not estimable"
+    ptxt = _logrank_text(p)
     caption = (
         "Cumulative percentage of participants with a first positive ctDNA draw, by cohort "
         "(1 minus the Kaplan-Meier estimate), from consent. Participants who never tested "

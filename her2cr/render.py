@@ -38,11 +38,19 @@ def add_preview_captions(nb):
 
     import nbformat
 
+    from .display import Figure
+
     nb = copy.deepcopy(nb)
     n = 0
+    figures = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        for out in cell.get("outputs", []):
+            if out.get("metadata", {}).get(Figure.QUARTO_KEY) and "text/html" in out.get("data", {}):
+                figures += 1
+                out["data"]["text/html"] = out["data"]["text/html"].replace(
+                    "<figcaption>", f"<figcaption><b>Figure {figures}:</b> ", 1)
         cap = cell_options(cell.source).get("tbl-cap")
         if cap and cell.get("outputs"):
             n += 1

@@ -41,7 +41,8 @@ def test_report_notebook_is_clean_and_every_caption_has_a_unique_label():
 
 def _executed_like():
     nb = nbformat.read(REPORT, as_version=4)
-    fig = nbformat.v4.new_output("display_data", data={"text/html": "<figure/>", "text/markdown": "::: {#fig-x}\n:::"},
+    fig = nbformat.v4.new_output("display_data", data={"text/html": "<figure><figcaption>Flow</figcaption></figure>",
+                                                       "text/markdown": "::: {#fig-x}\n:::"},
                                  metadata={Figure.QUARTO_KEY: True})
     table = nbformat.v4.new_output("display_data", data={"text/html": "<table/>", "text/markdown": "|a|"})
     for c in nb.cells:
@@ -68,6 +69,7 @@ def test_preview_numbers_the_table_captions():
     nb = add_preview_captions(_executed_like())
     html = "".join(o.data.get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert re.search(r"Table 1: Participant flow \(ClinicalTrials.gov layout\)", html)
+    assert "<figcaption><b>Figure 1:</b> Flow</figcaption>" in html
 
 
 def test_synthetic_typst_header_is_on_every_page():
