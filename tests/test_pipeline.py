@@ -17,20 +17,10 @@ import pytest
 
 from her2cr.pipeline import PROJECT, run_cut
 from her2cr.verify import compare_manifests
+from test_ctdna import REQUIRED_KEYS  # the keys QC double programming relies on
 
 pytestmark = pytest.mark.slow
 CUT = "2025-12-31"
-REQUIRED_KEYS = [
-    ("primary", "proportion", "continuing"),
-    ("primary", "proportion", "stopped"),
-    ("primary", "risk_difference", "stopped vs continuing"),
-    ("primary", "odds_ratio", "stopped vs continuing"),
-    ("sensitivity_miettinen_nurminen", "risk_difference", "stopped vs continuing"),
-    ("sensitivity_boschloo", "risk_difference", "stopped vs continuing"),
-    ("sensitivity_worst_case", "risk_difference", "stopped vs continuing"),
-    ("sensitivity_best_case", "risk_difference", "stopped vs continuing"),
-    ("exploratory_firth", "odds_ratio", "stopped vs continuing"),
-]
 
 
 def quiet(*_):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from her2cr.contract import ETHNICITIES, RACES  # the raw-data contract uses the same categories
+
 # ---- ClinicalTrials.gov vocabulary (PRS pick-list display values) -------------------------------
 # The RRS upload schema (2017.04.18) types these elements as xs:string and names the pick-list in a
 # comment; the values below are the display values of those pick-lists (Results Data Element
@@ -52,16 +54,8 @@ STANDARD_BASELINE_TITLES = (
 STANDARD_CATEGORIES = {
     BASELINE_AGE_CATEGORICAL: ("<=18 years", "Between 18 and 65 years", ">=65 years"),
     BASELINE_SEX: ("Female", "Male"),
-    BASELINE_RACE: (
-        "American Indian or Alaska Native",
-        "Asian",
-        "Native Hawaiian or Other Pacific Islander",
-        "Black or African American",
-        "White",
-        "More than one race",
-        "Unknown or Not Reported",
-    ),
-    BASELINE_ETHNICITY: ("Hispanic or Latino", "Not Hispanic or Latino", "Unknown or Not Reported"),
+    BASELINE_RACE: RACES,
+    BASELINE_ETHNICITY: ETHNICITIES,
 }
 
 # OutcomeMeasureTypeUtil
