@@ -38,20 +38,29 @@ def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str 
 
 
 class Table:
-    """A DataFrame shown as HTML (with footnotes) or as a Markdown pipe table."""
+    """A DataFrame shown as HTML (with footnotes) or as a Markdown pipe table.
 
-    def __init__(self, df: pd.DataFrame, notes: list[str] | None = None, html_override: str | None = None):
+    With a label and a caption (tables made in a loop, which cell options cannot caption), Quarto
+    gets a cross-reference div (`::: {#tbl-label}`) and the preview a numbered caption."""
+
+    KIND = "table"
+
+    def __init__(self, df: pd.DataFrame, notes: list[str] | None = None, html_override: str | None = None,
+                 label: str | None = None, caption: str | None = None):
         self.df, self.notes, self.html = df, list(notes or []), html_override
+        self.label, self.caption = label, caption
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         md = markdown_table(self.df)
         if self.notes:
             md += "\n\n" + "\n\n".join(f"*{n}*" for n in self.notes)
-        return {
-            "text/html": self.html or html_table(self.df, self.notes),
-            "text/markdown": md,
-            "text/plain": self.df.to_string(index=False),
-        }
+        page = self.html or html_table(self.df, self.notes)
+        bundle = {"text/html": page, "text/markdown": md, "text/plain": self.df.to_string(index=False)}
+        if not (self.label and self.caption):
+            return bundle
+        bundle["text/markdown"] = f"::: {{#{self.label}}}\n\n{md}\n\n{self.caption}\n:::\n"
+        bundle["text/html"] = f'<p class="her2cr-caption">{html.escape(self.caption)}</p>' + page
+        return bundle, {Figure.QUARTO_KEY: True, "her2cr-kind": self.KIND}
 
 
 class Text:
@@ -89,7 +98,7 @@ class Figure:
                 f'<img src="data:image/png;base64,{data}" style="max-width:min(100%, 780px)" alt="{html.escape(self.caption)}"/>'
                 f"<figcaption>{html.escape(self.caption)}</figcaption></figure>")
         return ({"text/markdown": md, "text/html": page, "text/plain": f"[figure: {self.caption}]"},
-                {self.QUARTO_KEY: True})
+                {self.QUARTO_KEY: True, "her2cr-kind": "figure"})
 
 
 def figure_from_files(figures_dir: Path | str, name: str, label: str | None = None,

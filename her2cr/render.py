@@ -46,16 +46,24 @@ def add_preview_captions(nb):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for out in cell.get("outputs", []):
-            if out.get("metadata", {}).get(Figure.QUARTO_KEY) and "text/html" in out.get("data", {}):
-                figures += 1
-                out["data"]["text/html"] = out["data"]["text/html"].replace(
-                    "<figcaption>", f"<figcaption><b>Figure {figures}:</b> ", 1)
         cap = cell_options(cell.source).get("tbl-cap")
         if cap and cell.get("outputs"):
             n += 1
             cell.outputs.insert(0, nbformat.v4.new_output(
                 "display_data", data={"text/html": f'<p class="her2cr-caption">Table {n}: {html.escape(cap)}</p>'}))
+            continue
+        for out in cell.get("outputs", []):
+            meta, data = out.get("metadata", {}), out.get("data", {})
+            if not meta.get(Figure.QUARTO_KEY) or "text/html" not in data:
+                continue
+            if meta.get("her2cr-kind") == "table":
+                n += 1
+                data["text/html"] = data["text/html"].replace(
+                    '<p class="her2cr-caption">', f'<p class="her2cr-caption">Table {n}: ', 1)
+            else:
+                figures += 1
+                data["text/html"] = data["text/html"].replace(
+                    "<figcaption>", f"<figcaption><b>Figure {figures}:</b> ", 1)
     return nb
 
 

@@ -334,11 +334,13 @@ def outcome_blocks(ctx):
     blocks = []
     for i, om in enumerate(ctx.results.outcome_measures, start=1):
         blocks.append(Text(f"## {om.measure_type} outcome: {om.title}"))
-        blocks.append(Table(outcome_header(om)))
-        blocks.append(Table(measure_table(om, om.groups)))
+        blocks.append(Table(outcome_header(om), label=f"tbl-outcome-{i}",
+                            caption=f"{om.measure_type} outcome measure: {om.title}"))
+        blocks.append(Table(measure_table(om, om.groups), label=f"tbl-outcome-{i}-data",
+                            caption=f"{om.title}: participants analysed and counts by cohort"))
         for j, a in enumerate(om.analyses, start=1):
-            blocks.append(Text(f"**Statistical analysis {j}: {a.param_type}**"))
-            blocks.append(Table(analysis_table(a, om.groups)))
+            blocks.append(Table(analysis_table(a, om.groups), label=f"tbl-outcome-{i}-analysis-{j}",
+                                caption=f"{om.title}: statistical analysis {j}, {a.param_type}"))
     return blocks
 
 
@@ -371,9 +373,9 @@ def additional_analyses(ctx):
         blocks.append(Text(f"## {title}\n\nFrom `notebooks/{sub.name}.ipynb`."))
         for csv in sorted((sub / "tables").glob("*.csv")) if (sub / "tables").is_dir() else []:
             cap = csv.with_suffix(".txt")
-            if cap.exists():
-                blocks.append(Text(f"*Table: {cap.read_text(encoding='utf-8').strip()}*"))
-            blocks.append(Table(pd.read_csv(csv)))
+            caption = cap.read_text(encoding="utf-8").strip() if cap.exists() else csv.stem
+            blocks.append(Table(pd.read_csv(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
+                                caption=caption))
         for png in sorted((sub / "figures").glob("*.png")) if (sub / "figures").is_dir() else []:
             blocks.append(figure_from_files(sub / "figures", png.stem, f"fig-{sub.name}-{png.stem}".replace("_", "-"),
                                             rel_dir=f"additional/{sub.name}/figures"))

@@ -91,3 +91,23 @@ def test_quarto_renders_html_and_pdf(pipeline_run, tmp_path):
     html = (work / "report.html").read_text()
     assert "SYNTHETIC DATA" in html and "Baseline ctDNA Positivity" in html
     assert (work / "report.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_tables_made_in_a_loop_are_captioned_and_cross_referenced():
+    import pandas as pd
+
+    from her2cr.display import Table
+
+    bundle, meta = Table(pd.DataFrame({"a": [1]}), label="tbl-outcome-1", caption="Primary outcome")._repr_mimebundle_()
+    assert bundle["text/markdown"].startswith("::: {#tbl-outcome-1}") and "Primary outcome\n:::" in bundle["text/markdown"]
+    assert meta[Figure.QUARTO_KEY] and meta["her2cr-kind"] == "table"
+    nb = _executed_like()
+    for c in nb.cells:
+        if c.cell_type == "code" and "outcome_blocks" in c.source:
+            c.outputs = [nbformat.v4.new_output("display_data", data=bundle, metadata=meta)]
+    html = "".join(o.data.get("text/html", "") for c in add_preview_captions(nb).cells
+                   if c.cell_type == "code" for o in c.outputs)
+    assert "Table 2: Primary outcome" in html  # after Table 1, the participant flow
+    quarto = prepare_for_quarto(nb, {"cut": "2025-12-31"}, "v1", "2026-01-05")
+    outs = [o for c in quarto.cells if c.cell_type == "code" for o in c.outputs if o.metadata.get("her2cr-kind") == "table"]
+    assert outs and "text/html" not in outs[0].data
