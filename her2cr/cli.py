@@ -49,9 +49,13 @@ def cmd_synth(a) -> int:
     from .synth import generate, write_cut
 
     from .cutinfo import write_synthetic_marker
+    from .synth import as_of
 
-    paths = write_cut(generate(n=a.n, seed=a.seed, cut=a.cut), a.out)
-    paths.append(write_synthetic_marker(a.out, n=a.n, seed=a.seed, cut=a.cut))
+    data = generate(n=a.n, seed=a.seed, cut=a.cut)
+    if a.as_of:
+        data = as_of(data, a.as_of)
+    paths = write_cut(data, a.out)
+    paths.append(write_synthetic_marker(a.out, n=a.n, seed=a.seed, cut=a.cut, as_of=a.as_of))
     for p in paths:
         print(p)
     return EXIT_OK
@@ -146,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=20251231)
     s.add_argument("--n", type=int, default=50, help="participants (default 50)")
     s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")
+    s.add_argument("--as-of", type=_check_cut, default=None,
+                   help="export the same study as it stood at this earlier date (successive cuts)")
     s.set_defaults(func=cmd_synth)
 
     v = sub.add_parser("validate", help="check a raw data cut against the contract")

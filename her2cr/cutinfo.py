@@ -34,12 +34,13 @@ def read_cut_info(out_dir: Path | str) -> dict:
     return json.loads((Path(out_dir) / "data" / "cut_info.json").read_text(encoding="utf-8"))
 
 
-def write_synthetic_marker(raw_dir: Path | str, *, n: int, seed: int, cut: str) -> Path:
+def write_synthetic_marker(raw_dir: Path | str, *, n: int, seed: int, cut: str, as_of: str | None = None) -> Path:
     """Mark a raw folder as synthetic so that every report made from it says so."""
     from . import __version__
 
     path = Path(raw_dir) / SYNTHETIC_MARKER
     meta = {"generator": "her2cr synth", "her2cr_version": __version__, "n": n, "seed": seed, "cut": cut,
+            **({"as_of": as_of} if as_of else {}),
             "note": "SYNTHETIC DATA generated for building and testing the pipeline; not study data."}
     path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

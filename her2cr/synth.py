@@ -438,3 +438,43 @@ def write_cut(cut_data: SynthCut, out_dir) -> list[Path]:
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def as_of(cut_data: SynthCut, date: str) -> SynthCut:
+    """The same synthetic study as its exports stood at an earlier date.
+
+    Successive cuts of one study (`as_of(generate(cut="2025-12-31"), "2025-06-30")`, then the full
+    cut) differ as real cuts do: participants consented later are absent, draws after the date
+    are absent, and an end of participation, progression or death dated after it had not
+    happened yet (status on_study, last contact at the latest draw before the date). Planted
+    imperfections that lie after the date disappear with the records that carry them.
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) or date > cut_data.cut:
+        raise ValueError(f"as_of date {date!r} must be YYYY-MM-DD, not after the cut {cut_data.cut}")
+    s = cut_data.subjects.copy()
+    d = cut_data.ctdna.copy()
+    # ISO dates compare as strings; "" (missing) sorts first, so "" <= date holds.
+    s = s.loc[s["consent_date"] <= date].reset_index(drop=True)
+    d = d.loc[d["subject_id"].isin(s["subject_id"]) & (d["collection_date"] <= date)].reset_index(drop=True)
+    for col in ("progression_date", "death_date"):
+        s[col] = s[col].where(s[col] <= date, "")
+    ended_later = s["last_contact"] > date
+    latest_draw = d.groupby("subject_id")["collection_date"].max()
+    last_seen = s["subject_id"].map(latest_draw).fillna("")
+    last_seen = last_seen.where(last_seen > s["consent_date"], s["consent_date"])
+    progressed = s["progression_date"].where(s["progression_date"] > last_seen, last_seen)
+    s.loc[ended_later, "last_contact"] = progressed[ended_later]
+    s.loc[ended_later, "status"] = "on_study"
+    subject_row = {sid: i + 2 for i, sid in enumerate(s["subject_id"])}
+    sample_row = {sid: i + 2 for i, sid in enumerate(d["sample_id"])}
+
+    def still_there(r: dict) -> dict | None:
+        if r.get("sample_id"):
+            row = sample_row.get(r["sample_id"]) if r.get("file") == "ctdna.csv" else subject_row.get(r["subject_id"])
+            return None if r["sample_id"] not in sample_row or row is None else {**r, "row": row}
+        row = subject_row.get(r["subject_id"])
+        return None if row is None else {**r, "row": row}
+
+    planted = {kind: [x for x in map(still_there, recs) if x] for kind, recs in cut_data.planted.items()}
+    return SynthCut(subjects=s, ctdna=d, planted={k: v for k, v in planted.items() if v},
+                    n=cut_data.n, seed=cut_data.seed, cut=date)

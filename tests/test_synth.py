@@ -377,3 +377,25 @@ def test_large_n_is_fast(tmp_path):
     elapsed = time.perf_counter() - t0
     assert len(cut.subjects) == 20_000 and len(cut.ctdna) > 50_000
     assert elapsed < 10, f"generate+write of 20,000 participants took {elapsed:.1f} s"
+
+
+def test_as_of_gives_an_earlier_export_of_the_same_study():
+    """Successive cuts of one study: the earlier export is the later one as it stood then."""
+    from her2cr.synth import as_of
+
+    full = generate(n=60, seed=11, cut="2025-12-31")
+    early = as_of(full, "2025-06-30")
+    s, d = early.subjects, early.ctdna
+    assert (s["consent_date"] <= "2025-06-30").all() and (d["collection_date"] <= "2025-06-30").all()
+    assert set(s["subject_id"]) == set(full.subjects.loc[full.subjects["consent_date"] <= "2025-06-30", "subject_id"])
+    assert (s["last_contact"] <= "2025-06-30").all()
+    assert (s.loc[s["death_date"] != "", "death_date"] <= "2025-06-30").all()
+    # baseline characteristics are those of the later export, unchanged
+    later = full.subjects.set_index("subject_id").loc[s["subject_id"]]
+    for col in ("age", "cohort", "response_date", "anti_her2_start", "consent_date"):
+        assert s[col].tolist() == later[col].tolist()
+    # every planted record that survives points at its row in the earlier files
+    for recs in early.planted.values():
+        for r in recs:
+            frame = s if r["file"] == "subjects.csv" else d
+            assert frame.iloc[r["row"] - 2]["subject_id"] == r["subject_id"]
