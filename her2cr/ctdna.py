@@ -348,9 +348,9 @@ def _pct(x: float) -> str:
 
 
 def _p(p: float) -> str:
-    if p is None or math.isnan(p):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    from her2cr.formatting import p_text
+
+    return p_text(p)
 
 
 def summary_table(estimates: pd.DataFrame) -> pd.DataFrame:

@@ -42,9 +42,9 @@ def _plain(x: float, sign: str = "") -> str:
 
 
 def _p(p) -> str:
-    if _missing(p):
-        return ""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    from .formatting import p_phrase
+
+    return "" if _missing(p) else p_phrase(p)
 
 
 def estimate_text(parameter: str, n, N, est, lo, hi, level, p) -> str:

@@ -287,9 +287,9 @@ def km_plot(km, groups, labels: dict, colors: dict, lines: dict, ylabel: str,
 
 
 def _logrank_text(p: float) -> str:
-    if math.isnan(p):
-        return "log-rank test not estimable"
-    return "log-rank p < 0.001" if p < 0.001 else f"log-rank p = {p:.3f}"
+    from her2cr.formatting import p_phrase
+
+    return "log-rank test not estimable" if math.isnan(p) else f"log-rank {p_phrase(p)}"
 
 
 def km_pfs_plot(km):

@@ -72,10 +72,9 @@ def fmt_p_value(p) -> str:
     f = float(p)
     if f < 0 or f > 1:
         raise ValueError(f"a p-value must lie in [0, 1], got {p!r}")
-    if f < P_FLOOR:
-        return f"<{_plain(Decimal(repr(P_FLOOR)))}"
-    # '#' keeps trailing zeros so that the text shows its precision (0.0500, 1.00).
-    return f"{f:#.{P_SIG_DIGITS}g}"
+    from her2cr.formatting import p_text
+
+    return p_text(f)  # one rule for the report and the posting files
 
 
 def fmt_ci_pct(level) -> str:
