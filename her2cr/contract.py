@@ -85,7 +85,7 @@ CTDNA: tuple[Field, ...] = (
     Field("sample_id", "text", "yes", "unique", unique=True),
     Field("visit", "category", "yes",
           "baseline, or month_N with N = 3, 6, 9, ... months after consent",
-          pattern=r"baseline|month_\d+"),
+          pattern=r"baseline|month_[1-9]\d*"),
     Field("collection_date", "date", "yes",
           "not before consent_date; a baseline draw within 28 days after consent"),
     Field("result", "category", "yes", "POSITIVE, NEGATIVE, QNS or FAILED", allowed=RESULTS),

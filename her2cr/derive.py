@@ -86,12 +86,13 @@ def sample_dataset(ctdna: pd.DataFrame, adsl_core: pd.DataFrame, cut: pd.Timesta
         ((d["result"] == "POSITIVE") & (k < POSITIVITY_MIN_VARIANTS))
         | ((d["result"] == "NEGATIVE") & (k >= POSITIVITY_MIN_VARIANTS))
     ).fillna(False).astype(bool)
-    # A baseline draw outside the 28-day window is not a baseline result.
+    # A baseline draw outside the 28-day window is not a baseline result (it still counts as a
+    # draw for positivity at any draw and time to first positive).
     in_window = (d["visit"] != "baseline") | (d["days_from_consent"] <= C.BASELINE_WINDOW_DAYS)
     d["in_window"] = in_window.fillna(False).astype(bool)
     # The first evaluable sample of a visit is the one analysed (repeat draws after QNS/FAILED).
     d = d.sort_values(["subject_id", "visit_month", "collection_date", "_file_order"], kind="stable")
-    candidate = d["evaluable"] & d["in_window"]
+    candidate = d["evaluable"]
     first = candidate & (candidate.astype(int).groupby([d["subject_id"], d["visit_month"]]).cumsum() == 1)
     d["used"] = first.astype(bool)
     cols = ["subject_id", "sample_id", "cohort", "visit", "visit_month", "collection_date",
@@ -106,7 +107,7 @@ def sample_dataset(ctdna: pd.DataFrame, adsl_core: pd.DataFrame, cut: pd.Timesta
 
 def _per_subject(adctdna: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     used = adctdna.loc[adctdna["used"]]
-    base = used.loc[used["visit"] == "baseline"].drop_duplicates("subject_id").set_index("subject_id")
+    base = used.loc[(used["visit"] == "baseline") & used["in_window"]].drop_duplicates("subject_id").set_index("subject_id")
     by = used.groupby("subject_id")
     n_eval = by.size()
     any_pos = by["positive"].any()

@@ -73,9 +73,9 @@ ADCTDNA = [
     ("mtm_per_ml", "number", "Mean tumour molecules per mL; missing when not evaluable", "ctdna.csv"),
     ("variants_detected", "integer", "Tracked variants detected", "ctdna.csv"),
     ("panel_size", "integer", "Tracked variants in the panel", "ctdna.csv"),
-    ("used", "boolean", "The sample analysed for its visit: the first evaluable one (by collection date, then file order), and for baseline within 28 days of consent", "derived"),
+    ("used", "boolean", "The sample analysed for its visit: the first evaluable one (by collection date, then file order)", "derived"),
     ("lab_call_query", "boolean", "The laboratory call disagrees with the >= 2 variants rule (a data query; the call stands)", "derived"),
-    ("in_window", "boolean", "False for a baseline draw more than 28 days after consent", "derived"),
+    ("in_window", "boolean", "False for a baseline draw more than 28 days after consent: not a baseline result, still a draw", "derived"),
 ]
 
 # Choices the spec leaves open, in the words the methods section uses.
@@ -89,7 +89,8 @@ DECISIONS = [
     "participants without an event are censored at their last contact or at the cut-off, "
     "whichever is earlier.",
     "A baseline draw more than 28 days after consent is not a baseline result (warning in the "
-    "data-issues listing); a participant without another evaluable baseline draw is not evaluable.",
+    "data-issues listing): the participant has no evaluable baseline result, but the draw counts "
+    "for positivity at any draw, time to first positive draw and MTM/mL.",
     "Repeat draws at the same visit: the first evaluable sample (earliest collection date, then "
     "file order) is the one analysed; QNS and FAILED samples are not evaluable.",
     "The laboratory's call defines positivity, also where it disagrees with the >= 2 detected "

@@ -74,28 +74,35 @@ def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
         f"stopped anti-HER2 treatment); {counts[('overall', 'eligible')]} were eligible and "
         f"{counts[('overall', 'primary_set')]} had an evaluable baseline ctDNA result (primary analysis set)."
     ]
-    parts = []
-    for cohort, words in (("continuing", "continuing anti-HER2 treatment"), ("stopped", "who had stopped it")):
+    words = {"continuing": "continuing anti-HER2 treatment", "stopped": "who had stopped it"}
+    parts, empty = [], []
+    for cohort in ("continuing", "stopped"):
         r = estimate(estimates, "primary", "proportion", cohort)
         if r is None or not (_f(r, "N") > 0):
-            parts.append(f"no participant {words} had an evaluable baseline result")
+            empty.append(cohort)
             continue
-        parts.append(f"{int(_f(r, 'n'))} of {int(_f(r, 'N'))} participants {words} "
+        parts.append(f"{int(_f(r, 'n'))} of {int(_f(r, 'N'))} participants {words[cohort]} "
                      f"({pct(_f(r, 'estimate'))}, {ci(_f(r, 'ci_lower'), _f(r, 'ci_upper'), pct)})")
-    out.append("Baseline ctDNA was positive in " + " and in ".join(parts) + ".")
+    if parts:
+        out.append("Baseline ctDNA was positive in " + " and in ".join(parts) + ".")
+    for cohort in empty:
+        out.append(f"No participant in the {cohort} cohort had an evaluable baseline ctDNA result.")
     rd = estimate(estimates, "primary", "risk_difference", "stopped vs continuing")
     orow = estimate(estimates, "primary", "odds_ratio", "stopped vs continuing")
-    if rd is not None:
+    if rd is not None and math.isfinite(_f(rd, "estimate")):
         s = (f"The difference in positivity, stopped minus continuing, was {pp(_f(rd, 'estimate'))} "
              f"percentage points ({ci(_f(rd, 'ci_lower'), _f(rd, 'ci_upper'), pp)}, Newcombe hybrid score; "
              f"Fisher's exact test {pvalue(_f(rd, 'p_value'))})")
-        if orow is not None:
+        if orow is not None and not math.isnan(_f(orow, "estimate")):
             s += (f"; the conditional maximum-likelihood odds ratio was {num(_f(orow, 'estimate'))} "
                   f"({ci(_f(orow, 'ci_lower'), _f(orow, 'ci_upper'))}, exact)")
         out.append(s + ".")
+    else:
+        out.append("The cohorts cannot be compared at this cut-off: each needs at least one participant "
+                   "with an evaluable baseline result.")
     wc = estimate(estimates, "sensitivity_worst_case", "risk_difference", "stopped vs continuing")
     bc = estimate(estimates, "sensitivity_best_case", "risk_difference", "stopped vs continuing")
-    if wc is not None and bc is not None:
+    if wc is not None and bc is not None and all(math.isfinite(_f(x, "estimate")) for x in (wc, bc)):
         out.append(
             f"Counting eligible participants without an evaluable baseline result as positive, then as "
             f"negative, the difference was {pp(_f(wc, 'estimate'))} and {pp(_f(bc, 'estimate'))} "

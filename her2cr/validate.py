@@ -81,6 +81,34 @@ def _parse_date(s: pd.Series) -> pd.Series:
 
 # -- normalisation ------------------------------------------------------------------------------
 
+def reserved_names(fields) -> set[str]:
+    """Names the derivation creates for this file's dataset (an extra column must not take one)."""
+    from .dictionary import ADCTDNA, ADSL
+
+    derived = ADSL if fields is C.SUBJECTS else ADCTDNA
+    return {r[0] for r in derived} - {f.name for f in fields} | {"_file_order"}
+
+
+def rename_reserved_extras(df: pd.DataFrame, fields, file: str) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """Extra columns are carried along, but one named like a derived variable (an EDC column
+    called `eligible`, say) is renamed raw_<name>, so that it neither clashes nor is overwritten."""
+    clash = [c for c in df.columns if c in reserved_names(fields)]
+    if not clash:
+        return df, []
+    mapping = {}
+    for c in clash:
+        new = f"raw_{c}"
+        while new in df.columns or new in mapping.values():
+            new = f"raw_{new}"
+        mapping[c] = new
+    issues = [DataIssue(file, df.attrs.get("header_row", 1), "", c, "",
+                        f"extra column has the name of a derived variable: renamed {mapping[c]}",
+                        INFO, "column renamed") for c in clash]
+    attrs = dict(df.attrs)
+    df = df.rename(columns=mapping)
+    df.attrs.update(attrs)
+    return df, issues
+
 def normalise_categories(df: pd.DataFrame, fields, file: str) -> tuple[pd.DataFrame, list[DataIssue]]:
     """Map categorical values to their canonical spelling, ignoring case (spaces already trimmed)."""
     df = df.copy()
@@ -169,7 +197,7 @@ def check_columns(df: pd.DataFrame, fields, file: str) -> list[DataIssue]:
             idx = rec.index
             if check == "column_in_dataframe":
                 missing = str(rec.failure_case)
-                issues.append(DataIssue(file, 1, "", missing, "",
+                issues.append(DataIssue(file, df.attrs.get("header_row", 1), "", missing, "",
                                         f"required column is missing ({fmap[missing].rule})",
                                         ERROR, "cut not analysed"))
                 continue
@@ -188,7 +216,8 @@ def check_columns(df: pd.DataFrame, fields, file: str) -> list[DataIssue]:
     # optional columns that are absent are simply not collected
     for f in fields:
         if f.required == "no" and f.name not in df:
-            issues.append(DataIssue(file, 1, "", f.name, "", "optional column absent: treated as not collected",
+            issues.append(DataIssue(file, df.attrs.get("header_row", 1), "", f.name, "",
+                                    "optional column absent: treated as not collected",
                                     INFO, "reported as not collected"))
     return issues
 
@@ -275,7 +304,7 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
     out: list[DataIssue] = []
     v = d
     month = visit_month(d["visit"].fillna(""))
-    bad_month = month.notna() & (month != 0) & ((month % 3 != 0) | (month < 3))
+    bad_month = month.notna() & (d["visit"] != "baseline") & ((month % 3 != 0) | (month < 3))
     out += _issues_at(v, bad_month, f, "visit", "follow-up visits are month_N with N = 3, 6, 9, ...",
                       ERROR, "cut not analysed")
     evaluable = d["result"].isin(C.EVALUABLE_RESULTS)
@@ -289,6 +318,9 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
                       "mtm_per_ml must be 0 for a NEGATIVE result", ERROR, "cut not analysed")
     out += _issues_at(v, d["variants_detected"] > d["panel_size"], f, "variants_detected",
                       "variants_detected exceeds panel_size", ERROR, "cut not analysed")
+    out += _issues_at(v, (d["result"] == "POSITIVE") & (d["mtm_per_ml"] == 0), f, "mtm_per_ml",
+                      "a POSITIVE result with mtm_per_ml 0", WARNING,
+                      "laboratory call stands in the analysis")
     k = d["variants_detected"]
     disagree = ((d["result"] == "POSITIVE") & (k < 2)) | ((d["result"] == "NEGATIVE") & (k >= 2))
     out += _issues_at(v, disagree, f, "variants_detected",
@@ -306,7 +338,7 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
     late = (d["visit"] == "baseline") & (days > C.BASELINE_WINDOW_DAYS)
     out += _issues_at(v, late, f, "collection_date",
                       f"baseline draw more than {C.BASELINE_WINDOW_DAYS} days after consent",
-                      WARNING, "not used as the baseline result")
+                      WARNING, "not a baseline result; still counted as a draw")
     return out
 
 
@@ -341,10 +373,12 @@ def validate_cut(raw_dir: Path | str, cut: str) -> ValidatedCut:
         if df is None:
             typed[name] = None
             continue
+        df, rename_issues = rename_reserved_extras(df, fields, name)
+        issues += rename_issues
         df, norm_issues = normalise_categories(df, fields, name)
         col_issues = check_columns(df, fields, name)
         issues += norm_issues + col_issues
-        missing_required = any(i.row == 1 and i.severity == ERROR for i in col_issues)
+        missing_required = any(i.rule.startswith("required column is missing") for i in col_issues)
         typed[name] = None if missing_required else to_typed(df, fields)
 
     subjects, ctdna = typed["subjects.csv"], typed["ctdna.csv"]

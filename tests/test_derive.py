@@ -111,7 +111,7 @@ def small_cut():
         sample("HCR-002", "S6", "baseline", "2025-01-13", "NEGATIVE"),
         sample("HCR-002", "S7", "month_3", "2025-04-09", "POSITIVE", 2.0, 5),
         # 003: baseline draw 29 days after consent: not a baseline result; month_3 negative
-        sample("HCR-003", "S8", "baseline", "2025-02-08", "NEGATIVE"),
+        sample("HCR-003", "S8", "baseline", "2025-02-08", "POSITIVE", 0.4, 2),
         sample("HCR-003", "S9", "month_3", "2025-04-10", "NEGATIVE"),
         # 004: FAILED only
         sample("HCR-004", "S10", "baseline", "2025-01-15", "FAILED"),
@@ -128,8 +128,10 @@ def test_analysis_datasets_by_hand(small_cut):
     assert a["baseline_result"].tolist()[:2] == ["NEGATIVE", "POSITIVE"]
     assert a["baseline_evaluable"].tolist() == [True, True, False, False]
     assert a["primary_set"].tolist() == [True, True, False, False]
-    # any draw by the cut-off: 001 negative (its positive is after the cut-off), 002 positive
-    assert a["ever_positive"].tolist()[:3] == [False, True, False]
+    # any draw by the cut-off: 001 negative (its positive is after the cut-off), 002 positive,
+    # 003 positive at its late baseline draw (day 29: a draw, not a baseline result)
+    assert a["ever_positive"].tolist()[:3] == [False, True, True]
+    assert a.loc["HCR-003", "ttpos_days"] == 29 and bool(a.loc["HCR-003", "ttpos_event"])
     assert pd.isna(a.loc["HCR-004", "ever_positive"])
     # time to first positive: 002 positive at day 1 (2025-01-11 - 2025-01-10);
     # 001 censored at the last evaluable negative draw, day 90 (2025-04-10)
@@ -144,8 +146,10 @@ def test_analysis_datasets_by_hand(small_cut):
     assert a.loc["HCR-002", "months_since_stop"] == pytest.approx(223 / (365.25 / 12))
     assert pd.isna(a.loc["HCR-001", "months_since_stop"])
     used = adctdna.set_index("sample_id")["used"]
+    # S8 (baseline on day 29) is analysed as a draw, but it is not a baseline result
     assert used[["S1", "S2", "S3", "S5", "S6", "S7", "S8", "S9", "S10"]].tolist() == [
-        False, True, True, True, False, True, False, True, False]
+        False, True, True, True, False, True, True, True, False]
+    assert a.loc["HCR-003", "n_evaluable_draws"] == 2
     assert "S4" not in used.index and "S11" not in used.index
 
 

@@ -119,6 +119,7 @@ CTDNA_CASES = [
     ("subject_id", "HCR-999", "not in subjects.csv", {}),
     ("visit", "week_2", "does not match", {}),
     ("visit", "month_4", "N = 3, 6, 9", {}),
+    ("visit", "month_0", "does not match", {}),
     ("collection_date", "2023-01-01", "before consent_date", {}),
     ("collection_date", "yesterday", "not a valid date", {}),
     ("result", "INCONCLUSIVE", "not an allowed value", {}),
@@ -152,7 +153,7 @@ def test_duplicate_sample_id(raw_copy):
     assert {e.row for e in errs if e.column == "sample_id" and "duplicate" in e.rule} >= {10}
 
 
-def test_late_baseline_is_a_warning_and_not_used(raw_copy):
+def test_late_baseline_is_a_warning_and_not_a_baseline_result(raw_copy):
     subjects = raw_copy.read("subjects.csv")
     df = raw_copy.read("ctdna.csv")
     row = _row_where(df, visit="baseline", result="NEGATIVE")
@@ -186,3 +187,13 @@ def test_records_after_cutoff_are_listed(synthetic_raw):
     notes = [i for i in validate_cut(synthetic_raw, CUT).issues if i.action == "after cut-off: not analysed"]
     assert {i.file for i in notes} == {"subjects.csv", "ctdna.csv"}
     assert all(pd.Timestamp(i.value) > pd.Timestamp(CUT) for i in notes)
+
+
+def test_positive_with_zero_mtm_is_a_query(raw_copy):
+    df = raw_copy.read("ctdna.csv")
+    row = _row_where(df, result="POSITIVE")
+    raw_copy.set("ctdna.csv", row, "mtm_per_ml", "0")
+    v = validate_cut(raw_copy.dir, CUT)
+    assert v.ok
+    assert [(i.row, i.column) for i in v.issues if i.severity == "warning" and i.row == row + 2] == [
+        (row + 2, "mtm_per_ml")]
