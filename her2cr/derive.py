@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import contract as C
-from .study import POSITIVITY_MIN_VARIANTS
-from .validate import visit_month
+from .validate import lab_call_disagrees, visit_month
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -81,11 +80,7 @@ def sample_dataset(ctdna: pd.DataFrame, adsl_core: pd.DataFrame, cut: pd.Timesta
     d["evaluable"] = d["result"].isin(C.EVALUABLE_RESULTS).astype(bool)
     d["positive"] = pd.array(np.where(d["evaluable"], d["result"] == "POSITIVE", pd.NA), dtype="boolean")
     d["mtm_per_ml"] = d["mtm_per_ml"].where(d["evaluable"])
-    k = d["variants_detected"]
-    d["lab_call_query"] = (
-        ((d["result"] == "POSITIVE") & (k < POSITIVITY_MIN_VARIANTS))
-        | ((d["result"] == "NEGATIVE") & (k >= POSITIVITY_MIN_VARIANTS))
-    ).fillna(False).astype(bool)
+    d["lab_call_query"] = lab_call_disagrees(d)
     # A baseline draw outside the 28-day window is not a baseline result (it still counts as a
     # draw for positivity at any draw and time to first positive).
     in_window = (d["visit"] != "baseline") | (d["days_from_consent"] <= C.BASELINE_WINDOW_DAYS)

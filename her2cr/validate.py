@@ -20,6 +20,7 @@ import pandas as pd
 from . import contract as C
 from .dataissues import ERROR, INFO, WARNING, DataIssue, has_errors
 from .rawio import read_raw_csv
+from .study import POSITIVITY_MIN_VARIANTS
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
@@ -292,6 +293,14 @@ def check_subject_rules(s: pd.DataFrame) -> list[DataIssue]:
     return out
 
 
+def lab_call_disagrees(d: pd.DataFrame) -> pd.Series:
+    """POSITIVE with fewer than the rule's detected variants, or NEGATIVE with as many or more."""
+    k = d["variants_detected"]
+    disagree = (((d["result"] == "POSITIVE") & (k < POSITIVITY_MIN_VARIANTS))
+                | ((d["result"] == "NEGATIVE") & (k >= POSITIVITY_MIN_VARIANTS)))
+    return disagree.fillna(False).astype(bool)
+
+
 def visit_month(visit: pd.Series) -> pd.Series:
     """0 for baseline, N for month_N, <NA> otherwise."""
     n = pd.to_numeric(visit.str.extract(r"^month_(\d+)$", expand=False), errors="coerce")
@@ -321,10 +330,9 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
     out += _issues_at(v, (d["result"] == "POSITIVE") & (d["mtm_per_ml"] == 0), f, "mtm_per_ml",
                       "a POSITIVE result with mtm_per_ml 0", WARNING,
                       "laboratory call stands in the analysis")
-    k = d["variants_detected"]
-    disagree = ((d["result"] == "POSITIVE") & (k < 2)) | ((d["result"] == "NEGATIVE") & (k >= 2))
-    out += _issues_at(v, disagree, f, "variants_detected",
-                      "laboratory call disagrees with the >= 2 variants positivity rule", WARNING,
+    out += _issues_at(v, lab_call_disagrees(d), f, "variants_detected",
+                      f"laboratory call disagrees with the >= {POSITIVITY_MIN_VARIANTS} variants "
+                      "positivity rule", WARNING,
                       "laboratory call stands in the analysis")
     if subjects is None:
         return out
