@@ -49,6 +49,18 @@ def to_frame(issues: list[DataIssue]) -> pd.DataFrame:
     return df.drop(columns="_k").reset_index(drop=True)
 
 
+def counts_by_rule(issues: pd.DataFrame) -> pd.DataFrame:
+    """How many issues of each rule, errors first: the summary a data manager reads first."""
+    cols = ["Severity", "File", "Rule", "Action", "Count"]
+    if issues.empty:
+        return pd.DataFrame(columns=cols)
+    g = issues.groupby(["severity", "file", "rule", "action"], sort=False).size().reset_index(name="count")
+    g = g.assign(_k=g["severity"].map(_SEVERITY_ORDER)).sort_values(["_k", "file", "rule"], kind="stable")
+    g = g.drop(columns="_k")
+    g.columns = cols
+    return g.reset_index(drop=True)
+
+
 def has_errors(issues: list[DataIssue]) -> bool:
     return any(i.severity == ERROR for i in issues)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import study
+from .dataissues import counts_by_rule
 from .dictionary import DECISIONS
 from .formatting import p_text
 
@@ -195,16 +196,6 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
     return pd.DataFrame(rows, columns=["Item", "Value"])
 
 
-def data_issue_counts(issues: pd.DataFrame) -> pd.DataFrame:
-    if issues.empty:
-        return pd.DataFrame(columns=["Severity", "File", "Rule", "Action", "Count"])
-    g = issues.groupby(["severity", "file", "rule", "action"], sort=False).size().reset_index(name="count")
-    order = {"error": 0, "warning": 1, "info": 2}
-    g = g.sort_values(["severity", "file", "rule"], key=lambda s: s.map(order) if s.name == "severity" else s)
-    g.columns = ["Severity", "File", "Rule", "Action", "Count"]
-    return g.reset_index(drop=True)
-
-
 # -- the report's inputs ------------------------------------------------------------------------
 
 class RawTable:
@@ -298,7 +289,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
         "CI: 95% confidence interval; the method column names the interval and the test.",
     ]
     issues = pd.read_csv(out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
-    ctx.issue_counts = data_issue_counts(issues)
+    ctx.issue_counts = counts_by_rule(issues)
     ctx.issues = issues.rename(columns=str.capitalize)
     if ctx.issues.empty:
         ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)

@@ -163,3 +163,18 @@ def test_flow_counts(small_cut):
     statuses = ["on_study", "completed", "withdrawn", "lost_to_follow_up", "died"]
     for g in ("continuing", "stopped", "overall"):
         assert sum(flow[(g, s)] for s in statuses) == flow[(g, "enrolled")]
+
+
+def test_issue_counts_by_rule_put_errors_first():
+    from her2cr.dataissues import ERROR, INFO, WARNING, DataIssue, counts_by_rule, to_frame
+
+    issues = to_frame([
+        DataIssue("subjects.csv", 3, "HCR-001", "cohort", "X", "respelled", INFO, "value normalised"),
+        DataIssue("ctdna.csv", 5, "HCR-002", "result", "?", "not allowed", ERROR, "cut not analysed"),
+        DataIssue("ctdna.csv", 9, "HCR-003", "result", "?", "not allowed", ERROR, "cut not analysed"),
+        DataIssue("ctdna.csv", 7, "HCR-004", "variants_detected", "1", "disagrees", WARNING, "call stands"),
+    ])
+    counts = counts_by_rule(issues)
+    assert counts[["Severity", "Rule", "Count"]].values.tolist() == [
+        ["error", "not allowed", 2], ["warning", "disagrees", 1], ["info", "respelled", 1]]
+    assert counts_by_rule(issues.iloc[0:0]).empty
