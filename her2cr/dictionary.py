@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import contract as C
+from .settings import BOSCHLOO_MAX_TABLES, SWIMMER_MAX_ROWS
 
 ADSL = [
     ("subject_id", "text", "Participant identifier (HCR-NNN)", "subjects.csv"),
@@ -88,7 +89,7 @@ DECISIONS = [
     "Progression-free survival counts progression or death, whichever comes first, as the event; "
     "participants without an event are censored at their last contact or at the cut-off, "
     "whichever is earlier.",
-    "A baseline draw more than 28 days after consent is not a baseline result (warning in the "
+    f"A baseline draw more than {C.BASELINE_WINDOW_DAYS} days after consent is not a baseline result (warning in the "
     "data-issues listing): the participant has no evaluable baseline result, but the draw counts "
     "for positivity at any draw, time to first positive draw and MTM/mL.",
     "Repeat draws at the same visit: the first evaluable sample (earliest collection date, then "
@@ -104,10 +105,10 @@ DECISIONS = [
     "Changes between cuts: a later last contact, a newly recorded progression or death, or a status "
     "moving on from on_study is follow-up; any other change to an existing record (an earlier last "
     "contact, an erased date, any baseline field) is listed as a correction.",
-    "Boschloo's exact test is computed when the product of the cohort sizes is at most 250,000 "
-    "(always for this study); beyond that it is reported as not computed.",
-    "The swimmer plot shows every participant up to 60 per cohort; larger (synthetic) cuts show the "
-    "first 60 per cohort by identifier, as its caption says.",
+    f"Boschloo's exact test is computed when the product of the cohort sizes is at most "
+    f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
+    f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
+    f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
 ]
 
 

@@ -19,6 +19,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from her2cr.settings import SWIMMER_MAX_ROWS  # noqa: E402
 from her2cr.study import COHORT_SHORT, COHORTS  # noqa: E402
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -155,9 +156,6 @@ def mtm_plot(draws: pd.DataFrame):
     return fig, caption
 
 
-# One row per participant is readable up to about this many per cohort (this study has ~25);
-# larger cuts (synthetic benchmarks) show the first ones by identifier, and the caption says so.
-SWIMMER_MAX_ROWS = 60
 
 
 def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):

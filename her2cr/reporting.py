@@ -10,7 +10,9 @@ import pandas as pd
 
 from . import study
 from .dataissues import counts_by_rule
+from .contract import BASELINE_WINDOW_DAYS
 from .dictionary import DECISIONS
+from .study import POSITIVITY_MIN_VARIANTS
 from .formatting import p_text
 
 SYNTHETIC_WARNING = (
@@ -153,11 +155,11 @@ def methods_markdown(estimates: pd.DataFrame, packages: dict[str, str]) -> str:
         "continuing one). *Primary analysis set*: eligible with an evaluable baseline ctDNA result.",
         "",
         "**Assay.** Signatera (Natera), a personalised tumour-informed assay tracking about 16 "
-        "patient-specific variants; a sample is ctDNA-positive when at least 2 are detected, and the "
+        f"patient-specific variants; a sample is ctDNA-positive when at least {POSITIVITY_MIN_VARIANTS} are detected, and the "
         "laboratory's call is used. The level is reported as mean tumour molecules per mL of plasma "
         "(MTM/mL). QNS (quantity not sufficient) and FAILED samples are not evaluable; the first "
         "evaluable sample of a visit is analysed. The baseline result is the first evaluable draw "
-        "within 28 days after consent.",
+        f"within {BASELINE_WINDOW_DAYS} days after consent.",
         "",
         "**Statistical methods used in this run.**",
         "",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from her2cr.settings import BOSCHLOO_MAX_TABLES
 from her2cr.stats._result import NAN, Estimate, stack
 from her2cr.stats.proportions import (
     MIETTINEN_NURMINEN,
@@ -92,11 +93,6 @@ def _odds_ratio(table: np.ndarray, label: str, level: float, p_value: float) -> 
                     p_value=p_value, method=CONDITIONAL_OR + "; p: " + FISHER, note=note)
 
 
-# scipy's Boschloo test enumerates every table with the observed margins at each of 32 values of
-# the nuisance parameter: time and memory grow with n1 * n2 (about 95 s at 2,500 per cohort here,
-# and out of memory far beyond). This study has about 25 per cohort; larger (synthetic benchmark)
-# cuts report the test as not computed rather than stall.
-BOSCHLOO_MAX_TABLES = 250_000  # n1 * n2, e.g. 500 per cohort
 
 
 def _boschloo(table: np.ndarray, label: str, diff: float, n: int, N: int) -> Estimate:

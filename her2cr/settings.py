@@ -1,0 +1,11 @@
+"""Analysis settings that the methods text quotes: one place, so the text follows the code."""
+
+# Boschloo's exact test enumerates every table with the observed margins at 32 values of the
+# nuisance parameter; time and memory grow with n1 * n2 (about 95 s at 2,500 per cohort on a
+# 2-core machine). This study has about 25 per cohort; beyond this product (e.g. 500 x 500, only
+# synthetic benchmark cuts) the test is reported as not computed.
+BOSCHLOO_MAX_TABLES = 250_000
+
+# A swimmer plot with one row per participant is readable up to about this many per cohort;
+# larger (synthetic) cuts show the first ones by identifier, and the caption says so.
+SWIMMER_MAX_ROWS = 60
