@@ -116,6 +116,12 @@ def _cell(x) -> str:
 
 # -- sentences ------------------------------------------------------------------------------------
 
+def _first_changes(changes: pd.DataFrame, describe) -> str:
+    """The first MAX_IDS changes in words, then how many more (the tables have them all)."""
+    shown = "; ".join(describe(r) for r in changes.head(MAX_IDS).itertuples())
+    return shown + (f"; and {len(changes) - MAX_IDS} more" if len(changes) > MAX_IDS else "")
+
+
 def _estimate_lines(d: CutDiff) -> list[str]:
     e = d.estimate_changes
     lines = []
@@ -190,12 +196,9 @@ def summary_lines(d: CutDiff) -> list[str]:
 
     corr, fu = d.corrections, d.follow_up_updates
     if len(corr):
-        n_subj = corr["subject_id"].nunique()
-        shown = "; ".join(f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}"
-                          for r in corr.head(MAX_IDS).itertuples())
-        more = f"; and {len(corr) - MAX_IDS} more" if len(corr) > MAX_IDS else ""
+        shown = _first_changes(corr, lambda r: f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
         lines.append(f"{_plural(len(corr), 'field-level correction')} to existing records "
-                     f"({_plural(n_subj, 'participant')}): {shown}{more}.")
+                     f"({_plural(corr['subject_id'].nunique(), 'participant')}): {shown}.")
     else:
         none.append("field-level corrections")
     if len(fu):
@@ -248,11 +251,10 @@ def summary_lines(d: CutDiff) -> list[str]:
     else:
         none.append("ctDNA samples removed")
     if len(sc):
-        shown = "; ".join(f"{r.sample_id} ({r.subject_id}) {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}"
-                          for r in sc.head(MAX_IDS).itertuples())
-        more = f"; and {len(sc) - MAX_IDS} more" if len(sc) > MAX_IDS else ""
+        shown = _first_changes(
+            sc, lambda r: f"{r.sample_id} ({r.subject_id}) {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
         lines.append(f"{_plural(len(sc), 'change')} to existing ctDNA samples "
-                     f"({_plural(sc['sample_id'].nunique(), 'sample')}): {shown}{more}.")
+                     f"({_plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
     else:
         none.append("existing ctDNA results")
 
