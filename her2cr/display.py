@@ -1,7 +1,9 @@
 """Tables in a report notebook that read well in HTML and in Quarto's Typst PDF.
 
-Quarto takes text/html for HTML output and text/markdown for Typst, so each table is shown with
-both representations; nbconvert's preview uses the HTML one.
+Each table carries two representations: text/html for nbconvert's preview, and text/markdown for
+Quarto, holding the same table twice as raw blocks, HTML for the HTML report and Typst for the PDF
+(`typst_table`: breaks across pages, repeats its header, no hyphenation). The render step gives
+Quarto only the Markdown, so the HTML report needs no Jupyter scripts from a CDN.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import html
 from pathlib import Path
 
 import pandas as pd
+
+from .typst_table import TableLayout, numeric_columns, typst_table
 
 
 def markdown_table(df: pd.DataFrame) -> str:
@@ -24,12 +28,21 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str = "her2cr-table") -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
-    )
+def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str = "her2cr-table",
+               layout: TableLayout | None = None) -> str:
+    layout = layout or TableLayout()
+    numeric = numeric_columns(df)
+    num = [' class="num"' if n else "" for n in numeric]
+    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(df.columns, num))
+    rows = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        if i in layout.group_rows:
+            rows.append(f'<tr class="group"><td colspan="{len(df.columns)}">'
+                        f"{html.escape(layout.group_rows[i])}</td></tr>")
+        bold = ' class="label"' if i < len(layout.bold_rows) and layout.bold_rows[i] else ""
+        rows.append(f"<tr{bold}>" + "".join(
+            f"<td{k}>{html.escape('' if pd.isna(v) else str(v))}</td>" for v, k in zip(row, num)) + "</tr>")
+    body = "".join(rows)
     foot = ""
     if notes:
         foot = "<tfoot>" + "".join(
@@ -37,24 +50,42 @@ def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str 
     return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>'
 
 
+def grouped(df: pd.DataFrame, column: str, layout: TableLayout | None = None):
+    """df without `column`, and a layout with a heading row wherever its value changes."""
+    layout = layout or TableLayout()
+    values = df[column].tolist()
+    headings = {i: str(v) for i, v in enumerate(values) if i == 0 or v != values[i - 1]}
+    return (df.drop(columns=column).reset_index(drop=True),
+            TableLayout(bold_rows=list(layout.bold_rows), group_rows={**layout.group_rows, **headings}))
+
+
 class Table:
     """A DataFrame shown as HTML (with footnotes) or as a Markdown pipe table.
 
     With a label and a caption (tables made in a loop, which cell options cannot caption), Quarto
-    gets a cross-reference div (`::: {#tbl-label}`) and the preview a numbered caption."""
+    gets a cross-reference div (`::: {#tbl-label}`) and the preview a numbered caption.
+    group_by: a column whose values become heading rows (the column itself is not shown)."""
 
     KIND = "table"
 
     def __init__(self, df: pd.DataFrame, notes: list[str] | None = None, html_override: str | None = None,
-                 label: str | None = None, caption: str | None = None):
+                 label: str | None = None, caption: str | None = None, layout: TableLayout | None = None,
+                 group_by: str | None = None):
+        layout = layout or TableLayout()
+        if group_by is not None:
+            df, layout = grouped(df, group_by, layout)
         self.df, self.notes, self.html = df, list(notes or []), html_override
-        self.label, self.caption = label, caption
+        self.label, self.caption, self.layout = label, caption, layout
+
+    def quarto_markdown(self) -> str:
+        """Raw HTML for Quarto's HTML report and raw Typst for its PDF, each ignored by the other."""
+        page = self.html or html_table(self.df, self.notes, layout=self.layout)
+        return (f"```{{=html}}\n{page}\n```\n\n"
+                f"```{{=typst}}\n{typst_table(self.df, self.notes, self.layout)}\n```\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        md = markdown_table(self.df)
-        if self.notes:
-            md += "\n\n" + "\n\n".join(f"*{n}*" for n in self.notes)
-        page = self.html or html_table(self.df, self.notes)
+        md = self.quarto_markdown()
+        page = self.html or html_table(self.df, self.notes, layout=self.layout)
         bundle = {"text/html": page, "text/markdown": md, "text/plain": self.df.to_string(index=False)}
         if not (self.label and self.caption):
             return bundle

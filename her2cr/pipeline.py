@@ -249,7 +249,9 @@ def raw_inputs(raw_dir: Path) -> dict[str, str]:
 
 
 def quarto_version() -> str:
-    exe = shutil.which("quarto")
+    from .render import find_quarto
+
+    exe = find_quarto()
     if not exe:
         return ""
     import subprocess

@@ -200,14 +200,15 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
 
 # -- the report's inputs ------------------------------------------------------------------------
 
-class RawTable:
-    """A table already rendered elsewhere (great_tables HTML and its Markdown twin)."""
+def baseline_display(tables: Path):
+    """Table 1 as notebook 02 wrote it: its great_tables HTML, and a PDF table from its Markdown."""
+    from .display import Table
+    from .table1_display import read_markdown
+    from .typst_table import TableLayout
 
-    def __init__(self, html_text: str, markdown: str):
-        self.html_text, self.markdown = html_text, markdown
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.html_text, "text/markdown": self.markdown, "text/plain": self.markdown}
+    frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
+    return Table(frame, notes, html_override=(tables / "baseline.html").read_text(encoding="utf-8"),
+                 layout=TableLayout(bold_rows=bold))
 
 
 def synthetic_banner():
@@ -229,7 +230,11 @@ def _fmt_estimate(parameter: str, x: float) -> str:
 
 
 def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
-    """estimates.csv rounded for reading: proportions and differences in %, others 3 digits."""
+    """estimates.csv rounded for reading, with names a reviewer reads, ordered primary, sensitivity,
+    subgroup, exploratory (Analysis is meant as the grouping column: `Table(..., group_by=...)`).
+    Proportions and differences in %, others 3 significant digits."""
+    from .estimate_labels import analysis_rank, analysis_title, parameter_name
+
     rows = []
     for r in estimates.itertuples(index=False):
         nN = "" if pd.isna(r.N) else (f"{int(r.n)}/{int(r.N)}" if not pd.isna(r.n) else f"N = {int(r.N)}")
@@ -238,9 +243,12 @@ def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
         ci_txt = "" if math.isnan(lo) and math.isnan(hi) else (
             f"{_fmt_estimate(r.parameter, lo)} to {_fmt_estimate(r.parameter, hi)}")
         p = p_text(r.p_value)
-        rows.append((r.analysis, r.parameter, r.group, nN, est, ci_txt, p, r.method))
-    return pd.DataFrame(rows, columns=["Analysis", "Parameter", "Group", "n/N", "Estimate", "95% CI",
-                                       "p-value", "Method"])
+        rows.append((analysis_rank(r.analysis), analysis_title(r.analysis), parameter_name(r.parameter),
+                     r.group, nN, est, ci_txt, p, r.method))
+    frame = pd.DataFrame(rows, columns=["rank", "Analysis", "Parameter", "Group", "n/N", "Estimate",
+                                        "95% CI", "p-value", "Method"])
+    # stable: within a rank, analyses keep the order of estimates.csv
+    return frame.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
 
 
 class ReportContext:
@@ -281,8 +289,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
         ctx.ineligible = pd.DataFrame([("none", "", "every enrolled participant is eligible")],
                                       columns=ctx.ineligible.columns)
     tables = out / "tables"
-    ctx.baseline_display = RawTable((tables / "baseline.html").read_text(encoding="utf-8"),
-                                    (tables / "baseline.md").read_text(encoding="utf-8"))
+    ctx.baseline_display = baseline_display(tables)
     ctx.baseline_ctgov = baseline_ctgov_table(ctx.results.baseline)
     ctx.estimates_display = estimates_display(ctx.estimates)
     ctx.estimates_notes = [

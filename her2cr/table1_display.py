@@ -6,6 +6,7 @@ All three come from `display_rows`, itself made only from the tidy table.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -158,3 +159,21 @@ def markdown(table) -> str:
     ]
     notes = [f"{i}. {n}" for i, n in enumerate(table.footnotes, start=1)]
     return "\n".join([header, align, *body, "", *notes]) + "\n"
+
+
+def read_markdown(text: str) -> tuple[pd.DataFrame, list[bool], list[str]]:
+    """The table written by `markdown`, read back: (display frame, which rows are characteristic
+    lines, footnotes). The report draws the PDF table from it without re-running notebook 02."""
+    lines = text.splitlines()
+    end = lines.index("") if "" in lines else len(lines)
+    table, rest = lines[:end], lines[end:]
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+        return [c.strip(" ").replace("\\|", "|") for c in parts]
+
+    header, rows = cells(table[0]), [cells(x) for x in table[2:]]
+    frame = pd.DataFrame(rows, columns=header)
+    bold = [not r[0].startswith(INDENT) for r in rows]
+    notes = [re.sub(r"^\d+\.\s+", "", x) for x in rest if x.strip()]
+    return frame, bold, notes
