@@ -18,7 +18,15 @@ P    ?=
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lock report test test-fast verify diff notebook bench synth validate clean distclean
+# Quarto makes the publication HTML and PDF. QUARTO=/path/to/quarto chooses one; otherwise the
+# quarto on PATH, otherwise the pinned PyPI package quarto-cli installed into .venv on first use
+# (it downloads Quarto's official release, so it needs the internet). Without any, the run writes
+# the HTML preview only.
+QUARTO ?=
+QUARTO_CLI_VERSION := 1.10.19
+QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
+
+.PHONY: help venv lock quarto quarto-auto report test test-fast verify diff notebook bench synth validate clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +41,23 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## create .venv with the locked dependencies, the package and its Jupyter kernel
 
+quarto: $(STAMP) ## install Quarto into .venv (PyPI quarto-cli) unless one is found; tries again after a failure
+	@rm -f $(QUARTO_NONE)
+	@$(MAKE) --no-print-directory quarto-auto
+
+quarto-auto: $(STAMP)
+	@if [ -n "$(QUARTO)" ]; then \
+	  test -x "$(QUARTO)" || echo "quarto: QUARTO=$(QUARTO) is not an executable file: the report will be the HTML preview only"; \
+	elif command -v quarto >/dev/null 2>&1 || [ -x $(BIN)/quarto ]; then :; \
+	elif [ -e $(QUARTO_NONE) ]; then \
+	  echo "quarto: not installed (quarto-cli could not be installed earlier; 'make quarto' tries again): HTML preview only"; \
+	elif $(BIN)/uv pip install --quiet --python $(BIN)/python quarto-cli==$(QUARTO_CLI_VERSION) >/dev/null 2>&1 && [ -x $(BIN)/quarto ]; then \
+	  echo "quarto: installed quarto-cli $(QUARTO_CLI_VERSION) into $(VENV)"; \
+	else \
+	  touch $(QUARTO_NONE); \
+	  echo "quarto: not on PATH and quarto-cli $(QUARTO_CLI_VERSION) could not be installed (offline?): going on with the HTML preview only"; \
+	fi
+
 lock: ## regenerate requirements.lock from pyproject.toml (needs network)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --generate-hashes --quiet -o requirements.lock
@@ -46,15 +71,15 @@ synth: $(STAMP) ## write the synthetic cut for CUT (SEED=...) into data/raw/synt
 validate: $(STAMP) ## check the raw cut RAW against the data contract
 	$(BIN)/her2cr validate --raw $(RAW) --cut $(CUT)
 
-report: $(STAMP) $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run the pipeline and the report for CUT (RAW=, OUT= to override)
-	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS)
+report: $(STAMP) quarto-auto $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run the pipeline and the report for CUT (RAW=, OUT=, QUARTO= to override)
+	QUARTO="$(QUARTO)" $(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS)
 
 notebook: $(STAMP) $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run one notebook NB=... and what it needs, into OUT/scratch (P="analysis_set=primary ...")
 	@test -n "$(NB)" || { echo "usage: make notebook NB=90_topic [CUT=...] [P='analysis_set=primary']"; exit 2; }
 	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS) --only $(NB) $(foreach p,$(P),-p $(subst =, ,$(p)))
 
 verify: $(STAMP) ## re-run the cut in a scratch folder and compare with its manifest
-	$(BIN)/her2cr verify --out $(OUT)
+	QUARTO="$(QUARTO)" $(BIN)/her2cr verify --out $(OUT)
 
 diff: $(STAMP) ## what changed between two cuts: make diff FROM=reports/a TO=reports/b
 	$(BIN)/her2cr diff --from $(FROM) --to $(TO)
@@ -66,7 +91,7 @@ test-fast: $(STAMP) ## the tests that start no Jupyter kernel
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP) ## time the pipeline against plain papermill and the in-process floor
-	$(BIN)/python -m her2cr.bench
+	QUARTO="$(QUARTO)" $(BIN)/python -m her2cr.bench
 
 clean: ## remove the reports of every cut (raw data are kept)
 	rm -rf reports build/failed

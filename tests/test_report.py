@@ -11,7 +11,7 @@ import yaml
 
 from her2cr.display import Figure
 from her2cr.pipeline import PROJECT
-from her2cr.render import SYNTHETIC_TYPST_HEADER, add_preview_captions, cell_options, prepare_for_quarto
+from her2cr.render import add_preview_captions, cell_options, page_typst, prepare_for_quarto
 
 REPORT = PROJECT / "report" / "report.ipynb"
 
@@ -21,6 +21,8 @@ def test_quarto_project_converts_without_executing_and_hides_code():
     assert cfg["execute"]["enabled"] is False and cfg["execute"]["echo"] is False
     assert cfg["format"]["html"]["embed-resources"] is True and cfg["format"]["html"]["toc"] is True
     assert "typst" in cfg["format"]
+    assert cfg["format"]["typst"]["papersize"] == "a4" and cfg["format"]["typst"]["toc"] is True
+    assert cfg["project"]["output-dir"] == "_output"  # render.quarto_render checks that it applied
     for f in (cfg["format"]["html"]["include-before-body"], cfg["format"]["typst"]["include-in-header"],
               cfg["format"]["html"]["css"]):
         assert (PROJECT / "report" / f).is_file(), f
@@ -62,7 +64,8 @@ def test_prepare_for_quarto_sets_front_matter_and_gives_figures_as_cross_referen
     fig = [o for o in outs if o.metadata.get(Figure.QUARTO_KEY)]
     assert fig and all("text/html" not in o.data and "text/markdown" in o.data for o in fig)
     table = [o for o in outs if not o.metadata.get(Figure.QUARTO_KEY)]
-    assert table and "text/html" in table[0].data  # tables keep their HTML for Quarto's HTML
+    # Quarto gets Markdown only: any text/html output makes it load require.js and jQuery from a CDN
+    assert table and "text/html" not in table[0].data and "text/markdown" in table[0].data
 
 
 def test_preview_numbers_the_table_captions():
@@ -72,25 +75,14 @@ def test_preview_numbers_the_table_captions():
     assert "<figcaption><b>Figure 1:</b> Flow</figcaption>" in html
 
 
-def test_synthetic_typst_header_is_on_every_page():
-    assert SYNTHETIC_TYPST_HEADER.startswith("#set page(header:")
-    assert "SYNTHETIC DATA" in SYNTHETIC_TYPST_HEADER
-
-
-@pytest.mark.slow
-def test_quarto_renders_html_and_pdf(pipeline_run, tmp_path):
-    if shutil.which("quarto") is None:
-        pytest.skip("quarto is not installed: the publication HTML and PDF need Quarto "
-                    "(conda env from environment.yml, or https://quarto.org)")
-    from her2cr.render import quarto_render
-
-    work = tmp_path / "v"
-    shutil.copytree(pipeline_run.version_dir, work)
-    made = quarto_render(work / "notebooks" / "report.ipynb", work)
-    assert {p.name for p in made} == {"report.html", "report.pdf"}
-    html = (work / "report.html").read_text()
-    assert "SYNTHETIC DATA" in html and "Baseline ctDNA Positivity" in html
-    assert (work / "report.pdf").read_bytes()[:4] == b"%PDF"
+def test_pdf_pages_name_the_study_cut_and_version_and_say_synthetic_only_when_synthetic():
+    synthetic = page_typst({"cut": "2025-12-31", "synthetic": True}, "v3")
+    real = page_typst({"cut": "2026-06-30", "synthetic": False}, "v1")
+    assert "#set page(" in synthetic and "header:" in synthetic and "footer:" in synthetic
+    assert "NCT06663787" in synthetic and "data cut-off 2025-12-31" in synthetic and "report v3" in synthetic
+    assert synthetic.count("SYNTHETIC DATA") == 2  # header and footer
+    assert "SYNTHETIC" not in real and "data cut-off 2026-06-30" in real and "report v1" in real
+    assert "breakable: true" in real  # long tables may run over pages
 
 
 def test_tables_made_in_a_loop_are_captioned_and_cross_referenced():
