@@ -249,3 +249,33 @@ def test_files_from_a_cut_are_byte_identical(synthetic_out, tmp_path):
                             **read_cut_facts(synthetic_out))
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
     json.loads(a[1].read_text(encoding="utf-8"))
+
+
+# ---- 5. the report's posting section --------------------------------------------------------
+def test_posting_summary_lists_modules_and_what_is_missing(synthetic_out, handmade_out):
+    from her2cr.ctgov import posting_summary as P
+
+    empty = _results(synthetic_out)
+    table = P.modules_table(empty).set_index("Module")["In the upload file"].to_dict()
+    assert table == {"Participant Flow": "yes", "Baseline Characteristics": "yes",
+                     "Outcome Measures": "yes", "Adverse Events": "yes",
+                     "More Information: Limitations and Caveats": "yes",
+                     "More Information: Certain Agreements": "no",
+                     "More Information: Results Point of Contact": "no"}
+    # the modules the report says are in the file are the file's sections
+    doc = etree.fromstring(to_prs_xml(empty))
+    assert [c.tag for c in doc] == ["baseline", "limitationsAndCaveats", "outcomeMeasures",
+                                    "participantFlow", "reportedEvents"]
+    assert "replaces that whole module in PRS" in P.PARTIAL_UPLOAD_NOTE
+    assert "- `point_of_contact.name_or_title`" in P.missing_markdown(empty.more_info)
+    ae = P.adverse_events_table(empty.adverse_events)
+    assert ae.iloc[0, 1:].tolist() == ["0/25 (0.0%)", "2/24 (8.3%)"]
+
+    filled = _results(handmade_out, FILLED_IN)
+    table = P.modules_table(filled).set_index("Module")["In the upload file"]
+    assert table["More Information: Results Point of Contact"] == "yes"
+    assert table["More Information: Certain Agreements"] == "yes"
+    rows = P.more_info_table(filled.more_info, parse_study_config(FILLED_IN)).set_index("Field")
+    assert rows.loc["Phone", "In the upload file"] == "yes"
+    assert rows.loc["E-mail", "In the upload file"] == "no"  # empty: left out
+    assert P.missing_markdown(filled.more_info).startswith("Nothing is missing")
