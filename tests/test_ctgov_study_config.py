@@ -105,3 +105,15 @@ def test_run_with_a_bad_study_config_writes_nothing(synthetic_raw, tmp_path):
     for message in BAD_MESSAGES:
         assert f"  - {message}" in r.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_study_config_is_part_of_the_posting_and_report_keys():
+    # an edited report/study.yml must give new posting files and a new report, and nothing else
+    from her2cr.pipeline import all_steps, plan
+
+    steps = all_steps()
+    params = {"cut": CUT, "raw_dir": "raw"}
+    a = plan(steps, params, {}, {}, render=False, study_config_sha="a")
+    b = plan(steps, params, {}, {}, render=False, study_config_sha="b")
+    changed = sorted(k for k in a if a[k] != b[k])
+    assert changed == ["posting", "report"]
