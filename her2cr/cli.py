@@ -94,9 +94,15 @@ def cmd_run(a) -> int:
     if extra:
         for name in (a.only or ["02_baseline", "03_ctdna"]):
             step_params[name] = extra
+    from .ctgov.study_config import StudyConfigError
+
     print(f"her2cr: cut-off {a.cut}, raw data {a.raw}")
-    outcome = run_cut(a.raw, a.cut, a.out, only=a.only, step_params=step_params, jobs=a.jobs,
-                      force=a.force, render=not a.no_render)
+    try:
+        outcome = run_cut(a.raw, a.cut, a.out, only=a.only, step_params=step_params, jobs=a.jobs,
+                          force=a.force, render=not a.no_render, study_config=a.study)
+    except StudyConfigError as exc:
+        _err(f"her2cr: the run failed; no output was written and earlier reports are unchanged.\n{exc}")
+        return EXIT_BAD_INPUT
     if outcome.status == "up to date":
         print(outcome.message)
         return EXIT_OK
@@ -168,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="notebook parameter")
     r.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
     r.add_argument("--force", action="store_true", help="re-run every step even if up to date")
+    r.add_argument("--study", type=Path, default=None,
+                   help="study configuration for results posting (default report/study.yml)")
     r.add_argument("--no-render", action="store_true",
                    help="skip converting the report into HTML/PDF (benchmarks; the notebook still runs)")
     r.set_defaults(func=cmd_run)

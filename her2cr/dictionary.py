@@ -109,6 +109,10 @@ DECISIONS = [
     f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
     f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
     f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
+    "ClinicalTrials.gov all-cause mortality: deaths with a death_date on or before the cut-off, over "
+    "all enrolled participants of the cohort (each at risk from consent). The contract has no adverse "
+    "event export: serious and other adverse events are posted as not collected (0 affected of 0 at "
+    "risk, empty event tables, the reason in the description).",
 ]
 
 

@@ -263,8 +263,9 @@ def quarto_version() -> str:
 
 
 def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict[str, dict],
-         render: bool = True) -> dict[str, str]:
-    """Key of every step, in dependency order."""
+         render: bool = True, study_config_sha: str = "") -> dict[str, str]:
+    """Key of every step, in dependency order (the posting step's includes the study
+    configuration, so that an edited report/study.yml makes new posting files and report)."""
     base = code_hash() + lock_hash()
     keys: dict[str, str] = {}
     for s in steps:
@@ -273,6 +274,8 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
             extra += (quarto_version() if render else "not rendered")
+        if s.kind == "posting":
+            extra += study_config_sha
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)
     return keys
 
@@ -292,6 +295,7 @@ class _Run:
         self.where: dict[str, Path] = {}  # step -> its work folder
         self.render = True  # convert the report notebook into documents
         self.kernels = None  # KernelPool of kernels started ahead of their notebooks
+        self.study_config: Path | None = None  # the sponsor's facts for the posting step
 
     def reusable(self, step: Step) -> bool:
         """The previous version has this step's outputs for the very same key."""
@@ -334,7 +338,7 @@ class _Run:
         if step.kind == "posting":
             from .posting import write_posting_files
 
-            write_posting_files(work)
+            write_posting_files(work, self.study_config)
         else:
             if step.kind == "report":
                 params["failed_steps"] = json.dumps(
@@ -460,10 +464,19 @@ def _now() -> str:
 def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, only: list[str] | None = None,
             step_params: dict[str, dict] | None = None, jobs: int = 2, force: bool = False,
             echo=print, notebooks_dir: Path | None = None, report_dir: Path | None = None,
-            render: bool = True) -> RunOutcome:
-    """Build (or reuse) the outputs of a cut; publish them as a new version only on success."""
+            render: bool = True, study_config: Path | str | None = None) -> RunOutcome:
+    """Build (or reuse) the outputs of a cut; publish them as a new version only on success.
+
+    study_config: the sponsor's facts for results posting (default <report_dir>/study.yml); a bad
+    file raises StudyConfigError, listing every problem, before anything is written."""
     import fcntl
 
+    from .ctgov.study_config import CONFIG_NAME, load_study_config
+
+    config_path = Path(study_config) if study_config else (report_dir or PROJECT / "report") / CONFIG_NAME
+    load_study_config(config_path)  # checked first: a bad file stops the run before any output
+    config_path = config_path.resolve()
+    config_sha = sha256_file(config_path)
     raw_dir = Path(raw_dir).resolve()
     cut_root = Path(out) if out else PROJECT / "reports" / cut
     cut_root = cut_root.resolve()
@@ -480,7 +493,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
     # Up to date when every step's key equals the current version's, the report compared with
     # what it compared with when it was built.
     stored = prev.get("step_parameters", {}).get("report", {}).get("previous_dir", "")
-    keys = plan(steps, params, raw, with_previous(stored), render)
+    keys = plan(steps, params, raw, with_previous(stored), render, config_sha)
     if not force and not only and prev and all(
         prev.get("steps", {}).get(s.name, {}).get("key") == keys[s.name]
         and prev["steps"][s.name].get("status") in ("ran", "reused") for s in steps if not s.optional
@@ -491,7 +504,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
     # earlier cut beside it (of the same kind: synthetic data are never compared with real).
     compare_with = previous or previous_cut(cut_root, cut, synthetic=bool(raw["synthetic.json"]))
     step_params = with_previous(compare_with)
-    keys = plan(steps, params, raw, step_params, render)
+    keys = plan(steps, params, raw, step_params, render, config_sha)
 
     # Staging lives beside the cut's folder (same file system: the final move is a rename).
     cut_root.parent.mkdir(parents=True, exist_ok=True)
@@ -511,6 +524,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         started = _now()
         run = _Run(staging_root, params_v, step_params, keys, previous, force)
         run.render = render
+        run.study_config = config_path
         from .kernels import KernelPool
 
         run.kernels = KernelPool(KERNEL, PROJECT)

@@ -257,6 +257,7 @@ class ReportContext:
 
 def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", failed_steps: dict | None = None):
     from .ctgov import build_results
+    from .ctgov.cut_facts import read_cut_facts
     from .ctgov_display import baseline_ctgov_table, flow_table
     from .cutinfo import read_cut_info
     from .pipeline import git_state, lock_hash, package_versions
@@ -270,7 +271,9 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.version = version
     ctx.failed_steps = failed_steps or {}
     ctx.flow, ctx.baseline_tidy, ctx.estimates = load_posting_inputs(out)
-    ctx.results = build_results(ctx.flow, ctx.baseline_tidy, ctx.estimates)
+    facts = read_cut_facts(out)
+    ctx.study_config = facts["config"]
+    ctx.results = build_results(ctx.flow, ctx.baseline_tidy, ctx.estimates, **facts)
     ctx.packages = package_versions()
     ctx.title_block = title_block(ctx.cut_info, version, git_state())
     ctx.summary = summary_sentences(ctx.estimates, ctx.flow)
@@ -347,6 +350,31 @@ def outcome_blocks(ctx):
         for j, a in enumerate(om.analyses, start=1):
             blocks.append(Table(analysis_table(a, om.groups), label=f"tbl-outcome-{i}-analysis-{j}",
                                 caption=f"{om.title}: statistical analysis {j}, {a.param_type}"))
+    return blocks
+
+
+def posting_blocks(ctx):
+    """The results-posting section: modules in the upload file, adverse events, more information
+    and what is still to fill in, as display objects (texts from her2cr.ctgov.posting_summary)."""
+    from .ctgov import posting_summary as P
+    from .display import Table, Text
+
+    r = ctx.results
+    blocks = [Table(P.modules_table(r), label="tbl-posting-modules",
+                    caption="ClinicalTrials.gov modules in the PRS upload file"),
+              Text(P.PARTIAL_UPLOAD_NOTE)]
+    if r.adverse_events is not None:
+        blocks.append(Text("## Adverse events"))
+        blocks.append(Table(P.adverse_events_table(r.adverse_events), label="tbl-posting-ae",
+                            caption="All-cause mortality and adverse events by cohort",
+                            notes=P.adverse_events_notes(r.adverse_events)))
+    if r.more_info is not None:
+        blocks.append(Text("## More information"))
+        blocks.append(Text(P.limitations_markdown(r.more_info)))
+        blocks.append(Table(P.more_info_table(r.more_info, ctx.study_config),
+                            label="tbl-posting-more-info",
+                            caption="Results point of contact and certain agreements"))
+        blocks.append(Text(P.missing_markdown(r.more_info)))
     return blocks
 
 

@@ -50,12 +50,28 @@ def test_flow_started_completed_and_reasons():
         assert reasons[key] == {k: _flow_count(k, step) for k in study.COHORTS}
 
 
-def test_flow_texts_mention_ineligible_and_fit_limits():
+def test_flow_texts_keep_analysis_sets_out_and_fit_limits():
     f = build_participant_flow(sample_flow())
-    # 3 not eligible (2 continuing, 1 stopped), kept in the flow
-    assert f.pre_assignment_details.startswith("3 enrolled participants (continuing 2; stopped 1)")
-    # ClinicalTrials.gov limits: 500 characters each
-    assert len(f.pre_assignment_details) <= 500
+    # Pre-assignment Details are for events between enrolment and assignment: there are none, and
+    # the analysis sets are explained in the baseline and outcome population descriptions.
+    assert f.pre_assignment_details is None
+    assert "eligib" not in f.recruitment_details
+    # no one consented after the cut-off: nothing to explain about enrolment
+    assert "consented after" not in f.recruitment_details
+    # ClinicalTrials.gov limit: 500 characters
+    assert len(f.recruitment_details) <= 500
+
+
+@pytest.mark.parametrize("after, expected", [
+    (1, "51 participants consented; 1 consented after the data cut-off and is not analysed, so the "
+        "flow starts with 50."),
+    (2, "52 participants consented; 2 consented after the data cut-off and are not analysed, so "
+        "the flow starts with 50."),
+])
+def test_recruitment_details_explain_consents_after_the_cutoff(after, expected):
+    # sample flow: 50 enrolled (26 + 24)
+    f = build_participant_flow(sample_flow(), consented_after_cutoff=after)
+    assert f.recruitment_details.endswith(" " + expected)
     assert len(f.recruitment_details) <= 500
 
 

@@ -93,6 +93,31 @@ def test_report_agrees_with_estimates_and_posting_files(pipeline_run):
     assert f"<parameterValue>{rd_api['paramValue']}</parameterValue>" in xml
 
 
+def test_posting_section_of_the_report_agrees_with_the_upload_file(pipeline_run):
+    from lxml import etree
+
+    v = pipeline_run.version_dir
+    # the posting step used the project's study configuration and kept a copy of it
+    assert (v / "results" / "study.yml").read_bytes() == (PROJECT / "report" / "study.yml").read_bytes()
+    doc = etree.parse(str(v / "results" / "prs-results.xml")).getroot()
+    preview = (v / "report-preview.html").read_text()
+    assert "Results posting" in preview and "replaces that whole module in PRS" in preview
+    # all-cause mortality as the file has it (synthetic cut: 0/25 continuing, 2/24 stopped)
+    groups = doc.findall("reportedEvents/interventionGroups/interventionGroup")
+    shown = [f"{g.findtext('numDeaths')}/{g.findtext('partAtRiskAllCauseMort')}" for g in groups]
+    assert shown == ["0/25", "2/24"]
+    for text in shown:
+        assert text in preview
+    assert doc.findtext("limitationsAndCaveats/description") in preview
+    # nothing filled in yet: no contact or agreement in the file, and the report lists them
+    assert doc.find("pointOfContact") is None and doc.find("certainAgreement") is None
+    assert "point_of_contact.name_or_title" in preview
+    # the late consent (HCR-050) explained beside STARTED 49
+    assert doc.findtext("participantFlow/recruitmentDetails").endswith(
+        "50 participants consented; 1 consented after the data cut-off and is not analysed, so the "
+        "flow starts with 49.")
+
+
 def test_rerun_with_nothing_changed_is_up_to_date(pipeline_run, synthetic_raw):
     out = pipeline_run.version_dir.parent
     outcome = run_cut(synthetic_raw, CUT, out, echo=quiet)

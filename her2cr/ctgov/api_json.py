@@ -1,7 +1,8 @@
 """The results in the shape of the ClinicalTrials.gov API v2 `resultsSection`.
 
 Field names and enumerations follow the API's OpenAPI description (components ResultsSection,
-ParticipantFlowModule, BaselineCharacteristicsModule, OutcomeMeasuresModule): enumerated fields use
+ParticipantFlowModule, BaselineCharacteristicsModule, OutcomeMeasuresModule, AdverseEventsModule,
+MoreInfoModule): enumerated fields use
 the API's codes (COUNT_OF_PARTICIPANTS, TWO_SIDED, OTHER_PRE_SPECIFIED, ...); free-text fields keep
 the ClinicalTrials.gov display terms, as the API returns them ("Risk Difference (RD)",
 "Fisher Exact", "95% Confidence Interval"). All numbers are strings, as in the API.
@@ -93,8 +94,9 @@ def participant_flow_module(f: m.ParticipantFlow) -> dict:
         drops.append({"type": r.other_name or r.reason_type,
                       "reasons": [{"groupId": ids[k], "numSubjects": str(r.counts[k])}
                                   for k in ids]})
-    return {
-        "preAssignmentDetails": f.pre_assignment_details,
+    d: dict = {}
+    _put(d, "preAssignmentDetails", f.pre_assignment_details)
+    return d | {
         "recruitmentDetails": f.recruitment_details,
         "groups": _groups(f.groups, ids),
         "periods": [{
@@ -182,13 +184,58 @@ def outcome_measures_module(outcomes) -> dict:
     return {"outcomeMeasures": out}
 
 
+def adverse_events_module(ae: m.AdverseEvents) -> dict:
+    """Counts are integers here (EventGroup), unlike the string values of the other modules."""
+    ids = _ids("EG", ae.groups)
+    d: dict = {}
+    _put(d, "frequencyThreshold", ae.frequency_threshold)
+    d["timeFrame"] = ae.time_frame
+    d["description"] = ae.description
+    _put(d, "allCauseMortalityComment", ae.mortality_comment)
+    d["eventGroups"] = [{
+        "id": ids[g.key], "title": g.title, "description": g.description,
+        "deathsNumAffected": ae.deaths[g.key], "deathsNumAtRisk": ae.deaths_at_risk[g.key],
+        "seriousNumAffected": ae.serious_affected[g.key],
+        "seriousNumAtRisk": ae.serious_at_risk[g.key],
+        "otherNumAffected": ae.other_affected[g.key], "otherNumAtRisk": ae.other_at_risk[g.key],
+    } for g in ae.groups]
+    # seriousEvents / otherEvents: none collected, so absent (the API leaves out empty lists)
+    return d
+
+
+def more_info_module(info: m.MoreInfo) -> dict:
+    d: dict = {"limitationsAndCaveats": {"description": info.limitations}}
+    a = info.certain_agreement
+    if a is not None:
+        ca: dict = {"piSponsorEmployee": a.pi_sponsor_employee}
+        if a.restrictive_agreement is not None:
+            ca["restrictiveAgreement"] = a.restrictive_agreement
+        _put(ca, "restrictionType", a.restriction_type)
+        _put(ca, "otherDetails", a.other_details)
+        d["certainAgreement"] = ca
+    c = info.point_of_contact
+    if c is not None:
+        pc: dict = {"title": c.title, "organization": c.organization}
+        _put(pc, "email", c.email)
+        _put(pc, "phone", c.phone)
+        _put(pc, "phoneExt", c.phone_ext)
+        d["pointOfContact"] = pc
+    return d
+
+
 def to_results_section(results: m.ResultsSection) -> dict:
-    """The API v2 `resultsSection` object (participant flow, baseline, outcome measures)."""
-    return {
+    """The API v2 `resultsSection` object: participant flow, baseline, outcome measures, and,
+    when built, adverse events and more information."""
+    out = {
         "participantFlowModule": participant_flow_module(results.participant_flow),
         "baselineCharacteristicsModule": baseline_characteristics_module(results.baseline),
         "outcomeMeasuresModule": outcome_measures_module(results.outcome_measures),
     }
+    if results.adverse_events is not None:
+        out["adverseEventsModule"] = adverse_events_module(results.adverse_events)
+    if results.more_info is not None:
+        out["moreInfoModule"] = more_info_module(results.more_info)
+    return out
 
 
 def to_api_json(results: m.ResultsSection) -> str:

@@ -8,6 +8,7 @@ from her2cr import study
 from her2cr.ctgov import model as m
 from her2cr.ctgov.common import TOTAL_GROUP, TOTAL_KEY, cohort_groups, require_columns
 from her2cr.ctgov.formatting import fmt_count, fmt_number, is_finite_number, is_missing
+from her2cr.ctgov.populations import baseline_population
 
 _TIDY_COLUMNS = [
     "variable", "measure_title", "var_type", "statistic", "unit", "level", "level_order", "group",
@@ -164,13 +165,14 @@ def _analysed_text(rows: pd.DataFrame) -> str:
     return "Participants with a recorded value; missing values are not counted."
 
 
-def build_baseline(baseline_tidy: pd.DataFrame) -> m.Baseline:
+def build_baseline(baseline_tidy: pd.DataFrame, flow: pd.DataFrame | None = None) -> m.Baseline:
     """Baseline characteristics of the enrolled participants, by cohort and in total.
 
     Standard measures first (age, sex, race, ethnicity, region), then the study-specific ones in the
     order of the tidy table. Continuous: Mean (SD) for age and for statistic "mean_sd", otherwise
     Median (IQR). Categorical: Count of Participants. Race/ethnicity appear only when collected; if
     neither was collected, the measure "Race and Ethnicity Not Collected" says so.
+    `flow` (data/flow.csv), when given, puts the number not eligible in the population description.
     """
     df = _clean_tidy(baseline_tidy)
     groups = cohort_groups() + (TOTAL_GROUP,)
@@ -235,8 +237,5 @@ def build_baseline(baseline_tidy: pd.DataFrame) -> m.Baseline:
         total_key=TOTAL_KEY,
         denoms=denoms,
         measures=tuple(measures),
-        population_description=(
-            "All enrolled participants (consent on or before the data cut-off), including those "
-            "later found not to meet all eligibility criteria."
-        ),
+        population_description=baseline_population(flow),
     )

@@ -7,9 +7,10 @@ import pandas as pd
 from her2cr import study
 from her2cr.ctgov import model as m
 from her2cr.ctgov.common import cohort_groups, require_columns
-from her2cr.ctgov.formatting import fmt_count
+from her2cr.ctgov.formatting import fmt_count, plural
 
 PERIOD_TITLE = "Overall Study"
+RECRUITMENT_MAX = 500  # PRS limit for Recruitment Details, in characters
 
 # status_at_cutoff of a participant who did not complete -> ClinicalTrials.gov reason, in the
 # order the reasons are posted.
@@ -29,11 +30,28 @@ def _flow_counts(flow: pd.DataFrame) -> dict[tuple[str, str], int]:
     return {k: int(fmt_count(c)) for k, c in zip(keys, flow["count"])}
 
 
-def build_participant_flow(flow: pd.DataFrame) -> m.ParticipantFlow:
+def enrolment_explanation(started_total: int, consented_after_cutoff: int) -> str:
+    """Why the study's enrolment exceeds STARTED: consents dated after the cut-off ("" if none)."""
+    if not consented_after_cutoff:
+        return ""
+    total = started_total + consented_after_cutoff
+    verb = "is" if consented_after_cutoff == 1 else "are"
+    return (
+        f"{plural(total, 'participant')} consented; {consented_after_cutoff} consented after the "
+        f"data cut-off and {verb} not analysed, so the flow starts with {started_total}."
+    )
+
+
+def build_participant_flow(flow: pd.DataFrame, consented_after_cutoff: int = 0) -> m.ParticipantFlow:
     """One period, "Overall Study": STARTED = enrolled, COMPLETED = completed by the cut-off,
     NOT COMPLETED by status at the cut-off (withdrawn, lost to follow-up, died, still on study).
 
     Participants found not eligible stay in the flow: they were enrolled and are followed up.
+    `consented_after_cutoff`: participants whose consent is dated after the cut-off (listed in the
+    data issues); when there are any, Recruitment Details say why enrolment exceeds STARTED.
+    Analysis sets are explained where ClinicalTrials.gov puts them (baseline and outcome measure
+    population descriptions), not in Pre-assignment Details, which stay empty: the cohort is set
+    at consent, with no step between enrolment and assignment.
     """
     counts = _flow_counts(flow)
     groups = cohort_groups()
@@ -63,26 +81,17 @@ def build_participant_flow(flow: pd.DataFrame) -> m.ParticipantFlow:
     sites = ", ".join(study.SITES.values())
     countries = sorted(set(study.SITE_COUNTRY.values()))
     recruitment = (
-        f"Patients with HER2-positive metastatic breast cancer and a complete or partial "
-        f"response to anti-HER2 therapy lasting more than 2 years were enrolled at "
-        f"{len(study.SITES)} hospitals "
-        f"in {' and '.join(countries)} ({sites}); the cohort was set by whether anti-HER2 "
-        f"treatment was continuing or had stopped at consent. Counts are as of the data cut-off."
+        f"Enrolled at {len(study.SITES)} hospitals in {' and '.join(countries)} ({sites}): "
+        f"HER2-positive metastatic breast cancer with a complete or partial response to anti-HER2 "
+        f"therapy lasting more than 2 years; the cohort was set by whether anti-HER2 treatment was "
+        f"continuing or had stopped at consent. Counts are as of the data cut-off."
     )
-    not_eligible = {g.key: get(g.key, "not_eligible") for g in groups}
-    no_baseline = {g.key: get(g.key, "baseline_not_evaluable") for g in groups}
-
-    def by_cohort(c: dict[str, int]) -> str:
-        return "; ".join(f"{study.COHORT_SHORT[k].lower()} {c[k]}" for k in c)
-
-    pre_assignment = (
-        f"{sum(not_eligible.values())} enrolled participants ({by_cohort(not_eligible)}) did not "
-        f"meet all eligibility criteria; they are counted as started, are followed up and are "
-        f"included in the baseline characteristics, but not in the primary analysis set. "
-        f"{sum(no_baseline.values())} eligible participants ({by_cohort(no_baseline)}) had no "
-        f"evaluable baseline ctDNA result. Participants on study at the cut-off are reported as "
-        f"not completed (reason: on study at data cut-off)."
-    )
+    explanation = enrolment_explanation(sum(started.values()), consented_after_cutoff)
+    if explanation:
+        recruitment += " " + explanation
+    if len(recruitment) > RECRUITMENT_MAX:
+        raise ValueError(f"Recruitment Details has {len(recruitment)} characters; PRS allows "
+                         f"{RECRUITMENT_MAX}")
     return m.ParticipantFlow(
         groups=groups,
         period_title=PERIOD_TITLE,
@@ -90,5 +99,5 @@ def build_participant_flow(flow: pd.DataFrame) -> m.ParticipantFlow:
         completed=completed,
         reasons=tuple(reasons),
         recruitment_details=recruitment,
-        pre_assignment_details=pre_assignment,
+        pre_assignment_details=None,
     )

@@ -87,3 +87,8 @@ def fmt_ci_pct(level) -> str:
     if not 0 < f < 100:
         raise ValueError(f"confidence level out of range: {level!r}")
     return _plain(Decimal(repr(round(f, 6))))
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """"1 participant", "2 participants" (or the plural given)."""
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"

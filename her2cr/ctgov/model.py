@@ -134,7 +134,7 @@ class ParticipantFlow:
     completed: dict[str, int]
     reasons: tuple[DropWithdrawReason, ...]
     recruitment_details: str
-    pre_assignment_details: str
+    pre_assignment_details: str | None = None  # significant events before assignment
 
     @property
     def not_completed(self) -> dict[str, int]:
@@ -209,12 +209,64 @@ class OutcomeMeasure:
     calculate_pct: bool = False
 
 
+# ---- adverse events -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AdverseEvents:
+    """All-cause mortality by group; serious and other adverse events as tables of counts.
+
+    A study that did not collect adverse events has empty event lists and 0 affected of 0 at risk
+    for serious and other events (the upload formats have no element for "not collected": the
+    description says it)."""
+
+    groups: tuple[Group, ...]
+    deaths: dict[str, int]  # all-cause mortality: participants who died
+    deaths_at_risk: dict[str, int]
+    serious_affected: dict[str, int]
+    serious_at_risk: dict[str, int]
+    other_affected: dict[str, int]
+    other_at_risk: dict[str, int]
+    time_frame: str
+    description: str  # Adverse Event Reporting Description
+    mortality_comment: str | None = None
+    frequency_threshold: str | None = None  # percent, for other adverse events
+
+
+# ---- more information ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PointOfContact:
+    title: str  # name or official title
+    organization: str
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class CertainAgreement:
+    pi_sponsor_employee: bool
+    restrictive_agreement: bool | None = None
+    restriction_type: str | None = None  # LTE60, GT60, OTHER
+    other_details: str | None = None
+
+
+@dataclass(frozen=True)
+class MoreInfo:
+    """Limitations and Caveats, and the sponsor's facts when they are complete (else None)."""
+
+    limitations: str
+    point_of_contact: PointOfContact | None = None
+    certain_agreement: CertainAgreement | None = None
+    missing: tuple[str, ...] = ()  # study configuration fields still to fill in
+
+
 # ---- the whole results section ------------------------------------------------------------------
 @dataclass(frozen=True)
 class ResultsSection:
     participant_flow: ParticipantFlow
     baseline: Baseline
     outcome_measures: tuple[OutcomeMeasure, ...] = field(default_factory=tuple)
+    adverse_events: AdverseEvents | None = None
+    more_info: MoreInfo | None = None
 
     def to_frame(self):
         """Every posted number as a long table (section, measure, row, group, field, value).
@@ -250,6 +302,19 @@ class ResultsSection:
                     if val is not None:
                         rows.append(("outcome", om.title, label, " vs ".join(a.group_keys),
                                      fld, val))
+        ae = self.adverse_events
+        if ae is not None:
+            for g in ae.groups:
+                for row, counts in (("All-Cause Mortality", ae.deaths),
+                                    ("Serious Adverse Events", ae.serious_affected),
+                                    ("Other Adverse Events", ae.other_affected)):
+                    rows.append(("adverse_events", row, "affected", g.key, "count",
+                                 str(counts[g.key])))
+                for row, counts in (("All-Cause Mortality", ae.deaths_at_risk),
+                                    ("Serious Adverse Events", ae.serious_at_risk),
+                                    ("Other Adverse Events", ae.other_at_risk)):
+                    rows.append(("adverse_events", row, "at risk", g.key, "count",
+                                 str(counts[g.key])))
         return pd.DataFrame(rows, columns=["section", "measure", "row", "group", "field", "value"])
 
 

@@ -15,6 +15,7 @@ from her2cr.ctgov.formatting import (
     is_finite_number,
     is_missing,
 )
+from her2cr.ctgov.populations import eligible_population, primary_population
 
 PRIMARY_TITLE = "Baseline ctDNA Positivity"
 PRIMARY_TIME_FRAME = "At baseline (within 28 days after consent)"
@@ -191,11 +192,14 @@ def _count_outcome(est, analysis, measure_type, title, description, time_frame, 
 
 
 def build_outcome_measures(
-    estimates: pd.DataFrame, any_draw_population: str = ANY_DRAW_POPULATION
+    estimates: pd.DataFrame, any_draw_population: str = ANY_DRAW_POPULATION,
+    flow: pd.DataFrame | None = None,
 ) -> tuple[m.OutcomeMeasure, ...]:
     """Primary: baseline ctDNA positivity (count of participants, n of N) with two analyses,
     the risk difference (Newcombe hybrid score CI, Fisher's exact p) and the odds ratio
     (conditional MLE, exact CI). Other pre-specified: positivity at any draw, when estimated.
+    `flow` (data/flow.csv), when given, adds who was not analysed, and why, to the population
+    descriptions.
     """
     est = _clean_estimates(estimates)
     rd = _row(est, "primary", "risk_difference", COMPARISON, required=True)
@@ -214,8 +218,8 @@ def build_outcome_measures(
                   force_fisher=True),
     ]
     outcomes = [_count_outcome(est, "primary", m.OUTCOME_PRIMARY, PRIMARY_TITLE,
-                               PRIMARY_DESCRIPTION, PRIMARY_TIME_FRAME, PRIMARY_POPULATION,
-                               primary_analyses)]
+                               PRIMARY_DESCRIPTION, PRIMARY_TIME_FRAME,
+                               primary_population(PRIMARY_POPULATION, flow), primary_analyses)]
 
     any_rows = est[(est["analysis"] == "exploratory_any_draw") & (est["parameter"] == "proportion")]
     if not any_rows.empty:
@@ -230,5 +234,6 @@ def build_outcome_measures(
                 None, force_fisher=False))
         outcomes.append(_count_outcome(est, "exploratory_any_draw", ANY_DRAW_TYPE, ANY_DRAW_TITLE,
                                        ANY_DRAW_DESCRIPTION, ANY_DRAW_TIME_FRAME,
-                                       any_draw_population, analyses))
+                                       eligible_population(any_draw_population, flow),
+                                       analyses))
     return tuple(outcomes)

@@ -3,9 +3,10 @@
 Layout rules taken from the schema:
 - the root `result` is in the namespace http://clinicaltrials.gov/rrs and every element below it
   is unqualified (elementFormDefault="unqualified"), hence the prefixed root;
-- `partialUpload="true"`: the PRS then replaces only the sections present here (baseline, outcome
-  measures, participant flow) and keeps the others (adverse events, point of contact, certain
-  agreements, limitations), which a full upload would delete;
+- `partialUpload="true"`: the PRS replaces each section present here as a whole (baseline,
+  outcome measures, participant flow, reported events, limitations and caveats, and the point of
+  contact and certain agreement when the study configuration has them) and keeps the sections
+  that are absent, which a full upload would delete;
 - child elements follow the schema's xs:sequence order (alphabetical within each type, base type
   first), and ids are xs:ID values, unique in the whole document: FG000 (flow), BG000 (baseline,
   total last), O1G000 (outcome measure 1), ...;
@@ -190,8 +191,53 @@ def _participant_flow(parent: ET.Element, f: m.ParticipantFlow) -> None:
     _el(period, "milestones")  # no milestones between STARTED and COMPLETED
     _milestone(period, "startedMilestone", f.started, ids)
     _el(period, "title", f.period_title)
-    _el(el, "preAssignmentDescription", f.pre_assignment_details)
+    _opt(el, "preAssignmentDescription", f.pre_assignment_details)
     _el(el, "recruitmentDetails", f.recruitment_details)
+
+
+# ---- adverse events -----------------------------------------------------------------------------
+def _reported_events(parent: ET.Element, ae: m.AdverseEvents) -> None:
+    ids = _ids("EG", ae.groups)
+    el = _el(parent, "reportedEvents")
+    _opt(el, "allCauseMortComment", ae.mortality_comment)
+    _opt(el, "frequencyReportingThreshold", ae.frequency_threshold)
+    _el(el, "frequentAdverseEvents")  # other adverse events: none collected
+    groups = _el(el, "interventionGroups")
+    for g in ae.groups:
+        ge = _el(groups, "interventionGroup", id=ids[g.key])
+        _el(ge, "description", g.description)
+        _el(ge, "numDeaths", str(ae.deaths[g.key]))
+        _el(ge, "numSubjectsFrequentEvents", str(ae.other_affected[g.key]))
+        _el(ge, "numSubjectsSeriousEvents", str(ae.serious_affected[g.key]))
+        _el(ge, "partAtRiskAllCauseMort", str(ae.deaths_at_risk[g.key]))
+        _el(ge, "partAtRiskFrequentEvents", str(ae.other_at_risk[g.key]))
+        _el(ge, "partAtRiskSeriousEvents", str(ae.serious_at_risk[g.key]))
+        _el(ge, "title", g.title)
+    _el(el, "notes", ae.description)
+    _el(el, "seriousAdverseEvents")  # serious adverse events: none collected
+    _el(el, "timeFrame", ae.time_frame)
+
+
+# ---- more information ---------------------------------------------------------------------------
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("Yes" if value else "No")
+
+
+def _certain_agreement(parent: ET.Element, a: m.CertainAgreement) -> None:
+    el = _el(parent, "certainAgreement")
+    _opt(el, "otherDetails", a.other_details)
+    _opt(el, "piSponsorEmployee", _yes_no(a.pi_sponsor_employee))
+    _opt(el, "restrictionType", a.restriction_type)
+    _opt(el, "restrictiveAgreement", _yes_no(a.restrictive_agreement))
+
+
+def _point_of_contact(parent: ET.Element, c: m.PointOfContact) -> None:
+    el = _el(parent, "pointOfContact")
+    _opt(el, "email", c.email)
+    _opt(el, "organizationName", c.organization)
+    _opt(el, "phoneExtension", c.phone_ext)
+    _opt(el, "phoneNumber", c.phone)
+    _opt(el, "title", c.title)
 
 
 def to_prs_xml(results: m.ResultsSection) -> bytes:
@@ -199,8 +245,17 @@ def to_prs_xml(results: m.ResultsSection) -> bytes:
     # A literal prefix keeps the root qualified and its children unqualified, as the schema
     # requires, without touching ElementTree's global namespace registry.
     root = ET.Element(f"{_PREFIX}:result", {f"xmlns:{_PREFIX}": NAMESPACE, "partialUpload": "true"})
+    info = results.more_info
     _baseline(root, results.baseline)
+    if info is not None and info.certain_agreement is not None:
+        _certain_agreement(root, info.certain_agreement)
+    if info is not None:
+        _opt(_el(root, "limitationsAndCaveats"), "description", info.limitations)
     _outcomes(root, results.outcome_measures)
     _participant_flow(root, results.participant_flow)
+    if info is not None and info.point_of_contact is not None:
+        _point_of_contact(root, info.point_of_contact)
+    if results.adverse_events is not None:
+        _reported_events(root, results.adverse_events)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"

@@ -1,0 +1,131 @@
+"""What the upload file carries, laid out for the report's "Results posting" section.
+
+Made from the same `model.ResultsSection` the PRS XML and the API JSON are written from, so the
+report says exactly what the files hold: which modules are in the upload (each replaces that
+module in PRS), all-cause mortality and adverse events, More Information, and what the sponsor
+still has to fill in (report/study.yml).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from her2cr.ctgov import model as m
+from her2cr.ctgov.formatting import plural
+from her2cr.ctgov.study_config import RESTRICTION_WORDS, StudyConfig
+
+PARTIAL_UPLOAD_NOTE = (
+    'The PRS file is a partial upload (`partialUpload="true"`). Each module present in the file '
+    "replaces that whole module in PRS, including anything entered there by hand; modules absent "
+    "from the file are kept as PRS holds them. A full upload would instead delete every module it "
+    "does not contain."
+)
+NOT_COLLECTED_NOTE = (
+    "Serious and other adverse events were not collected by this study (the data contract has no "
+    "adverse event export). Neither the PRS upload schema (RRSUploadSchema.xsd) nor the API v2 "
+    "AdverseEventsModule has an element that says \"not collected\": the files give 0 participants "
+    "affected of 0 at risk (no one was assessed), leave the event tables empty and state it in the "
+    "Adverse Event Reporting Description. A PRS reviewer may still ask for the sponsor's wording."
+)
+
+
+def _in_file(present: bool) -> str:
+    return "yes" if present else "no"
+
+
+def modules_table(r: m.ResultsSection) -> pd.DataFrame:
+    """One row per ClinicalTrials.gov results module: in the upload file or not, and what."""
+    flow, info, ae = r.participant_flow, r.more_info, r.adverse_events
+    kept = "not in the file (report/study.yml incomplete): PRS keeps what it holds"
+    rows = [
+        ("Participant Flow", "yes",
+         f"1 period ({flow.period_title}), {len(flow.groups)} groups; STARTED "
+         f"{sum(flow.started.values())}"),
+        ("Baseline Characteristics", "yes",
+         f"{plural(len(r.baseline.measures), 'measure')}, {len(r.baseline.groups)} groups with the total"),
+        ("Outcome Measures", "yes",
+         "; ".join(f"{om.measure_type}: {om.title}" for om in r.outcome_measures)),
+        ("Adverse Events", _in_file(ae is not None),
+         "all-cause mortality; serious and other adverse events not collected" if ae else ""),
+        ("More Information: Limitations and Caveats", _in_file(info is not None),
+         "written from the data" if info else ""),
+        ("More Information: Certain Agreements",
+         _in_file(info is not None and info.certain_agreement is not None),
+         "from report/study.yml" if info and info.certain_agreement else kept),
+        ("More Information: Results Point of Contact",
+         _in_file(info is not None and info.point_of_contact is not None),
+         "from report/study.yml" if info and info.point_of_contact else kept),
+    ]
+    return pd.DataFrame(rows, columns=["Module", "In the upload file", "Content"])
+
+
+def _n_of(n: int, at_risk: int) -> str:
+    if at_risk == 0:
+        return f"{n}/{at_risk}"
+    return f"{n}/{at_risk} ({100 * n / at_risk:.1f}%)"
+
+
+def adverse_events_table(ae: m.AdverseEvents) -> pd.DataFrame:
+    """Rows: all-cause mortality, serious and other adverse events; columns: the cohorts."""
+    rows = [
+        ("All-cause mortality (died / at risk)",
+         *[_n_of(ae.deaths[g.key], ae.deaths_at_risk[g.key]) for g in ae.groups]),
+        ("Serious adverse events (affected / at risk)",
+         *[f"{_n_of(ae.serious_affected[g.key], ae.serious_at_risk[g.key])}: not collected"
+           for g in ae.groups]),
+        ("Other adverse events (affected / at risk)",
+         *[f"{_n_of(ae.other_affected[g.key], ae.other_at_risk[g.key])}: not collected"
+           for g in ae.groups]),
+    ]
+    return pd.DataFrame(rows, columns=["", *[g.title for g in ae.groups]])
+
+
+def adverse_events_notes(ae: m.AdverseEvents) -> list[str]:
+    return [f"Time frame: {ae.time_frame}", f"Adverse Event Reporting Description: {ae.description}",
+            f"All-cause mortality comment: {ae.mortality_comment}", NOT_COLLECTED_NOTE]
+
+
+def limitations_markdown(info: m.MoreInfo) -> str:
+    return f"**Limitations and Caveats** (in the upload file): {info.limitations}"
+
+
+def more_info_table(info: m.MoreInfo, config: StudyConfig) -> pd.DataFrame:
+    """The sponsor's fields: the value in report/study.yml and whether the upload carries it (a
+    section goes into the file only when complete, and then without its empty fields)."""
+    labels = {
+        "name_or_title": "Name or official title", "organization": "Organization",
+        "phone": "Phone", "phone_extension": "Phone extension", "email": "E-mail",
+        "pi_sponsor_employee": "All PIs are employees of the sponsor",
+        "restrictive_agreement": "Results disclosure restriction on the PIs",
+        "restriction_type": "Restriction type", "other_details": "Other details",
+    }
+    posted = {"point_of_contact": info.point_of_contact is not None,
+              "certain_agreements": info.certain_agreement is not None}
+    a = info.certain_agreement
+    posted_agreement = {} if a is None else {
+        "pi_sponsor_employee": True, "restrictive_agreement": a.restrictive_agreement is not None,
+        "restriction_type": bool(a.restriction_type), "other_details": bool(a.other_details)}
+    rows = []
+    for r in config.to_frame().itertuples(index=False):
+        value = r.value
+        if r.field == "restriction_type" and value:
+            value = f"{value}: {RESTRICTION_WORDS[value]}"
+        if r.section == "certain_agreements":
+            in_file = posted_agreement.get(r.field, False)
+        else:
+            in_file = posted[r.section] and r.value != ""
+        section = ("Results Point of Contact" if r.section == "point_of_contact"
+                   else "Certain Agreements")
+        rows.append((section, labels[r.field], value or "(empty)", "yes" if in_file else "no"))
+    return pd.DataFrame(rows, columns=["Element", "Field", "report/study.yml",
+                                       "In the upload file"])
+
+
+def missing_markdown(info: m.MoreInfo) -> str:
+    """What the sponsor still has to fill in, as Markdown."""
+    if not info.missing:
+        return "Nothing is missing from `report/study.yml`: the point of contact and the certain " \
+               "agreements are in the upload file."
+    items = "\n".join(f"- `{f}`" for f in info.missing)
+    return ("**To fill in before posting** (`report/study.yml`; the sections that are not complete "
+            "are left out of the upload file, so PRS keeps what it holds):\n\n" + items)
