@@ -23,9 +23,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .settings import PACKAGE, PROJECT
+
 KERNEL = "her2cr"
-PROJECT = Path(__file__).resolve().parents[1]
-PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .pipeline import PROJECT
+from .settings import PROJECT
 
 QUARTO_MISSING = (
     "Quarto is not installed: wrote the HTML preview only (report-preview.html). The publication "
