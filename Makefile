@@ -66,7 +66,7 @@ test-fast: $(STAMP) ## the tests that start no Jupyter kernel
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP) ## time the pipeline against plain papermill and the in-process floor
-	$(BIN)/python -m her2cr.bench
+	$(BIN)/python -m her2cr.runner.bench
 
 clean: ## remove the reports of every cut (raw data are kept)
 	rm -rf reports build/failed

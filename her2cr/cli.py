@@ -46,10 +46,10 @@ def _params(pairs: list[list[str]] | None) -> dict:
 
 
 def cmd_synth(a) -> int:
-    from .synth import generate, write_cut
+    from her2cr.data.synth import generate, write_cut
 
-    from .cutinfo import write_synthetic_marker
-    from .synth import as_of
+    from her2cr.data.cutinfo import write_synthetic_marker
+    from her2cr.data.synth import as_of
 
     data = generate(n=a.n, seed=a.seed, cut=a.cut)
     if a.as_of:
@@ -62,7 +62,7 @@ def cmd_synth(a) -> int:
 
 
 def cmd_validate(a) -> int:
-    from .validate import validate_cut
+    from her2cr.data.validate import validate_cut
 
     v = validate_cut(a.raw, a.cut)
     v.issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
@@ -87,7 +87,7 @@ def _print_failure(message: str) -> None:
 
 
 def cmd_run(a) -> int:
-    from .pipeline import run_cut
+    from her2cr.runner.pipeline import run_cut
 
     step_params = {}
     extra = _params(a.param)
@@ -107,7 +107,7 @@ def cmd_run(a) -> int:
     for r in failed:
         _err(f"her2cr: sub-analysis {r.name} failed ({r.error}); the core report was built without it.")
     print(f"her2cr: outputs in {outcome.version_dir}")
-    from .render import summary_lines
+    from her2cr.reporting.render import summary_lines
 
     for line in summary_lines(outcome.version_dir):
         print(line)
@@ -115,7 +115,7 @@ def cmd_run(a) -> int:
 
 
 def cmd_verify(a) -> int:
-    from .verify import verify
+    from her2cr.runner.verify import verify
 
     v = verify(a.out, jobs=a.jobs)
     for line in v.lines():
@@ -124,7 +124,7 @@ def cmd_verify(a) -> int:
 
 
 def cmd_diff(a) -> int:
-    from .cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
+    from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
 
     try:
         old, new = resolve_version_dir(a.from_), resolve_version_dir(a.to)
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         _err("her2cr: interrupted; earlier reports are unchanged.")
         return EXIT_FAILED
     except Exception as exc:  # the last guard: a message, not a traceback
-        from .dataissues import InputError
+        from her2cr.data.issues import InputError
 
         if isinstance(exc, InputError):
             _err(str(exc))
