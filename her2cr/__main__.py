@@ -1,3 +1,5 @@
+"""`python -m her2cr`: the command line (see cli.py)."""
+
 import sys
 
 from her2cr.cli import main

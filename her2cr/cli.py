@@ -125,6 +125,7 @@ def cmd_verify(a) -> int:
 
 def cmd_diff(a) -> int:
     from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
+    from her2cr.reporting.cutdiff_render import summary_lines, write_diff
 
     try:
         old, new = resolve_version_dir(a.from_), resolve_version_dir(a.to)
@@ -133,10 +134,10 @@ def cmd_diff(a) -> int:
         return EXIT_BAD_INPUT
     diff = compare_cuts(load_cut_outputs(old), load_cut_outputs(new))
     print(f"Changes from {old} to {new}:")
-    for line in diff.summary_lines():
+    for line in summary_lines(diff):
         print(f"- {line}")
     if a.out:
-        for p in diff.write(a.out):
+        for p in write_diff(diff, a.out):
             print(p)
     return EXIT_OK
 

@@ -251,7 +251,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     from her2cr.ctgov import build_results
     from her2cr.ctgov.display import baseline_ctgov_table, flow_table
     from her2cr.data.cutinfo import read_cut_info
-    from her2cr.runner.pipeline import git_state, lock_hash, package_versions
+    from her2cr.provenance import git_state, lock_hash, package_versions
     from her2cr.ctgov.posting import load_posting_inputs
 
     out = Path(out)
@@ -308,20 +308,22 @@ def changes_since(out: Path, previous_dir: str, version: str):
     if not previous_dir:
         return "This is the first report of this study in this output folder: nothing to compare with.", None
     from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs
+    from her2cr.reporting.cutdiff_render import to_markdown
 
     diff = compare_cuts(load_cut_outputs(Path(previous_dir)), load_cut_outputs(out, version=version))
-    return diff.to_markdown(), diff
+    return to_markdown(diff), diff
 
 
 def save_report_outputs(ctx) -> list[Path]:
     """Files the report step adds to the cut's folder: the flow diagram and the change report."""
     from her2cr.reporting.consort import save_consort
+    from her2cr.reporting.cutdiff_render import write_diff
 
     issues = pd.read_csv(ctx.out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
     after = int((issues["rule"] == "consented after the cut-off").sum())
     written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=after)
     if ctx.diff is not None:
-        written += list(ctx.diff.write(ctx.out))
+        written += list(write_diff(ctx.diff, ctx.out))
     return written
 
 

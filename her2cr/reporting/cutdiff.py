@@ -10,7 +10,8 @@ Raw contract columns only are compared field by field (derived columns follow fr
 summarised instead: status at the cut-off, eligibility, primary-set membership, estimates).
 Values are compared as text (dates as YYYY-MM-DD, numbers in full precision, missing = missing),
 column by column over all records at once: no per-record Python loop, so 100,000 participants
-take a second. The text rendering lives in `cutdiff_render.py`.
+take a second. The text rendering lives in `cutdiff_render.py` (summary_lines, to_markdown,
+write_diff), which imports this module; this one never imports it back.
 """
 
 from __future__ import annotations
@@ -378,22 +379,6 @@ class CutDiff:
         """Every record-level change in one long table: change, subject_id, sample_id, column,
         old, new (estimates and flow have their own tables)."""
         return change_log(self)
-
-    def summary_lines(self) -> list[str]:
-        from her2cr.reporting.cutdiff_render import summary_lines
-
-        return summary_lines(self)
-
-    def to_markdown(self, heading_level: int = 3, max_rows: int = 50) -> str:
-        from her2cr.reporting.cutdiff_render import to_markdown
-
-        return to_markdown(self, heading_level=heading_level, max_rows=max_rows)
-
-    def write(self, out_dir: Path | str) -> list[Path]:
-        """diff/summary.md, diff/<table>.csv and diff/diff_info.json under out_dir."""
-        from her2cr.reporting.cutdiff_render import write_diff
-
-        return write_diff(self, out_dir)
 
 
 def _participants(old: CutOutputs, new: CutOutputs) -> dict[str, pd.DataFrame]:

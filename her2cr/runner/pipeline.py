@@ -17,12 +17,12 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from her2cr.provenance import git_state, lock_hash, package_versions, sha256_file
 from her2cr.settings import PACKAGE, PROJECT
 
 KERNEL = "her2cr"
@@ -65,14 +65,6 @@ def subanalysis_steps(notebooks_dir: Path | None = None) -> list[Step]:
 
 # -- hashing ------------------------------------------------------------------------------------
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def code_hash() -> str:
     """Hash of the her2cr package source: a change to the code re-runs every step."""
     h = hashlib.sha256()
@@ -81,11 +73,6 @@ def code_hash() -> str:
             h.update(str(p.relative_to(PACKAGE)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()
-
-
-def lock_hash() -> str:
-    lock = PROJECT / "requirements.lock"
-    return sha256_file(lock) if lock.exists() else ""
 
 
 def step_key(step: Step, params: dict, upstream: list[str], extra: str) -> str:
@@ -380,36 +367,6 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
                 run.results[s.name] = res
                 echo(f"  {s.name:<16} {res.status:<7} {res.seconds:6.1f} s" + (f"  {res.error.splitlines()[0]}" if res.error else ""))
     return failure
-
-
-def git_state() -> dict:
-    import subprocess
-
-    def git(*args):
-        try:
-            r = subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True, timeout=30)
-            return r.stdout.strip() if r.returncode == 0 else ""
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    commit = git("rev-parse", "HEAD")
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no")) if commit else False
-    return {"commit": commit or "unknown", "dirty": dirty}
-
-
-def package_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    names = ["her2cr", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "matplotlib", "seaborn",
-             "pandera", "great-tables", "papermill", "ipykernel", "nbformat", "nbconvert"]
-    out = {}
-    for n in names:
-        try:
-            out[n] = metadata.version(n)
-        except metadata.PackageNotFoundError:
-            out[n] = "not installed"
-    out["python"] = sys.version.split()[0]
-    return out
 
 
 def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, step_params, results,

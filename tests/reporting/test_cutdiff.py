@@ -27,6 +27,7 @@ from her2cr.reporting.cutdiff import (
     previous_version_dir,
     resolve_version_dir,
 )
+from her2cr.reporting.cutdiff_render import summary_lines, to_markdown, write_diff
 
 OLD_CUT, NEW_CUT = "2025-06-30", "2025-12-31"
 
@@ -169,7 +170,7 @@ def test_later_cut_of_the_same_data_adds_participants_samples_and_follow_up(synt
     assert flow.loc[("enrolled", "overall"), ["old_count", "new_count"]].tolist() == \
         [int((consent <= a).sum()), int((consent <= b).sum())]
 
-    lines = d.summary_lines()
+    lines = summary_lines(d)
     assert lines[0] == f"Changes from cut {OLD_CUT} (v1) to cut {NEW_CUT} (v1)."
     fresh = subj.loc[(consent > a) & (consent <= b)]
     fresh_end = end[fresh.index]
@@ -213,7 +214,7 @@ def test_corrections_are_listed_cell_by_cell(synthetic_raw, two_cuts, tmp_path):
     for t in ("participants_added", "participants_removed", "status_changes",
               "eligibility_changes", "samples_added", "samples_removed"):
         assert getattr(d, t).empty, t
-    lines = d.summary_lines()
+    lines = summary_lines(d)
     assert f"1 field-level correction to existing records (1 participant): {sid} age 61 → 62." in lines
     assert any(line.startswith(f"3 changes to existing ctDNA samples (1 sample): {smp} ({smp_subj}) "
                                "result POSITIVE → NEGATIVE; ") for line in lines)
@@ -267,7 +268,7 @@ def test_participant_removed_status_and_eligibility_changes():
     assert d.primary_set_changes[["subject_id", "old_primary_set", "new_primary_set"]] \
         .values.tolist() == [["HCR-001", True, False], ["HCR-012", True, False],
                              ["HCR-050", True, False]]
-    lines = d.summary_lines()
+    lines = summary_lines(d)
     assert ("2 participants of the last cut no longer in the analysis (HCR-012: consent date now "
             "after the cut-off (2026-01-15); HCR-050: no longer in the subjects export).") in lines
     assert "1 withdrawn since the last cut (HCR-035)." in lines
@@ -309,7 +310,7 @@ def test_estimate_movement():
     assert e["estimate_change"].iloc[2] == pytest.approx(-0.45)
     assert e[["old_n", "old_N", "new_n", "new_N"]].iloc[0].tolist() == [2, 20, 3, 24]
     assert np.isnan(e["estimate_change"].iloc[3]) and np.isnan(e["estimate_change"].iloc[4])
-    assert d.summary_lines() == [
+    assert summary_lines(d) == [
         f"Changes from cut {OLD_CUT} (v1) to cut {NEW_CUT} (v1).",
         "Primary, proportion (continuing): 10.0% (2/20; 95% CI 1.2% to 31.7%) at the last cut, "
         "now 12.5% (3/24; 95% CI 2.7% to 32.4%); change +2.5 percentage points.",
@@ -321,7 +322,7 @@ def test_estimate_movement():
         "field-level corrections, eligibility, ctDNA samples added, ctDNA samples removed, "
         "existing ctDNA results.",
     ]
-    md = d.to_markdown()
+    md = to_markdown(d)
     assert "| Primary, proportion (continuing) | 10.0% (2/20; 95% CI 1.2% to 31.7%) | " \
            "12.5% (3/24; 95% CI 2.7% to 32.4%) | +2.5 percentage points |" in md
     assert "| Exploratory mtm, median (stopped) | 1.5 |  | removed |" in md
@@ -343,10 +344,10 @@ def test_identical_cuts_give_no_changes(two_cuts):
     assert (d.estimate_changes["status"] == "unchanged").all()
     assert (d.flow_changes["change"] == 0).all()
     assert d.to_frame().empty
-    assert d.summary_lines() == [
+    assert summary_lines(d) == [
         f"Changes from cut {NEW_CUT} (v1) to cut {NEW_CUT} (v2).",
         "No changes: the same participants, records, ctDNA results and estimates."]
-    assert "No changes" in d.to_markdown()
+    assert "No changes" in to_markdown(d)
 
 
 def test_deterministic_tables_and_files(two_cuts, tmp_path):
@@ -356,7 +357,7 @@ def test_deterministic_tables_and_files(two_cuts, tmp_path):
     for t in TABLE_COLUMNS:
         pd.testing.assert_frame_equal(getattr(d1, t), getattr(d2, t))
         assert list(getattr(d1, t).columns) == TABLE_COLUMNS[t]
-    w1, w2 = d1.write(tmp_path / "a"), d2.write(tmp_path / "b")
+    w1, w2 = write_diff(d1, tmp_path / "a"), write_diff(d2, tmp_path / "b")
     names = sorted(p.name for p in w1)
     assert names == sorted([f"{t}.csv" for t in TABLE_COLUMNS] + ["summary.md", "diff_info.json"])
     for p1, p2 in zip(w1, w2):
@@ -428,7 +429,7 @@ def test_folders_resolve_load_and_find_previous(two_cuts, tmp_path):
     assert previous_version_dir(root / "synthetic-late", b1) is None
     assert previous_version_dir(root / "synthetic-late", "scratch") == b2.resolve()
     d_same = diff_paths(previous_version_dir(root / "synthetic-late", "v2"), b2)
-    assert d_same.summary_lines() == [
+    assert summary_lines(d_same) == [
         f"Changes from cut {NEW_CUT} (v1) to cut {NEW_CUT} (v2).",
         f"No estimates (results/estimates.csv) for cut {NEW_CUT} (v1): estimates not compared.",
         "No changes: the same participants, records, ctDNA results and estimates."]
