@@ -149,23 +149,48 @@ def _estimate_lines(d: CutDiff) -> list[str]:
 
 
 def summary_lines(d: CutDiff) -> list[str]:
-    """Plain sentences, most important first; ids are listed up to MAX_IDS."""
+    """Plain sentences, most important first; ids are listed up to MAX_IDS.
+
+    One section per kind of change, in this order; each gives its sentences and the kinds it
+    found unchanged, which the last sentence lists."""
+    lines = _header_lines(d)
+    if not d.has_changes:
+        return lines + ["No changes: the same participants, records, ctDNA results and estimates."]
+    none: list[str] = []
+    for section in _SECTIONS:
+        said, unchanged = section(d)
+        lines += said
+        none += unchanged
+    lines += _estimate_lines(d)
+    if none:
+        lines.append("No changes to: " + ", ".join(none) + ".")
+    return lines
+
+
+def _header_lines(d: CutDiff) -> list[str]:
+    """Which cuts are compared, warnings, and whether estimates could be compared."""
     lines = [f"Changes from {d.old_label} to {d.new_label}."]
     lines += [f"WARNING: {n}" for n in d.notes]
     if not all(d.estimates_available):
         which = [lab for lab, ok in zip((d.old_label, d.new_label), d.estimates_available) if not ok]
         lines.append(f"No estimates (results/estimates.csv) for {' and '.join(which)}: "
                      "estimates not compared.")
-    if not d.has_changes:
-        return lines + ["No changes: the same participants, records, ctDNA results and estimates."]
-    none: list[str] = []
+    return lines
 
+
+def _flow_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Enrolled and primary analysis set, old and new counts."""
     fl = d.flow_changes.set_index(["step", "cohort"])
     if ("enrolled", "overall") in fl.index and ("primary_set", "overall") in fl.index:
         en, ps = fl.loc[("enrolled", "overall")], fl.loc[("primary_set", "overall")]
-        lines.append(f"Enrolled {_move(en['old_count'], en['new_count'])}; "
-                     f"primary analysis set {_move(ps['old_count'], ps['new_count'])}.")
+        return [f"Enrolled {_move(en['old_count'], en['new_count'])}; "
+                f"primary analysis set {_move(ps['old_count'], ps['new_count'])}."], []
+    return [], []
 
+
+def _participant_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants added (by cohort, with those who ended by the cut-off) and removed (why)."""
+    lines, none = [], []
     add, rem = d.participants_added, d.participants_removed
     if len(add):
         ended = add.loc[add["status_at_cutoff"].notna() & (add["status_at_cutoff"] != "on_study")]
@@ -182,18 +207,25 @@ def summary_lines(d: CutDiff) -> list[str]:
                      f"({detail}{more}).")
     else:
         none.append("participants removed")
+    return lines, none
 
+
+def _status_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants whose status at the cut-off changed, by their new status."""
     st = d.status_changes
-    if len(st):
-        parts = []
-        for s in ("withdrawn", "lost_to_follow_up", "died", "completed", "on_study"):
-            ids = st.loc[st["new_status"] == s, "subject_id"]
-            if len(ids):
-                parts.append(f"{len(ids)} {STATUS_WORDS[s]} since the last cut ({_ids(ids)})")
-        lines.append("; ".join(parts) + ".")
-    else:
-        none.append("status at the cut-off")
+    if not len(st):
+        return [], ["status at the cut-off"]
+    parts = []
+    for s in ("withdrawn", "lost_to_follow_up", "died", "completed", "on_study"):
+        ids = st.loc[st["new_status"] == s, "subject_id"]
+        if len(ids):
+            parts.append(f"{len(ids)} {STATUS_WORDS[s]} since the last cut ({_ids(ids)})")
+    return ["; ".join(parts) + "."], []
 
+
+def _record_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Corrections to existing records (cell by cell), then follow-up updates (counts by column)."""
+    lines, none = [], []
     corr, fu = d.corrections, d.follow_up_updates
     if len(corr):
         shown = _first_changes(corr, lambda r: f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
@@ -206,36 +238,47 @@ def summary_lines(d: CutDiff) -> list[str]:
         cols = ", ".join(f"{c} {int(by_col[c])}" for c in fu["column"].unique())
         lines.append(f"Follow-up updated for {_plural(fu['subject_id'].nunique(), 'participant')} "
                      f"({cols}).")
+    return lines, none
 
+
+def _eligibility_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Existing participants whose eligibility changed, with the new reasons."""
     el = d.eligibility_changes
-    if len(el):
-        shown = "; ".join(
-            f"{r.subject_id} {'eligible' if r.old_eligible else 'not eligible'} {ARROW} "
-            f"{'eligible' if r.new_eligible else 'not eligible'}"
-            + (f" ({r.new_reasons})" if isinstance(r.new_reasons, str) and r.new_reasons else "")
-            for r in el.head(MAX_IDS).itertuples())
-        more = f"; and {len(el) - MAX_IDS} more" if len(el) > MAX_IDS else ""
-        lines.append(f"Eligibility changed for {_plural(len(el), 'existing participant')}: {shown}{more}.")
-    else:
-        none.append("eligibility")
+    if not len(el):
+        return [], ["eligibility"]
+    shown = "; ".join(
+        f"{r.subject_id} {'eligible' if r.old_eligible else 'not eligible'} {ARROW} "
+        f"{'eligible' if r.new_eligible else 'not eligible'}"
+        + (f" ({r.new_reasons})" if isinstance(r.new_reasons, str) and r.new_reasons else "")
+        for r in el.head(MAX_IDS).itertuples())
+    more = f"; and {len(el) - MAX_IDS} more" if len(el) > MAX_IDS else ""
+    return [f"Eligibility changed for {_plural(len(el), 'existing participant')}: {shown}{more}."], []
 
+
+def _primary_set_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants who entered or left the primary analysis set, or whose baseline result changed."""
     ps = d.primary_set_changes
-    if len(ps):
-        entered = ps.loc[ps["new_primary_set"] & ~ps["old_primary_set"]]
-        left = ps.loc[ps["old_primary_set"] & ~ps["new_primary_set"]]
-        moved = ps.loc[ps["old_primary_set"] & ps["new_primary_set"]]
-        parts = []
-        if len(entered):
-            parts.append(f"{len(entered)} entered")
-        if len(left):
-            parts.append(f"{len(left)} left ({_ids(left['subject_id'])})")
-        if len(moved):
-            parts.append(f"baseline result changed for {len(moved)} ("
-                         + ", ".join(f"{r.subject_id} {_cell(r.old_baseline_result)} {ARROW} "
-                                     f"{_cell(r.new_baseline_result)}"
-                                     for r in moved.head(MAX_IDS).itertuples()) + ")")
-        lines.append("Primary analysis set: " + "; ".join(parts) + ".")
+    if not len(ps):
+        return [], []
+    entered = ps.loc[ps["new_primary_set"] & ~ps["old_primary_set"]]
+    left = ps.loc[ps["old_primary_set"] & ~ps["new_primary_set"]]
+    moved = ps.loc[ps["old_primary_set"] & ps["new_primary_set"]]
+    parts = []
+    if len(entered):
+        parts.append(f"{len(entered)} entered")
+    if len(left):
+        parts.append(f"{len(left)} left ({_ids(left['subject_id'])})")
+    if len(moved):
+        parts.append(f"baseline result changed for {len(moved)} ("
+                     + ", ".join(f"{r.subject_id} {_cell(r.old_baseline_result)} {ARROW} "
+                                 f"{_cell(r.new_baseline_result)}"
+                                 for r in moved.head(MAX_IDS).itertuples()) + ")")
+    return ["Primary analysis set: " + "; ".join(parts) + "."], []
 
+
+def _sample_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """ctDNA samples added (by result), removed, and changes to existing samples."""
+    lines, none = [], []
     sa, sr, sc = d.samples_added, d.samples_removed, d.sample_changes
     if len(sa):
         res = sa["result"].value_counts()
@@ -257,11 +300,11 @@ def summary_lines(d: CutDiff) -> list[str]:
                      f"({_plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
     else:
         none.append("existing ctDNA results")
+    return lines, none
 
-    lines += _estimate_lines(d)
-    if none:
-        lines.append("No changes to: " + ", ".join(none) + ".")
-    return lines
+
+_SECTIONS = (_flow_lines, _participant_lines, _status_lines, _record_lines, _eligibility_lines,
+             _primary_set_lines, _sample_lines)
 
 
 # -- Markdown -------------------------------------------------------------------------------------
