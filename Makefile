@@ -17,8 +17,10 @@ NB   ?=
 P    ?=
 
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
+LAB_ARGS ?=
 
-.PHONY: help venv lock report test test-fast verify diff notebook bench synth validate clean distclean
+.PHONY: help venv lock lab report test test-fast verify diff notebook bench synth validate clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,9 +35,20 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## create .venv with the locked dependencies, the package and its Jupyter kernel
 
-lock: ## regenerate requirements.lock from pyproject.toml (needs network)
+lock: ## regenerate requirements.lock and requirements-lab.lock from pyproject.toml (needs network)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra lab -c requirements.lock --python-version 3.11 --universal --generate-hashes --quiet -o requirements-lab.lock
+
+# JupyterLab is not in requirements.lock (make report, make test and CI do not need it): the first
+# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra.
+$(LAB_STAMP): $(STAMP) requirements-lab.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-lab.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+lab: $(LAB_STAMP) ## open JupyterLab in the project, kernel "Python (her2cr)" (installed into .venv on first use; LAB_ARGS=--no-browser ...)
+	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" --MultiKernelManager.default_kernel_name=her2cr $(LAB_ARGS)
 
 data/raw/synthetic-%/subjects.csv: | $(STAMP)
 	$(BIN)/her2cr synth --out $(dir $@) --seed $(SEED) --cut $*
