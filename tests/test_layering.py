@@ -204,3 +204,49 @@ def test_notebook_imports_from_its_stage(notebook):
     used = imports_in(code, "notebook", set(modules()))
     assert used, f"{notebook} imports nothing from her2cr"
     assert {stage(m) for m in used} <= NOTEBOOK_STAGES[notebook], sorted(used)
+
+
+# -- every import of ours resolves (lazy imports run only on some paths, so check them all) -------
+
+def _our_from_imports(source: str, name: str, is_package: bool = False):
+    for node in _import_nodes(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = name.split(".") if is_package else name.split(".")[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            if base == "her2cr" or base.startswith("her2cr."):
+                yield node.lineno, base, [a.name for a in node.names]
+        else:
+            for a in node.names:
+                if a.name == "her2cr" or a.name.startswith("her2cr."):
+                    yield node.lineno, a.name, []
+
+
+def _sources():
+    for name, path in modules().items():
+        yield str(path.relative_to(PROJECT)), name, path.read_text(encoding="utf-8"), path.name == "__init__.py"
+    for notebook in NOTEBOOK_STAGES:
+        nb = json.loads((PROJECT / notebook).read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        yield notebook, "notebook", "\n".join(
+            line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))), False
+
+
+def test_every_import_of_ours_resolves():
+    import importlib
+    import importlib.util
+
+    broken = []
+    for where, name, source, is_package in _sources():
+        for line, module, names in _our_from_imports(source, name, is_package):
+            try:
+                mod = importlib.import_module(module)
+            except ImportError as exc:
+                broken.append(f"{where}:{line}: {module}: {exc}")
+                continue
+            for n in names:
+                if not hasattr(mod, n) and importlib.util.find_spec(f"{module}.{n}") is None:
+                    broken.append(f"{where}:{line}: {module} has no {n}")
+    assert broken == []
