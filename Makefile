@@ -17,6 +17,8 @@ NB   ?=
 P    ?=
 
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
+LAB_ARGS ?=
 
 # Quarto makes the publication HTML and PDF. QUARTO=/path/to/quarto chooses one; otherwise the
 # quarto on PATH, otherwise the pinned PyPI package quarto-cli installed into .venv on first use
@@ -26,7 +28,7 @@ QUARTO ?=
 QUARTO_CLI_VERSION := 1.10.19
 QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
 
-.PHONY: help venv lock quarto quarto-auto report test test-fast verify diff notebook bench synth validate clean distclean
+.PHONY: help venv lock lab quarto quarto-auto report test test-fast verify diff notebook bench synth validate clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,9 +60,20 @@ quarto-auto: $(STAMP)
 	  echo "quarto: not on PATH and quarto-cli $(QUARTO_CLI_VERSION) could not be installed (offline?): going on with the HTML preview only"; \
 	fi
 
-lock: ## regenerate requirements.lock from pyproject.toml (needs network)
+lock: ## regenerate requirements.lock and requirements-lab.lock from pyproject.toml (needs network)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra lab -c requirements.lock --python-version 3.11 --universal --generate-hashes --quiet -o requirements-lab.lock
+
+# JupyterLab is not in requirements.lock (make report, make test and CI do not need it): the first
+# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra.
+$(LAB_STAMP): $(STAMP) requirements-lab.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-lab.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+lab: $(LAB_STAMP) ## open JupyterLab in the project, kernel "Python (her2cr)" (installed into .venv on first use; LAB_ARGS=--no-browser ...)
+	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" --MultiKernelManager.default_kernel_name=her2cr $(LAB_ARGS)
 
 data/raw/synthetic-%/subjects.csv: | $(STAMP)
 	$(BIN)/her2cr synth --out $(dir $@) --seed $(SEED) --cut $*
@@ -91,7 +104,7 @@ test-fast: $(STAMP) ## the tests that start no Jupyter kernel
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP) ## time the pipeline against plain papermill and the in-process floor
-	QUARTO="$(QUARTO)" $(BIN)/python -m her2cr.bench
+	QUARTO="$(QUARTO)" $(BIN)/python -m her2cr.runner.bench
 
 clean: ## remove the reports of every cut (raw data are kept)
 	rm -rf reports build/failed

@@ -1,5 +1,7 @@
+"""`python -m her2cr`: the command line (see cli.py)."""
+
 import sys
 
-from .cli import main
+from her2cr.cli import main
 
 sys.exit(main())

@@ -46,10 +46,10 @@ def _params(pairs: list[list[str]] | None) -> dict:
 
 
 def cmd_synth(a) -> int:
-    from .synth import generate, write_cut
+    from her2cr.data.synth import generate, write_cut
 
-    from .cutinfo import write_synthetic_marker
-    from .synth import as_of
+    from her2cr.data.cutinfo import write_synthetic_marker
+    from her2cr.data.synth import as_of
 
     data = generate(n=a.n, seed=a.seed, cut=a.cut)
     if a.as_of:
@@ -62,7 +62,7 @@ def cmd_synth(a) -> int:
 
 
 def cmd_validate(a) -> int:
-    from .validate import validate_cut
+    from her2cr.data.validate import validate_cut
 
     v = validate_cut(a.raw, a.cut)
     v.issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
@@ -87,14 +87,14 @@ def _print_failure(message: str) -> None:
 
 
 def cmd_run(a) -> int:
-    from .pipeline import run_cut
+    from her2cr.runner.pipeline import run_cut
 
     step_params = {}
     extra = _params(a.param)
     if extra:
         for name in (a.only or ["02_baseline", "03_ctdna"]):
             step_params[name] = extra
-    from .ctgov.study_config import StudyConfigError
+    from her2cr.ctgov.study_config import StudyConfigError
 
     print(f"her2cr: cut-off {a.cut}, raw data {a.raw}")
     try:
@@ -113,7 +113,7 @@ def cmd_run(a) -> int:
     for r in failed:
         _err(f"her2cr: sub-analysis {r.name} failed ({r.error}); the core report was built without it.")
     print(f"her2cr: outputs in {outcome.version_dir}")
-    from .render import summary_lines
+    from her2cr.reporting.render import summary_lines
 
     for line in summary_lines(outcome.version_dir):
         print(line)
@@ -121,7 +121,7 @@ def cmd_run(a) -> int:
 
 
 def cmd_verify(a) -> int:
-    from .verify import verify
+    from her2cr.runner.verify import verify
 
     v = verify(a.out, jobs=a.jobs)
     for line in v.lines():
@@ -130,7 +130,8 @@ def cmd_verify(a) -> int:
 
 
 def cmd_diff(a) -> int:
-    from .cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
+    from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs, resolve_version_dir
+    from her2cr.reporting.cutdiff_render import summary_lines, write_diff
 
     try:
         old, new = resolve_version_dir(a.from_), resolve_version_dir(a.to)
@@ -139,10 +140,10 @@ def cmd_diff(a) -> int:
         return EXIT_BAD_INPUT
     diff = compare_cuts(load_cut_outputs(old), load_cut_outputs(new))
     print(f"Changes from {old} to {new}:")
-    for line in diff.summary_lines():
+    for line in summary_lines(diff):
         print(f"- {line}")
     if a.out:
-        for p in diff.write(a.out):
+        for p in write_diff(diff, a.out):
             print(p)
     return EXIT_OK
 
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         _err("her2cr: interrupted; earlier reports are unchanged.")
         return EXIT_FAILED
     except Exception as exc:  # the last guard: a message, not a traceback
-        from .dataissues import InputError
+        from her2cr.data.issues import InputError
 
         if isinstance(exc, InputError):
             _err(str(exc))

@@ -1,4 +1,11 @@
-"""Analysis settings that the methods text quotes: one place, so the text follows the code."""
+"""Analysis settings that the methods text quotes, and where the project lives: one place each."""
+
+from pathlib import Path
+
+# The package and the project folder around it (notebooks/, report/, requirements.lock); the
+# step keys hash the package source, and papermill runs every notebook from the project folder.
+PACKAGE = Path(__file__).resolve().parent
+PROJECT = PACKAGE.parent
 
 # Boschloo's exact test enumerates every table with the observed margins at 32 values of the
 # nuisance parameter; time and memory grow with n1 * n2 (about 95 s at 2,500 per cohort on a

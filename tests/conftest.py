@@ -24,8 +24,8 @@ def needs_shared(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_raw(tmp_path_factory) -> Path:
     """The default synthetic cut (n = 50), written once per session; treat as read-only."""
-    from her2cr.cutinfo import write_synthetic_marker
-    from her2cr.synth import generate, write_cut
+    from her2cr.data.cutinfo import write_synthetic_marker
+    from her2cr.data.synth import generate, write_cut
 
     out = tmp_path_factory.mktemp("raw") / f"synthetic-{CUT}"
     write_cut(generate(n=50, cut=CUT), out)
@@ -62,7 +62,7 @@ def raw_copy(synthetic_raw, tmp_path) -> RawCopy:
 @pytest.fixture(scope="session")
 def pipeline_run(synthetic_raw, tmp_path_factory):
     """One full run of the pipeline on the synthetic cut (papermill kernels): slow, shared."""
-    from her2cr.pipeline import run_cut
+    from her2cr.runner.pipeline import run_cut
 
     out = tmp_path_factory.mktemp("reports") / f"synthetic-{CUT}"
     outcome = run_cut(synthetic_raw, CUT, out, echo=lambda *_: None)

@@ -15,9 +15,17 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pyproject_pins() -> dict[str, str]:
+LAB_EXTRAS = ("lab",)  # in requirements-lab.lock only: make report, make test and CI do without
+
+
+def pyproject_pins(extras: str = "all") -> dict[str, str]:
+    """Exact pins of pyproject.toml: "all", "locked" (dependencies and the extras in
+    requirements.lock) or "lab" (the extras only in requirements-lab.lock)."""
     meta = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    reqs = list(meta["dependencies"]) + [r for extra in meta["optional-dependencies"].values() for r in extra]
+    optional = meta["optional-dependencies"]
+    reqs = [] if extras == "lab" else list(meta["dependencies"])
+    reqs += [r for name, extra in optional.items() for r in extra
+             if extras == "all" or (name in LAB_EXTRAS) == (extras == "lab")]
     pins = {}
     for r in reqs:
         m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^;\s]+)", r.strip())
@@ -51,9 +59,26 @@ def test_environment_yml_has_quarto_and_no_unknown_packages():
     assert not extra, f"in environment.yml but not pyproject.toml: {sorted(extra)}"
 
 
+def lock_pins(name: str) -> dict[str, str]:
+    lock = (PROJECT / name).read_text()
+    return {_norm(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", lock, re.M)}
+
+
 def test_lock_file_pins_the_same_direct_versions():
-    lock = (PROJECT / "requirements.lock").read_text()
-    locked = {_norm(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+)", lock, re.M)}
-    py = pyproject_pins()
+    locked = lock_pins("requirements.lock")
+    py = pyproject_pins("locked")
+    assert py and set(pyproject_pins()) - set(py) == set(pyproject_pins("lab"))
     differ = {n: (py[n], locked.get(n)) for n in py if locked.get(n) != py[n]}
     assert not differ, f"requirements.lock is stale (run `make lock`): {differ}"
+    assert not set(pyproject_pins("lab")) & set(locked), "JupyterLab belongs in requirements-lab.lock only"
+
+
+def test_lab_lock_is_the_same_environment_plus_the_lab_extra():
+    # `make lab` syncs .venv to requirements-lab.lock: every package the pipeline runs with keeps
+    # its locked version, so results do not depend on whether JupyterLab was installed.
+    lab, locked = lock_pins("requirements-lab.lock"), lock_pins("requirements.lock")
+    py = pyproject_pins()
+    differ = {n: (py[n], lab.get(n)) for n in py if lab.get(n) != py[n]}
+    assert not differ, f"requirements-lab.lock is stale (run `make lock`): {differ}"
+    moved = {n: (v, lab.get(n)) for n, v in locked.items() if lab.get(n) != v}
+    assert not moved, f"requirements-lab.lock changes locked versions (run `make lock`): {moved}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from her2cr.contract import ETHNICITIES, RACES  # the raw-data contract uses the same categories
+from her2cr.data.contract import ETHNICITIES, RACES  # the raw-data contract uses the same categories
 
 # ---- ClinicalTrials.gov vocabulary (PRS pick-list display values) -------------------------------
 # The RRS upload schema (2017.04.18) types these elements as xs:string and names the pick-list in a

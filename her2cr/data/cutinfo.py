@@ -1,0 +1,46 @@
+"""What a cut is: its cut-off, its input files and whether its data are synthetic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+SYNTHETIC_MARKER = "synthetic.json"  # written by `her2cr synth` beside the raw exports
+INPUT_FILES = ("subjects.csv", "ctdna.csv")
+
+
+def cut_info(raw_dir: Path | str, cut: str) -> dict:
+    raw_dir = Path(raw_dir)
+    marker = raw_dir / SYNTHETIC_MARKER
+    info = {
+        "cut": cut,
+        "synthetic": marker.is_file(),
+        "inputs": {n: hashlib.sha256((raw_dir / n).read_bytes()).hexdigest() for n in INPUT_FILES},
+    }
+    if marker.is_file():
+        info["synthetic_generator"] = json.loads(marker.read_text(encoding="utf-8"))
+    return info
+
+
+def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:
+    path = Path(out_dir) / "data" / "cut_info.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cut_info(raw_dir, cut), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_cut_info(out_dir: Path | str) -> dict:
+    return json.loads((Path(out_dir) / "data" / "cut_info.json").read_text(encoding="utf-8"))
+
+
+def write_synthetic_marker(raw_dir: Path | str, *, n: int, seed: int, cut: str, as_of: str | None = None) -> Path:
+    """Mark a raw folder as synthetic so that every report made from it says so."""
+    from her2cr import __version__
+
+    path = Path(raw_dir) / SYNTHETIC_MARKER
+    meta = {"generator": "her2cr synth", "her2cr_version": __version__, "n": n, "seed": seed, "cut": cut,
+            **({"as_of": as_of} if as_of else {}),
+            "note": "SYNTHETIC DATA generated for building and testing the pipeline; not study data."}
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,405 @@
+"""A CutDiff in words: summary sentences, the report section (Markdown) and the diff/ folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
+from her2cr.study import COHORTS
+
+MAX_IDS = 10  # ids listed in a sentence; beyond this the sentence gives counts only
+STATUS_WORDS = {"completed": "completed", "withdrawn": "withdrawn",
+                "lost_to_follow_up": "lost to follow-up", "died": "died",
+                "on_study": "back on study (status corrected)"}
+PERCENT_PARAMETERS = ("proportion", "risk_difference")
+ARROW = "→"
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def _num(x, parameter: str) -> str:
+    if _missing(x):
+        return "NA"
+    x = float(x)
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if parameter in PERCENT_PARAMETERS:
+        return f"{100 * x:.1f}%"
+    return _plain(x)
+
+
+def _plain(x: float, sign: str = "") -> str:
+    """3 significant digits, but whole numbers from 100 up (days, MTM/mL) without exponent."""
+    return f"{x:{sign}.0f}" if abs(x) >= 100 else f"{x:{sign}.3g}"
+
+
+def _p(p) -> str:
+    from her2cr.formatting import p_phrase
+
+    return "" if _missing(p) else p_phrase(p)
+
+
+def estimate_text(parameter: str, n, N, est, lo, hi, level, p) -> str:
+    """"18.2% (4/22; 95% CI 5.2% to 40.3%)", "1.49 (95% CI 0.293 to 8.45; p = 0.725)"."""
+    if _missing(est) and _missing(p) and _missing(n) and _missing(N):
+        return "NA"
+    head = _num(est, parameter) if not _missing(est) else ("NA" if _missing(p) else "")
+    inner = []
+    if parameter == "proportion" and not _missing(n) and not _missing(N):
+        inner.append(f"{int(n)}/{int(N)}")
+    elif _missing(est) and not (_missing(n) and _missing(N)):  # n and N say why it is missing
+        inner.append(f"n = {_cell(n)}, N = {_cell(N)}")
+    if not (_missing(lo) and _missing(hi)):
+        lv = f"{100 * float(level):g}% CI " if not _missing(level) else "CI "
+        inner.append(f"{lv}{_num(lo, parameter)} to {_num(hi, parameter)}")
+    if not _missing(p):
+        inner.append(_p(p))
+    text = (head + (f" ({'; '.join(inner)})" if inner else "")).strip()
+    return text[1:-1] if not head and text.startswith("(") else text
+
+
+def _side(row, prefix: str) -> str:
+    return estimate_text(row["parameter"], *(row[f"{prefix}_{c}"] for c in
+                                             ("n", "N", "estimate", "ci_lower", "ci_upper",
+                                              "ci_level", "p_value")))
+
+
+def _change_text(row) -> str:
+    ch = row["estimate_change"]
+    if row["status"] != "changed" or _missing(ch) or math.isinf(ch):
+        return ""
+    if row["parameter"] in PERCENT_PARAMETERS:
+        return f"{100 * ch:+.1f} percentage points"
+    return _plain(ch, "+")
+
+
+def _estimate_name(row) -> str:
+    analysis = str(row["analysis"]).replace("_", " ")
+    parameter = str(row["parameter"]).replace("_", " ")
+    return f"{analysis[:1].upper()}{analysis[1:]}, {parameter} ({row['group']})"
+
+
+def _ids(ids, max_ids: int = MAX_IDS) -> str:
+    ids = [str(i) for i in ids]
+    if len(ids) > max_ids:
+        return ", ".join(ids[:max_ids]) + f" and {len(ids) - max_ids} more"
+    return ", ".join(ids)
+
+
+def _plural(k: int, one: str, many: str | None = None) -> str:
+    return f"{k} {one if k == 1 else (many or one + 's')}"
+
+
+def _by_cohort(cohorts: pd.Series) -> str:
+    counts = cohorts.value_counts()
+    order = [c for c in COHORTS if c in counts] + sorted(c for c in counts.index if c not in COHORTS)
+    return ", ".join(f"{int(counts[c])} {c}" for c in order)
+
+
+def _move(old, new) -> str:
+    return f"{_cell(old)} (unchanged)" if _cell(old) == _cell(new) else f"{_cell(old)} {ARROW} {_cell(new)}"
+
+
+def _cell(x) -> str:
+    if _missing(x) or x is pd.NaT:
+        return "(empty)"
+    return x.strftime("%Y-%m-%d") if isinstance(x, pd.Timestamp) else str(x)
+
+
+# -- sentences ------------------------------------------------------------------------------------
+
+def _first_changes(changes: pd.DataFrame, describe) -> str:
+    """The first MAX_IDS changes in words, then how many more (the tables have them all)."""
+    shown = "; ".join(describe(r) for r in changes.head(MAX_IDS).itertuples())
+    return shown + (f"; and {len(changes) - MAX_IDS} more" if len(changes) > MAX_IDS else "")
+
+
+def _estimate_lines(d: CutDiff) -> list[str]:
+    e = d.estimate_changes
+    lines = []
+    if not all(d.estimates_available):
+        return lines  # said in the header lines
+    for _, row in e.loc[e["analysis"] == "primary"].iterrows():  # a handful of rows
+        name = _estimate_name(row)
+        if row["status"] == "unchanged":
+            lines.append(f"{name}: unchanged, {_side(row, 'new')}.")
+        elif row["status"] == "added":
+            lines.append(f"{name}: new in this cut, {_side(row, 'new')}.")
+        elif row["status"] == "removed":
+            lines.append(f"{name}: was {_side(row, 'old')}; not in this cut.")
+        else:
+            change = _change_text(row)
+            lines.append(f"{name}: {_side(row, 'old')} at the last cut, now {_side(row, 'new')}"
+                         + (f"; change {change}." if change else "."))
+    other = e.loc[e["analysis"] != "primary"]
+    if len(other):
+        k = other["status"].value_counts()
+        parts = [f"{int(k[s])} {s}" for s in ("changed", "added", "removed") if s in k]
+        lines.append(f"Other estimates ({len(other)}): " + (", ".join(parts) if parts else "none changed")
+                     + ".")
+    return lines
+
+
+def summary_lines(d: CutDiff) -> list[str]:
+    """Plain sentences, most important first; ids are listed up to MAX_IDS.
+
+    One section per kind of change, in this order; each gives its sentences and the kinds it
+    found unchanged, which the last sentence lists."""
+    lines = _header_lines(d)
+    if not d.has_changes:
+        return lines + ["No changes: the same participants, records, ctDNA results and estimates."]
+    none: list[str] = []
+    for section in _SECTIONS:
+        said, unchanged = section(d)
+        lines += said
+        none += unchanged
+    lines += _estimate_lines(d)
+    if none:
+        lines.append("No changes to: " + ", ".join(none) + ".")
+    return lines
+
+
+def _header_lines(d: CutDiff) -> list[str]:
+    """Which cuts are compared, warnings, and whether estimates could be compared."""
+    lines = [f"Changes from {d.old_label} to {d.new_label}."]
+    lines += [f"WARNING: {n}" for n in d.notes]
+    if not all(d.estimates_available):
+        which = [lab for lab, ok in zip((d.old_label, d.new_label), d.estimates_available) if not ok]
+        lines.append(f"No estimates (results/estimates.csv) for {' and '.join(which)}: "
+                     "estimates not compared.")
+    return lines
+
+
+def _flow_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Enrolled and primary analysis set, old and new counts."""
+    fl = d.flow_changes.set_index(["step", "cohort"])
+    if ("enrolled", "overall") in fl.index and ("primary_set", "overall") in fl.index:
+        en, ps = fl.loc[("enrolled", "overall")], fl.loc[("primary_set", "overall")]
+        return [f"Enrolled {_move(en['old_count'], en['new_count'])}; "
+                f"primary analysis set {_move(ps['old_count'], ps['new_count'])}."], []
+    return [], []
+
+
+def _participant_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants added (by cohort, with those who ended by the cut-off) and removed (why)."""
+    lines, none = [], []
+    add, rem = d.participants_added, d.participants_removed
+    if len(add):
+        ended = add.loc[add["status_at_cutoff"].notna() & (add["status_at_cutoff"] != "on_study")]
+        ends = "; ".join(f"{len(g)} {STATUS_WORDS[s]} by the cut-off ({_ids(g['subject_id'])})"
+                         for s, g in ended.groupby("status_at_cutoff", sort=True) if s in STATUS_WORDS)
+        lines.append(f"{_plural(len(add), 'participant')} added ({_by_cohort(add['cohort'])}"
+                     + (f"; of whom {ends}" if ends else "") + ").")
+    else:
+        none.append("participants added")
+    if len(rem):
+        detail = "; ".join(f"{r.subject_id}: {r.reason}" for r in rem.head(MAX_IDS).itertuples())
+        more = f"; and {len(rem) - MAX_IDS} more" if len(rem) > MAX_IDS else ""
+        lines.append(f"{_plural(len(rem), 'participant')} of the last cut no longer in the analysis "
+                     f"({detail}{more}).")
+    else:
+        none.append("participants removed")
+    return lines, none
+
+
+def _status_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants whose status at the cut-off changed, by their new status."""
+    st = d.status_changes
+    if not len(st):
+        return [], ["status at the cut-off"]
+    parts = []
+    for s in ("withdrawn", "lost_to_follow_up", "died", "completed", "on_study"):
+        ids = st.loc[st["new_status"] == s, "subject_id"]
+        if len(ids):
+            parts.append(f"{len(ids)} {STATUS_WORDS[s]} since the last cut ({_ids(ids)})")
+    return ["; ".join(parts) + "."], []
+
+
+def _record_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Corrections to existing records (cell by cell), then follow-up updates (counts by column)."""
+    lines, none = [], []
+    corr, fu = d.corrections, d.follow_up_updates
+    if len(corr):
+        shown = _first_changes(corr, lambda r: f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
+        lines.append(f"{_plural(len(corr), 'field-level correction')} to existing records "
+                     f"({_plural(corr['subject_id'].nunique(), 'participant')}): {shown}.")
+    else:
+        none.append("field-level corrections")
+    if len(fu):
+        by_col = fu["column"].value_counts()
+        cols = ", ".join(f"{c} {int(by_col[c])}" for c in fu["column"].unique())
+        lines.append(f"Follow-up updated for {_plural(fu['subject_id'].nunique(), 'participant')} "
+                     f"({cols}).")
+    return lines, none
+
+
+def _eligibility_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Existing participants whose eligibility changed, with the new reasons."""
+    el = d.eligibility_changes
+    if not len(el):
+        return [], ["eligibility"]
+    shown = "; ".join(
+        f"{r.subject_id} {'eligible' if r.old_eligible else 'not eligible'} {ARROW} "
+        f"{'eligible' if r.new_eligible else 'not eligible'}"
+        + (f" ({r.new_reasons})" if isinstance(r.new_reasons, str) and r.new_reasons else "")
+        for r in el.head(MAX_IDS).itertuples())
+    more = f"; and {len(el) - MAX_IDS} more" if len(el) > MAX_IDS else ""
+    return [f"Eligibility changed for {_plural(len(el), 'existing participant')}: {shown}{more}."], []
+
+
+def _primary_set_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """Participants who entered or left the primary analysis set, or whose baseline result changed."""
+    ps = d.primary_set_changes
+    if not len(ps):
+        return [], []
+    entered = ps.loc[ps["new_primary_set"] & ~ps["old_primary_set"]]
+    left = ps.loc[ps["old_primary_set"] & ~ps["new_primary_set"]]
+    moved = ps.loc[ps["old_primary_set"] & ps["new_primary_set"]]
+    parts = []
+    if len(entered):
+        parts.append(f"{len(entered)} entered")
+    if len(left):
+        parts.append(f"{len(left)} left ({_ids(left['subject_id'])})")
+    if len(moved):
+        parts.append(f"baseline result changed for {len(moved)} ("
+                     + ", ".join(f"{r.subject_id} {_cell(r.old_baseline_result)} {ARROW} "
+                                 f"{_cell(r.new_baseline_result)}"
+                                 for r in moved.head(MAX_IDS).itertuples()) + ")")
+    return ["Primary analysis set: " + "; ".join(parts) + "."], []
+
+
+def _sample_lines(d: CutDiff) -> tuple[list[str], list[str]]:
+    """ctDNA samples added (by result), removed, and changes to existing samples."""
+    lines, none = [], []
+    sa, sr, sc = d.samples_added, d.samples_removed, d.sample_changes
+    if len(sa):
+        res = sa["result"].value_counts()
+        kinds = ", ".join(f"{int(res[r])} {r}" for r in ("POSITIVE", "NEGATIVE", "QNS", "FAILED") if r in res)
+        k_new = int(sa["new_participant"].sum())
+        lines.append(f"{_plural(len(sa), 'ctDNA sample')} added ({len(sa) - k_new} from participants "
+                     f"already in the last cut, {k_new} from new participants; {kinds}).")
+    else:
+        none.append("ctDNA samples added")
+    if len(sr):
+        lines.append(f"{_plural(len(sr), 'ctDNA sample')} of the last cut no longer in the analysis "
+                     f"({_ids(sr['sample_id'])}).")
+    else:
+        none.append("ctDNA samples removed")
+    if len(sc):
+        shown = _first_changes(
+            sc, lambda r: f"{r.sample_id} ({r.subject_id}) {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
+        lines.append(f"{_plural(len(sc), 'change')} to existing ctDNA samples "
+                     f"({_plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
+    else:
+        none.append("existing ctDNA results")
+    return lines, none
+
+
+_SECTIONS = (_flow_lines, _participant_lines, _status_lines, _record_lines, _eligibility_lines,
+             _primary_set_lines, _sample_lines)
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+
+def _table_md(df: pd.DataFrame, name: str, max_rows: int) -> str:
+    from her2cr.reporting.display import markdown_table
+
+    shown = df.head(max_rows).astype(object).map(_cell)
+    md = markdown_table(shown)
+    if len(df) > max_rows:
+        md += f"\n\n*Showing {max_rows} of {len(df)} rows; all in diff/{name}.csv.*"
+    return md
+
+
+def estimates_display(d: CutDiff) -> pd.DataFrame:
+    """Primary estimates, and every other estimate that changed: last cut, this cut, change."""
+    e = d.estimate_changes
+    keep = e.loc[(e["analysis"] == "primary") | ~e["status"].isin(["unchanged", "not compared"])]
+    return pd.DataFrame({
+        "Estimate": [_estimate_name(r) for _, r in keep.iterrows()],
+        d.old_label: [_side(r, "old") if r["status"] != "added" else "" for _, r in keep.iterrows()],
+        d.new_label: [_side(r, "new") if r["status"] != "removed" else "" for _, r in keep.iterrows()],
+        "Change": [_change_text(r) or r["status"] for _, r in keep.iterrows()],
+    })
+
+
+def flow_display(d: CutDiff) -> pd.DataFrame:
+    """One row per step, one column per cohort: "40 → 49", or "40" when unchanged."""
+    f = d.flow_changes
+    if f.empty:
+        return pd.DataFrame()
+    old, new = f["old_count"].astype(object).map(_cell), f["new_count"].astype(object).map(_cell)
+    text = old.where(old == new, old + f" {ARROW} " + new)
+    wide = f.assign(text=text).pivot(index="step", columns="cohort", values="text")
+    steps = list(dict.fromkeys(f["step"]))
+    cohorts = list(dict.fromkeys(f["cohort"]))
+    labels = f.drop_duplicates("step").set_index("step")["label"]
+    wide = wide.reindex(index=steps, columns=cohorts)
+    wide.insert(0, "Step", labels.reindex(steps).to_numpy())
+    return wide.reset_index(drop=True).rename(columns=str.capitalize)
+
+
+SECTIONS = (
+    ("participants_added", "Participants added"),
+    ("participants_removed", "Participants no longer in the analysis"),
+    ("status_changes", "Status at the cut-off changed"),
+    ("field_changes", "Field-level changes to existing records"),
+    ("eligibility_changes", "Eligibility changed"),
+    ("primary_set_changes", "Primary analysis set membership or baseline result changed"),
+    ("samples_added", "ctDNA samples added"),
+    ("samples_removed", "ctDNA samples no longer in the analysis"),
+    ("sample_changes", "Changes to existing ctDNA samples"),
+)
+
+
+def to_markdown(d: CutDiff, heading_level: int = 3, max_rows: int = 50) -> str:
+    """The report section: the sentences as a list, then estimates, flow and the record tables."""
+    h = "#" * heading_level
+    out = ["\n".join(f"- {line}" for line in summary_lines(d))]
+    if not d.has_changes:
+        return "\n\n".join(out) + "\n"
+    est = estimates_display(d)
+    if len(est):
+        out += [f"{h} Estimates", _table_md(est, "estimate_changes", max_rows)]
+    flow = flow_display(d)
+    if len(flow):
+        out += [f"{h} Participant flow", _table_md(flow, "flow_changes", max_rows)]
+    for name, title in SECTIONS:
+        df = getattr(d, name)
+        if len(df):
+            if name == "field_changes":  # corrections first: they are what a reviewer signs off
+                df = pd.concat([d.corrections, d.follow_up_updates], ignore_index=True)
+            out += [f"{h} {title}", _table_md(df, name, max_rows)]
+    return "\n\n".join(out) + "\n"
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+def write_diff(d: CutDiff, out_dir: Path | str) -> list[Path]:
+    """out_dir/diff/: summary.md, one CSV per table, diff_info.json. Same diff, same bytes."""
+    target = Path(out_dir) / "diff"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TABLE_COLUMNS:
+        path = target / f"{name}.csv"
+        getattr(d, name).to_csv(path, index=False, lineterminator="\n", encoding="utf-8",
+                                date_format="%Y-%m-%d")
+        written.append(path)
+    md = target / "summary.md"
+    md.write_text("# What changed since the last cut\n\n"
+                  + to_markdown(d, heading_level=2), encoding="utf-8")
+    info = {"from": {"cut": d.old_cut, "version": d.old_version, "synthetic": d.old_synthetic},
+            "to": {"cut": d.new_cut, "version": d.new_version, "synthetic": d.new_synthetic},
+            "has_changes": d.has_changes,
+            "rows": {name: len(getattr(d, name)) for name in TABLE_COLUMNS}}
+    js = target / "diff_info.json"
+    js.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return written + [md, js]

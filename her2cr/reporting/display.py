@@ -1,0 +1,145 @@
+"""Tables in a report notebook that read well in HTML and in Quarto's Typst PDF.
+
+Each table carries two representations: text/html for nbconvert's preview, and text/markdown for
+Quarto, holding the same table twice as raw blocks, HTML for the HTML report and Typst for the PDF
+(`typst_table`: breaks across pages, repeats its header, no hyphenation). The render step gives
+Quarto only the Markdown, so the HTML report needs no Jupyter scripts from a CDN.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from her2cr.reporting.typst_table import TableLayout, numeric_columns, typst_table
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A pipe table; cells are escaped so that a '|' in a value cannot break it."""
+    def cell(v) -> str:
+        s = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    cols = [cell(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str = "her2cr-table",
+               layout: TableLayout | None = None) -> str:
+    layout = layout or TableLayout()
+    numeric = numeric_columns(df)
+    num = [' class="num"' if n else "" for n in numeric]
+    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(df.columns, num))
+    rows = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        if i in layout.group_rows:
+            rows.append(f'<tr class="group"><td colspan="{len(df.columns)}">'
+                        f"{html.escape(layout.group_rows[i])}</td></tr>")
+        bold = ' class="label"' if i < len(layout.bold_rows) and layout.bold_rows[i] else ""
+        rows.append(f"<tr{bold}>" + "".join(
+            f"<td{k}>{html.escape('' if pd.isna(v) else str(v))}</td>" for v, k in zip(row, num)) + "</tr>")
+    body = "".join(rows)
+    foot = ""
+    if notes:
+        foot = "<tfoot>" + "".join(
+            f'<tr><td colspan="{len(df.columns)}" class="note">{html.escape(n)}</td></tr>' for n in notes) + "</tfoot>"
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>'
+
+
+def grouped(df: pd.DataFrame, column: str, layout: TableLayout | None = None):
+    """df without `column`, and a layout with a heading row wherever its value changes."""
+    layout = layout or TableLayout()
+    values = df[column].tolist()
+    headings = {i: str(v) for i, v in enumerate(values) if i == 0 or v != values[i - 1]}
+    return (df.drop(columns=column).reset_index(drop=True),
+            TableLayout(bold_rows=list(layout.bold_rows), group_rows={**layout.group_rows, **headings}))
+
+
+class Table:
+    """A DataFrame shown as HTML (with footnotes) or as a Markdown pipe table.
+
+    With a label and a caption (tables made in a loop, which cell options cannot caption), Quarto
+    gets a cross-reference div (`::: {#tbl-label}`) and the preview a numbered caption.
+    group_by: a column whose values become heading rows (the column itself is not shown)."""
+
+    KIND = "table"
+
+    def __init__(self, df: pd.DataFrame, notes: list[str] | None = None, html_override: str | None = None,
+                 label: str | None = None, caption: str | None = None, layout: TableLayout | None = None,
+                 group_by: str | None = None):
+        layout = layout or TableLayout()
+        if group_by is not None:
+            df, layout = grouped(df, group_by, layout)
+        self.df, self.notes, self.html = df, list(notes or []), html_override
+        self.label, self.caption, self.layout = label, caption, layout
+
+    def quarto_markdown(self) -> str:
+        """Raw HTML for Quarto's HTML report and raw Typst for its PDF, each ignored by the other."""
+        page = self.html or html_table(self.df, self.notes, layout=self.layout)
+        return (f"```{{=html}}\n{page}\n```\n\n"
+                f"```{{=typst}}\n{typst_table(self.df, self.notes, self.layout)}\n```\n")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        md = self.quarto_markdown()
+        page = self.html or html_table(self.df, self.notes, layout=self.layout)
+        bundle = {"text/html": page, "text/markdown": md, "text/plain": self.df.to_string(index=False)}
+        if not (self.label and self.caption):
+            return bundle
+        bundle["text/markdown"] = f"::: {{#{self.label}}}\n\n{md}\n\n{self.caption}\n:::\n"
+        bundle["text/html"] = f'<p class="her2cr-caption">{html.escape(self.caption)}</p>' + page
+        return bundle, {Figure.QUARTO_KEY: True, "her2cr-kind": self.KIND}
+
+
+class Text:
+    """Markdown text that also renders as HTML in nbconvert's preview."""
+
+    def __init__(self, markdown: str, html_text: str | None = None):
+        self.markdown, self.html_text = markdown, html_text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/markdown": self.markdown, "text/plain": self.markdown}
+        if self.html_text is not None:
+            bundle["text/html"] = self.html_text
+        return bundle
+
+
+class Figure:
+    """A saved figure with its caption.
+
+    Quarto gets a Markdown cross-reference div (`::: {#fig-label}`) so that the figure is numbered
+    and can be cited as @fig-label; nbconvert's preview gets HTML with the image embedded. The
+    render step removes the HTML representation before Quarto sees the notebook (see render.py).
+    """
+
+    QUARTO_KEY = "her2cr-quarto-markdown"
+
+    def __init__(self, png: str | Path, caption: str, label: str, rel_dir: str = "figures"):
+        self.png, self.caption, self.label, self.rel_dir = Path(png), caption.strip(), label, rel_dir
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = base64.b64encode(self.png.read_bytes()).decode("ascii")
+        md = f"::: {{#{self.label}}}\n![]({self.rel_dir}/{self.png.name}){{width=100%}}\n\n{self.caption}\n:::\n"
+        page = (f'<figure class="her2cr-figure" id="{html.escape(self.label)}">'
+                f'<img src="data:image/png;base64,{data}" style="max-width:min(100%, 780px)" alt="{html.escape(self.caption)}"/>'
+                f"<figcaption>{html.escape(self.caption)}</figcaption></figure>")
+        return ({"text/markdown": md, "text/html": page, "text/plain": f"[figure: {self.caption}]"},
+                {self.QUARTO_KEY: True, "her2cr-kind": "figure"})
+
+
+def figure_from_files(figures_dir: Path | str, name: str, label: str | None = None,
+                      rel_dir: str = "figures") -> Figure | Text:
+    """The figure `name` saved by a notebook (png + txt caption), or a note that it is missing.
+
+    rel_dir: the folder of the figure relative to the cut's output folder (for Quarto)."""
+    d = Path(figures_dir)
+    png, txt = d / f"{name}.png", d / f"{name}.txt"
+    if not png.exists():
+        return Text(f"*Figure {name} was not produced in this run.*")
+    caption = txt.read_text(encoding="utf-8") if txt.exists() else name
+    return Figure(png, caption, label or f"fig-{name.replace('_', '-')}", rel_dir=rel_dir)

@@ -1,0 +1,199 @@
+"""`make bench`: what the pipeline costs on this machine, against plain papermill and the floor.
+
+(1) pipeline: `her2cr run --force --no-render` on the synthetic cut (every step runs; document
+    conversion is timed apart);
+(2) plain papermill: the same notebooks one after another with the papermill command, as a team
+    without this project's runner would run them;
+(3) floor: the same analysis functions called in one plain Python process (imports included).
+Then the incremental cases (nothing changed; one notebook changed) and the pipeline at 50, 5,000
+and 100,000 synthetic participants with peak memory. Medians of several runs; the last line is
+`pipeline/floor: R`. No test asserts a timing: machines differ.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CUT = "2025-12-31"
+PY = sys.executable
+
+
+def floor(raw: Path, cut: str, out: Path) -> None:
+    """Every analysis step of the pipeline, in this process, without kernels or papermill."""
+    import pandas as pd
+
+    from her2cr.ctdna import analyses as ctdna
+    from her2cr.ctdna import figures
+    from her2cr.baseline.characteristics import baseline_table, write_outputs
+    from her2cr.data.clean import clean_cut, write_clean_outputs
+    from her2cr.data.cutinfo import write_cut_info
+    from her2cr.ctgov.posting import write_posting_files
+    from her2cr.reporting.context import load_report_inputs, outcome_blocks, save_report_outputs
+
+    cleaned = clean_cut(raw, cut)
+    write_clean_outputs(cleaned, out)
+    write_cut_info(raw, cut, out)
+    adsl = pd.read_parquet(out / "data" / "adsl.parquet")
+    adctdna = pd.read_parquet(out / "data" / "adctdna.parquet")
+    table = baseline_table(adsl, analysis_set="enrolled", p_values=False, cut=cut)
+    table.to_great_table().as_raw_html()
+    write_outputs(table, out)
+    results = ctdna.all_results(adsl, adctdna)
+    estimates = ctdna.estimates_long(results)
+    for name, made in (
+        ("ctdna_positivity", figures.positivity_plot(estimates)),
+        ("ctdna_km_time_to_positive", figures.km_ttpos_plot(results["ttpos"])),
+        ("ctdna_km_pfs", figures.km_pfs_plot(results["pfs"])),
+        ("ctdna_mtm", figures.mtm_plot(ctdna.positive_draws(adsl, adctdna))),
+        ("ctdna_swimmer", figures.swimmer_plot(adsl, adctdna, cut)),
+        ("ctdna_forest", figures.forest_plot(results["subgroups"], estimates)),
+    ):
+        figures.save_figure(made[0], out, name, made[1])
+    ctdna.write_tables(results, estimates, out)
+    write_posting_files(out)
+    ctx = load_report_inputs(out, version="v1")
+    save_report_outputs(ctx)
+    outcome_blocks(ctx)
+
+
+def plain_papermill(raw: Path, cut: str, out: Path) -> None:
+    """The notebooks one after another with the papermill command line."""
+    project = Path(__file__).resolve().parents[2]
+    papermill = str(Path(PY).with_name("papermill"))
+    nbs = out / "notebooks"
+    nbs.mkdir(parents=True, exist_ok=True)
+
+    def pm(src: Path, name: str, *params: str) -> None:
+        subprocess.run([papermill, "-k", "her2cr", "--no-progress-bar", str(src), str(nbs / name),
+                        "-p", "cut", cut, "-p", "out_dir", str(out), *params],
+                       check=True, cwd=project, capture_output=True)
+
+    pm(project / "notebooks" / "01_clean.ipynb", "01_clean.ipynb", "-p", "raw_dir", str(raw))
+    pm(project / "notebooks" / "02_baseline.ipynb", "02_baseline.ipynb")
+    pm(project / "notebooks" / "03_ctdna.ipynb", "03_ctdna.ipynb")
+    subprocess.run([PY, "-c", f"from her2cr.ctgov.posting import write_posting_files; write_posting_files({str(out)!r})"],
+                   check=True, cwd=project, capture_output=True)
+    pm(project / "report" / "report.ipynb", "report.ipynb", "-p", "version", "v1")
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+def measure(argv: list[str]) -> tuple[float, float]:
+    """Wall time and peak memory (MB) of a command and everything it starts.
+
+    Memory is the largest sum of the resident sizes of the command's whole process tree (the
+    runner and every kernel alive at the same moment), sampled every 50 ms."""
+    import psutil
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.05)
+    dt = time.perf_counter() - t
+    err = proc.stderr.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{err[-3000:]}")
+    return dt, peak / 2**20
+
+
+def median_of(repeats: int, make_argv) -> tuple[float, float, list[float]]:
+    times, peaks = [], []
+    for i in range(repeats):
+        t, m = measure(make_argv(i))
+        times.append(t)
+        peaks.append(m)
+    return statistics.median(times), max(peaks), times
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "floor":
+        floor(Path(argv[1]), argv[2], Path(argv[3]))
+        return 0
+    if argv and argv[0] == "plain":
+        plain_papermill(Path(argv[1]), argv[2], Path(argv[3]))
+        return 0
+    repeats = int(os.environ.get("HER2CR_BENCH_REPEATS", "3"))
+    sizes = [int(x) for x in os.environ.get("HER2CR_BENCH_SIZES", "50,5000,100000").split(",")]
+    her2cr = [PY, "-m", "her2cr"]
+    rows: list[tuple[str, str, str]] = []
+    work = Path(tempfile.mkdtemp(prefix="her2cr-bench-"))
+    try:
+        raw = work / "raw-50"
+        subprocess.run(her2cr + ["synth", "--out", str(raw), "--n", "50", "--cut", CUT], check=True, capture_output=True)
+        print(f"her2cr bench: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+              f"Python {platform.python_version()}, {repeats} runs each", flush=True)
+
+        pipe, pipe_mem, _ = median_of(repeats, lambda i: her2cr + [
+            "run", "--raw", str(raw), "--cut", CUT, "--out", str(work / f"pipe-{i}"), "--force", "--no-render"])
+        rows.append(("(1) pipeline, n = 50 (no document conversion)", f"{pipe:.2f}", f"{pipe_mem:.0f}"))
+        plain, plain_mem, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "plain", str(raw), CUT,
+                                                             str(work / f"plain-{i}")])
+        rows.append(("(2) plain papermill, one after another", f"{plain:.2f}", f"{plain_mem:.0f}"))
+        flo, flo_mem, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "floor", str(raw), CUT,
+                                                         str(work / f"floor-{i}")])
+        rows.append(("(3) floor: same functions, one process", f"{flo:.2f}", f"{flo_mem:.0f}"))
+
+        # incremental: a full build with documents, then nothing changed, then one notebook changed
+        out = work / "incr"
+        measure(her2cr + ["run", "--raw", str(raw), "--cut", CUT, "--out", str(out)])
+        same, _, _ = median_of(repeats, lambda i: her2cr + ["run", "--raw", str(raw), "--cut", CUT, "--out", str(out)])
+        rows.append(("re-run, nothing changed", f"{same:.2f}", ""))
+        version = (out / "current").resolve()
+        executed = str(version / "notebooks" / "report.ipynb")
+        conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import preview_html; "
+                        "preview_html(Path(sys.argv[1]), Path(sys.argv[2]))", executed,
+                        str(version / "report-preview.html")])
+        rows.append(("document conversion: nbconvert preview", f"{conv[0]:.2f}", ""))
+        from her2cr.reporting.render import find_quarto
+
+        if find_quarto():
+            conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import quarto_render; "
+                            "quarto_render(Path(sys.argv[1]), Path(sys.argv[2]))", executed, str(version)])
+            rows.append(("document conversion: Quarto HTML + PDF (two processes at once)",
+                         f"{conv[0]:.2f}", f"{conv[1]:.0f}"))
+        else:
+            rows.append(("document conversion: Quarto HTML + PDF", "not installed", ""))
+
+        for n in sizes:
+            raw_n = raw if n == 50 else work / f"raw-{n}"
+            if n != 50:
+                subprocess.run(her2cr + ["synth", "--out", str(raw_n), "--n", str(n), "--cut", CUT],
+                               check=True, capture_output=True)
+            t, m = measure(her2cr + ["run", "--raw", str(raw_n), "--cut", CUT, "--out", str(work / f"n-{n}"),
+                                     "--force", "--no-render"])
+            rows.append((f"pipeline, n = {n:,}", f"{t:.2f}", f"{m:.0f}"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':<{width}}  {'seconds':>8}  {'peak MB':>8}   (peak MB: all processes of the run together)")
+    for name, t, m in rows:
+        print(f"{name:<{width}}  {t:>8}  {m:>8}")
+    print(f"pipeline / plain papermill: {pipe / plain:.2f}  (plain papermill is {plain / pipe:.2f} times slower)")
+    print(f"pipeline/floor: {pipe / flo:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

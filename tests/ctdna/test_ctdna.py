@@ -1,0 +1,272 @@
+"""The ctDNA analyses on small constructed datasets: populations, estimate keys, degenerate data."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.ctdna.fixtures_ctdna import make_datasets
+
+from her2cr.ctdna import analyses as ctdna
+from her2cr.stats import compare_proportions, firth_logit
+
+REQUIRED_KEYS = [
+    ("primary", "proportion", "continuing"),
+    ("primary", "proportion", "stopped"),
+    ("primary", "risk_difference", "stopped vs continuing"),
+    ("primary", "odds_ratio", "stopped vs continuing"),
+    ("sensitivity_miettinen_nurminen", "risk_difference", "stopped vs continuing"),
+    ("sensitivity_boschloo", "risk_difference", "stopped vs continuing"),
+    ("sensitivity_worst_case", "risk_difference", "stopped vs continuing"),
+    ("sensitivity_best_case", "risk_difference", "stopped vs continuing"),
+    ("exploratory_firth", "odds_ratio", "stopped vs continuing"),
+    ("exploratory_any_draw", "proportion", "continuing"),
+    ("exploratory_any_draw", "proportion", "stopped"),
+    ("exploratory_any_draw", "risk_difference", "stopped vs continuing"),
+    ("exploratory_mtm", "median", "continuing"),
+    ("exploratory_mtm", "median", "stopped"),
+    ("exploratory_pfs", "logrank", "positive vs negative"),
+] + [(f"subgroup_{v}={lvl}", "risk_difference", "stopped vs continuing")
+     for v, levels in ctdna.SUBGROUPS.items() for lvl in levels]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_datasets(40)
+
+
+@pytest.fixture(scope="module")
+def estimates(data):
+    return ctdna.estimates_table(*data)
+
+
+def _row(est, analysis, parameter, group):
+    sel = est[(est["analysis"] == analysis) & (est["parameter"] == parameter)
+              & (est["group"] == group)]
+    assert len(sel) == 1, (analysis, parameter, group)
+    return sel.iloc[0]
+
+
+def test_columns_keys_and_order(data, estimates):
+    assert list(estimates.columns) == ctdna.ESTIMATE_COLUMNS
+    keys = list(zip(estimates["analysis"], estimates["parameter"], estimates["group"]))
+    assert len(keys) == len(set(keys))
+    for key in REQUIRED_KEYS:
+        assert key in keys, key
+    # deterministic: same input, same table
+    pd.testing.assert_frame_equal(estimates, ctdna.estimates_table(*data))
+
+
+def test_primary_counts_follow_the_primary_set(data, estimates):
+    adsl, _ = data
+    ps = adsl[adsl["eligible"] & adsl["baseline_evaluable"]]
+    for cohort in ("continuing", "stopped"):
+        sub = ps[ps["cohort"] == cohort]
+        row = _row(estimates, "primary", "proportion", cohort)
+        assert (row["n"], row["N"]) == (int(sub["baseline_positive"].sum()), len(sub))
+        assert row["ci_level"] == 0.95 and row["method"] == "Clopper-Pearson exact"
+    s = ps[ps["cohort"] == "stopped"]["baseline_positive"]
+    c = ps[ps["cohort"] == "continuing"]["baseline_positive"]
+    expected = compare_proportions(int(s.sum()), len(s), int(c.sum()), len(c), boschloo=True)
+    rd = _row(estimates, "primary", "risk_difference", "stopped vs continuing")
+    assert rd["estimate"] == pytest.approx(s.mean() - c.mean())
+    assert (rd["ci_lower"], rd["ci_upper"], rd["p_value"]) == (
+        expected.risk_difference.ci_lower, expected.risk_difference.ci_upper,
+        expected.risk_difference.p_value)
+    orow = _row(estimates, "primary", "odds_ratio", "stopped vs continuing")
+    assert orow["estimate"] == expected.odds_ratio.estimate
+    bos = _row(estimates, "sensitivity_boschloo", "risk_difference", "stopped vs continuing")
+    assert bos["p_value"] == expected.boschloo.p_value and math.isnan(bos["ci_lower"])
+
+
+def test_worst_and_best_case_impute_non_evaluable_eligible(data, estimates):
+    adsl, _ = data
+    el = adsl[adsl["eligible"]]
+    missing = el["baseline_positive"].isna()
+    assert missing.any()  # the fixture has eligible participants without a baseline result
+    for analysis, fill in (("sensitivity_worst_case", True), ("sensitivity_best_case", False)):
+        for cohort in ("continuing", "stopped"):
+            sub = el[el["cohort"] == cohort]
+            expected = int(sub["baseline_positive"].fillna(fill).sum())
+            row = _row(estimates, analysis, "proportion", cohort)
+            assert (row["n"], row["N"]) == (expected, len(sub))
+
+
+def test_any_draw_uses_ever_positive(data, estimates):
+    adsl, _ = data
+    el = adsl[adsl["eligible"] & adsl["ever_positive"].notna()]
+    for cohort in ("continuing", "stopped"):
+        sub = el[el["cohort"] == cohort]
+        row = _row(estimates, "exploratory_any_draw", "proportion", cohort)
+        assert (row["n"], row["N"]) == (int(sub["ever_positive"].sum()), len(sub))
+
+
+def test_firth_design(data, estimates):
+    adsl, _ = data
+    ps = adsl[adsl["primary_set"]]
+    X = np.column_stack([np.ones(len(ps)), (ps["cohort"] == "stopped").astype(float),
+                         (ps["best_response"] == "PR").astype(float), ps["years_since_response"]])
+    fit = firth_logit(ps["baseline_positive"].astype(float), X, ["a", "b", "c", "d"])
+    row = _row(estimates, "exploratory_firth", "odds_ratio", "stopped vs continuing")
+    assert row["estimate"] == pytest.approx(math.exp(fit.coef[1]))
+    assert row["ci_lower"] == pytest.approx(math.exp(fit.ci_lower[1]))
+    assert (row["n"], row["N"]) == (int(ps["baseline_positive"].sum()), len(ps))
+
+
+def test_mtm_counts_positive_analysed_draws(data, estimates):
+    adsl, adct = data
+    eligible = set(adsl.loc[adsl["eligible"], "subject_id"])
+    pos = adct[adct["used"] & adct["positive"].fillna(False) & adct["subject_id"].isin(eligible)]
+    for cohort in ("continuing", "stopped"):
+        sub = pos[pos["cohort"] == cohort]
+        row = _row(estimates, "exploratory_mtm", "median", cohort)
+        assert (row["n"], row["N"]) == (len(sub), sub["subject_id"].nunique())
+        assert row["estimate"] == pytest.approx(sub["mtm_per_ml"].median())
+
+
+def test_csv_is_written_with_full_precision(tmp_path, estimates):
+    path = tmp_path / "results" / "estimates.csv"
+    ctdna.write_csv(estimates, path)
+    raw = path.read_bytes()
+    assert b"\r\n" not in raw and raw.startswith(b"analysis,parameter,group,n,N,")
+    back = pd.read_csv(path, float_precision="round_trip")  # the writer keeps full repr
+    np.testing.assert_array_equal(back["estimate"].to_numpy(), estimates["estimate"].to_numpy())
+
+
+# --- degenerate data: never crash, say what is not estimable ---------------------------------
+
+def _run(adsl, adct):
+    results = ctdna.all_results(adsl, adct)
+    long = ctdna.estimates_long(results)
+    table = ctdna.estimates_table(adsl, adct, results=results)
+    keys = set(zip(table["analysis"], table["parameter"], table["group"]))
+    for key in REQUIRED_KEYS:
+        assert key in keys, key
+    return long, results
+
+
+def _long_row(long, analysis, parameter, group):
+    sel = long[(long["analysis"] == analysis) & (long["parameter"] == parameter)
+               & (long["group"] == group)]
+    return sel.iloc[0]
+
+
+def test_zero_positives_in_both_cohorts(data):
+    adsl, adct = data
+    adsl = adsl.copy()
+    adsl.loc[adsl["baseline_evaluable"], "baseline_positive"] = False
+    long, _ = _run(adsl, adct)
+    rd = _long_row(long, "primary", "risk_difference", "stopped vs continuing")
+    assert rd["estimate"] == 0.0 and rd["p_value"] == 1.0 and rd["estimable"]
+    odds = _long_row(long, "primary", "odds_ratio", "stopped vs continuing")
+    assert not odds["estimable"] and math.isnan(odds["estimate"])
+    assert "no positive participants in either cohort" in odds["note"]
+    firth = _long_row(long, "exploratory_firth", "odds_ratio", "stopped vs continuing")
+    assert not firth["estimable"] and "no events" in firth["note"]
+    assert _long_row(long, "sensitivity_boschloo", "risk_difference",
+                     "stopped vs continuing")["p_value"] == 1.0
+
+
+def test_all_positive_in_one_cohort(tmp_path, data):
+    adsl, adct = data
+    adsl = adsl.copy()
+    stopped = adsl["baseline_evaluable"] & (adsl["cohort"] == "stopped")
+    adsl.loc[stopped, "baseline_positive"] = True
+    long, _ = _run(adsl, adct)
+    prop = _long_row(long, "primary", "proportion", "stopped")
+    assert prop["estimate"] == 1.0 and prop["ci_upper"] == 1.0
+    odds = _long_row(long, "primary", "odds_ratio", "stopped vs continuing")
+    assert math.isinf(odds["estimate"]) and math.isinf(odds["ci_upper"]) and odds["ci_lower"] > 1
+    assert "only the lower limit is informative" in odds["note"]
+    firth = _long_row(long, "exploratory_firth", "odds_ratio", "stopped vs continuing")
+    assert firth["estimable"] and np.isfinite(firth["estimate"])  # Firth handles separation
+    path = tmp_path / "estimates.csv"
+    ctdna.write_csv(long[ctdna.ESTIMATE_COLUMNS], path)
+    assert ",inf," in path.read_text()
+
+
+def test_empty_cohort(data):
+    adsl, adct = data
+    adsl = adsl[adsl["cohort"] == "continuing"].copy()
+    adct = adct[adct["cohort"] == "continuing"].copy()
+    long, results = _run(adsl, adct)
+    prop = _long_row(long, "primary", "proportion", "stopped")
+    assert not prop["estimable"] and prop["N"] == 0
+    assert prop["note"] == "not estimable: no evaluable participants in cohort stopped"
+    for analysis, parameter in [("primary", "risk_difference"), ("primary", "odds_ratio"),
+                                ("sensitivity_miettinen_nurminen", "risk_difference"),
+                                ("sensitivity_boschloo", "risk_difference"),
+                                ("exploratory_firth", "odds_ratio"),
+                                ("exploratory_ttpos", "logrank")]:
+        row = _long_row(long, analysis, parameter, "stopped vs continuing")
+        assert not row["estimable"] and math.isnan(row["estimate"]), analysis
+        assert row["note"], analysis
+    assert not _long_row(long, "exploratory_mtm", "median", "stopped")["estimable"]
+    subs = long[long["analysis"].str.startswith("subgroup_")]
+    assert (~subs["estimable"]).all() and subs["estimate"].isna().all()
+
+
+def test_single_evaluable_participant(data):
+    adsl, adct = data
+    keep = adsl[adsl["primary_set"]].iloc[:1]["subject_id"]
+    adsl = adsl[adsl["subject_id"].isin(keep)].copy()
+    adct = adct[adct["subject_id"].isin(keep)].copy()
+    long, results = _run(adsl, adct)
+    cohort = adsl["cohort"].iloc[0]
+    other = "stopped" if cohort == "continuing" else "continuing"
+    prop = _long_row(long, "primary", "proportion", cohort)
+    assert prop["N"] == 1 and prop["estimable"]
+    assert not _long_row(long, "primary", "proportion", other)["estimable"]
+    assert not _long_row(long, "primary", "risk_difference", "stopped vs continuing")["estimable"]
+    assert not results["firth"].estimable
+    assert math.isnan(results["pfs"].logrank_p)
+
+
+def test_no_eligible_participants(data):
+    adsl, adct = data
+    adsl = adsl.assign(eligible=False, primary_set=False)
+    long, _ = _run(adsl, adct)
+    assert not long.loc[long["analysis"] == "primary", "estimable"].any()
+
+
+def test_subgroup_levels_are_all_reported_even_when_absent(data):
+    adsl, adct = data
+    adsl = adsl.assign(anti_her2="T-DXd")
+    sub = ctdna.subgroup_analyses(adsl)
+    assert list(sub.loc[sub["variable"] == "anti_her2", "level"]) == list(
+        ctdna.SUBGROUPS["anti_her2"])
+    absent = sub[(sub["variable"] == "anti_her2") & (sub["level"] == "T-DM1")].iloc[0]
+    assert not absent["estimable"] and absent["stopped_N"] == 0
+
+
+def test_summary_table_reads(estimates):
+    table = ctdna.summary_table(estimates)
+    assert table["analysis"].iloc[0] == "Baseline (primary analysis)"
+    assert table["stopped n/N (%)"].iloc[0].count("/") == 1
+
+
+def test_figures_render_on_normal_and_degenerate_data(tmp_path, data):
+    from her2cr.ctdna import figures
+
+    adsl, adct = data
+    cases = {
+        "normal": (adsl, adct),
+        "empty_cohort": (adsl[adsl["cohort"] == "continuing"],
+                         adct[adct["cohort"] == "continuing"]),
+        "no_positives": (adsl.assign(baseline_positive=adsl["baseline_positive"] & False),
+                         adct.assign(positive=adct["positive"] & False)),
+    }
+    for name, (a, c) in cases.items():
+        res = ctdna.all_results(a, c)
+        est = ctdna.estimates_long(res)
+        made = [
+            figures.positivity_plot(est),
+            figures.mtm_plot(ctdna.positive_draws(a, c)),
+            figures.swimmer_plot(a, c, "2025-12-31"),
+            figures.km_pfs_plot(res["pfs"]),
+            figures.km_ttpos_plot(res["ttpos"]),
+            figures.forest_plot(res["subgroups"], est),
+        ]
+        for k, (fig, caption) in enumerate(made):
+            paths = figures.save_figure(fig, tmp_path / name, f"fig{k}", caption)
+            assert all(p.stat().st_size > 0 for p in paths)

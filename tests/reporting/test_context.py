@@ -1,0 +1,49 @@
+"""Summary sentences are made from the results, and say plainly what is not estimable."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from her2cr.reporting.context import summary_sentences
+
+NAN = math.nan
+COLS = ["analysis", "parameter", "group", "n", "N", "estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "method"]
+
+
+def flow(enrolled=(25, 24), eligible=(24, 24), primary=(22, 24)):
+    rows = []
+    for step, vals in (("enrolled", enrolled), ("eligible", eligible), ("primary_set", primary)):
+        rows += [("continuing", step, "", vals[0]), ("stopped", step, "", vals[1]),
+                 ("overall", step, "", vals[0] + vals[1])]
+    return pd.DataFrame(rows, columns=["cohort", "step", "label", "count"])
+
+
+def test_sentences_quote_the_estimates():
+    est = pd.DataFrame([
+        ("primary", "proportion", "continuing", 4, 22, 4 / 22, 0.0519, 0.4028, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "proportion", "stopped", 6, 24, 0.25, 0.0977, 0.4671, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "risk_difference", "stopped vs continuing", 10, 46, 0.06818, -0.1732, 0.2950, 0.95, 0.7246, "Newcombe"),
+        ("primary", "odds_ratio", "stopped vs continuing", 10, 46, 1.487, 0.2934, 8.452, 0.95, 0.7246, "conditional"),
+    ], columns=COLS)
+    text = " ".join(summary_sentences(est, flow()))
+    assert "4 of 22 participants continuing anti-HER2 treatment (18.2%, 95% CI 5.2% to 40.3%)" in text
+    assert "was 6.8 percentage points (95% CI -17.3 to 29.5" in text
+    assert "Fisher's exact test p = 0.725" in text and "odds ratio was 1.49 (95% CI 0.29 to 8.45" in text
+
+
+def test_an_empty_cohort_is_said_plainly():
+    est = pd.DataFrame([
+        ("primary", "proportion", "continuing", 0, 0, NAN, NAN, NAN, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "proportion", "stopped", 1, 2, 0.5, 0.0126, 0.9874, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "risk_difference", "stopped vs continuing", 1, 2, NAN, NAN, NAN, 0.95, NAN, "Newcombe"),
+        ("primary", "odds_ratio", "stopped vs continuing", 1, 2, NAN, NAN, NAN, 0.95, NAN, "conditional"),
+        ("sensitivity_worst_case", "risk_difference", "stopped vs continuing", 1, 2, NAN, NAN, NAN, 0.95, NAN, "x"),
+        ("sensitivity_best_case", "risk_difference", "stopped vs continuing", 1, 2, NAN, NAN, NAN, 0.95, NAN, "x"),
+    ], columns=COLS)
+    text = " ".join(summary_sentences(est, flow((0, 2), (0, 2), (0, 2))))
+    assert "Baseline ctDNA was positive in 1 of 2 participants who had stopped it" in text
+    assert "No participant in the continuing cohort had an evaluable baseline ctDNA result." in text
+    assert "cannot be compared" in text
+    assert "not estimable percentage points" not in text

@@ -1,0 +1,194 @@
+"""The publication report as Quarto renders it, checked in the rendered files themselves: the PDF
+through poppler's pdftotext and pdfinfo, the HTML as text. Skips, with the reason, without Quarto
+or poppler-utils (.ci/run installs Quarto from ../shared/tools/quarto when it is there)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from her2cr.baseline.display import read_markdown
+from her2cr.reporting.render import find_quarto
+
+CUT = "2025-12-31"  # the synthetic cut of conftest.py
+
+pytestmark = pytest.mark.slow
+
+# Text that would mean code reached the reader (the notebook's calls, the parameters cell).
+CODE_MARKERS = ("ctx.", "display(", "import ", "Table(", "out_dir =", "figure_from_files", "R.load_report")
+
+
+def _needs_quarto() -> None:
+    if find_quarto() is None:
+        pytest.skip("quarto is not installed: the publication HTML and PDF need Quarto (conda env from "
+                    "environment.yml, quarto.org, PyPI quarto-cli, or ../shared/tools/quarto)")
+
+
+def _needs_poppler() -> None:
+    if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        pytest.skip("pdftotext/pdfinfo are not installed (Debian package poppler-utils)")
+
+
+@pytest.fixture(scope="module")
+def synthetic_report(pipeline_run) -> Path:
+    _needs_quarto()
+    return pipeline_run.version_dir
+
+
+@pytest.fixture(scope="module")
+def real_report(synthetic_raw, tmp_path_factory) -> Path:
+    """The same exports without the synthetic-data marker: a cut the pipeline takes as real."""
+    _needs_quarto()
+    from her2cr.runner.pipeline import run_cut
+
+    raw = tmp_path_factory.mktemp("realraw") / CUT
+    shutil.copytree(synthetic_raw, raw)
+    (raw / "synthetic.json").unlink()
+    outcome = run_cut(raw, CUT, tmp_path_factory.mktemp("realreports") / CUT, echo=lambda *_: None)
+    assert outcome.status == "built", outcome.message
+    return outcome.version_dir
+
+
+@pytest.fixture(params=["synthetic_report", "real_report"])
+def report(request) -> tuple[Path, bool]:
+    return request.getfixturevalue(request.param), request.param == "synthetic_report"
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [p for p in text.split("\f") if p.strip()]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()
+
+
+def test_both_documents_are_made(report):
+    folder, _ = report
+    assert (folder / "report.html").stat().st_size > 10_000
+    assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_pdf_is_a4_with_contents_and_no_code(report):
+    _needs_poppler()
+    folder, _ = report
+    info = subprocess.run(["pdfinfo", str(folder / "report.pdf")], capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts", info), info
+    text = squash(" ".join(pdf_pages(folder / "report.pdf")))
+    assert "Table of contents" in text or "Contents" in text
+    for marker in CODE_MARKERS:
+        assert marker not in text, marker
+
+
+def test_every_pdf_page_names_study_cut_and_version_and_says_synthetic_only_when_synthetic(report):
+    _needs_poppler()
+    folder, synthetic = report
+    version = folder.name
+    pages = pdf_pages(folder / "report.pdf")
+    assert len(pages) >= 5
+    for i, page in enumerate(pages, start=1):
+        page = squash(page)
+        assert "NCT06663787" in page and f"data cut-off {CUT}" in page and f"report {version}" in page, i
+        assert ("SYNTHETIC DATA" in page) == synthetic, i
+        assert f"page {i} of {len(pages)}" in page
+
+
+def test_every_baseline_row_and_every_data_issue_is_in_the_pdf(report):
+    _needs_poppler()
+    folder, _ = report
+    text = squash(" ".join(pdf_pages(folder / "report.pdf")))
+    frame, _, notes = read_markdown((folder / "tables" / "baseline.md").read_text(encoding="utf-8"))
+    for label in frame["Characteristic"]:
+        assert squash(label.replace("\u00a0", " ")) in text, label
+    issues = pd.read_csv(folder / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
+    assert len(issues) > 0
+    for r in issues.itertuples(index=False):
+        # the first cells of the row in reading order: file, spreadsheet row, participant
+        assert f"{r.file} {r.row} {r.subject_id}" in text, (r.file, r.row)
+
+
+def _words(pdf: Path, tmp: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    out = tmp / "bbox.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(out)], check=True)
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.pages, self.box = [], None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "page":
+                self.pages.append([])
+            elif tag == "word":
+                self.box = tuple(float(a[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
+
+        def handle_data(self, data):
+            if self.box is not None:
+                self.pages[-1].append((*self.box, data))
+                self.box = None
+
+    p = Parser()
+    p.feed(out.read_text(encoding="utf-8"))
+    return p.pages
+
+
+def overlapping_words(words):
+    """Pairs of words on one page whose boxes overlap by more than a third of the smaller box."""
+    found = []
+    boxes = sorted((w for w in words if w[2] > w[0] and w[3] > w[1]), key=lambda w: w[1])
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b[1] >= a[3]:
+                break
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+            if dx > 0 and dy > 0 and dx * dy > small / 3:
+                found.append((a[4], b[4]))
+    return found
+
+
+def test_overlap_check_finds_words_drawn_on_top_of_each_other():
+    assert overlapping_words([(0, 0, 10, 5, "a"), (2, 1, 12, 6, "b")]) == [("a", "b")]
+    assert overlapping_words([(0, 0, 10, 5, "a"), (11, 0, 20, 5, "b"), (0, 6, 10, 11, "c")]) == []
+
+
+def test_no_two_words_are_drawn_over_each_other(report, tmp_path):
+    _needs_poppler()
+    folder, _ = report
+    pages = _words(folder / "report.pdf", tmp_path)
+    assert sum(len(p) for p in pages) > 1000
+    for i, words in enumerate(pages, start=1):
+        assert overlapping_words(words) == [], f"page {i}"
+
+
+def _visible_html(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_html_is_self_contained_without_code_and_with_contents(report):
+    folder, synthetic = report
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert not (folder / "report_files").exists()
+    # resources (scripts, styles, images, frames) are embedded, never fetched
+    external = re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=[\"'](?:https?:)?//[^\"']*",
+                          html, flags=re.I)
+    assert external == []
+    assert not re.search(r"@import\s+url\(\s*['\"]?(?:https?:)?//", html)
+    assert 'id="TOC"' in html or 'id="toc"' in html
+    assert not re.search(r"class=\"[^\"]*\b(cell-code|sourceCode)\b", html)  # no code block
+    text = _visible_html(html)
+    for marker in CODE_MARKERS:
+        assert marker not in text, marker
+    assert "her2cr-table" in html and "table.her2cr-table" in html  # the preview's table styles
+    assert ("synthetic-banner" in text or 'class="synthetic-banner"' in html) == synthetic
+    assert ("SYNTHETIC DATA" in text) == synthetic

@@ -1,0 +1,93 @@
+"""Report tables for Quarto: raw Typst for the PDF, raw HTML for the HTML report, readable names
+for the estimates. No Quarto needed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from her2cr.ctdna.labels import analysis_title
+from her2cr.reporting.context import estimates_display
+from her2cr.reporting.display import Table, grouped
+from her2cr.reporting.typst_table import TableLayout, column_widths, numeric_columns, typst_string, typst_table
+
+
+def test_cells_are_typst_string_literals_so_no_value_is_read_as_markup():
+    nasty = 'a "quoted" #let x = [b] \\ *c* $d$ // e'
+    lit = typst_string(nasty, breakable=False)
+    assert lit == '"a \\"quoted\\" #let x = [b] \\\\ *c* $d$ // e"'
+    code = typst_table(pd.DataFrame({"v": [nasty]}))
+    assert typst_string(nasty) in code
+
+
+def test_long_tokens_may_break_after_underscores_and_slashes_but_numbers_do_not():
+    assert "\u200b" in typst_string("subjects.csv/last_contact_date")
+    code = typst_table(pd.DataFrame({"label": ["a_b"], "n/N": ["4/22"]}))
+    assert '"4/22"' in code and '"a_\u200bb"' in code
+
+
+def test_number_columns_are_right_aligned_and_text_columns_left():
+    df = pd.DataFrame({"Characteristic": ["Age", "Sex"], "n (%)": ["4 (18.2%)", "—"],
+                       "CI": ["-17.3% to 29.5%", "NA [Not applicable to this group]"], "p": ["<0.001", ""]})
+    assert numeric_columns(df) == [False, True, True, True]
+    assert "align: (left, right, right, right,)" in typst_table(df)
+
+
+def test_header_repeats_on_every_page_and_nothing_is_hyphenated():
+    code = typst_table(pd.DataFrame({"a": ["x"] * 3}), notes=["A note."])
+    assert "table.header(repeat: true," in code
+    assert "hyphenate: false" in code and "justify: false" in code and "breakable: true" in code
+    assert code.index("#table(") < code.index('"A note."')
+
+
+def test_number_columns_never_take_more_than_half_the_page():
+    df = pd.DataFrame({"Measure": ["Years since response [Median (Inter-Quartile Range), years]"],
+                       **{f"c{i}": ["16.54 (9.265 to 22.33)"] for i in range(3)}})
+    widths = column_widths(df, numeric_columns(df))
+    assert widths[0].endswith("fr")
+    ems = [float(w.split("em")[0]) for w in widths[1:]]
+    # 4 columns: 9 pt type; page 481.6 pt less 4 x 10 pt inset = 49 em; half of it is 24.5 em
+    assert sum(ems) <= 24.6 and all(e >= 0.55 * len("(9.265") for e in ems)
+
+
+def test_grouped_table_has_a_heading_row_where_the_group_changes():
+    df = pd.DataFrame({"Analysis": ["A", "A", "B"], "x": ["1", "2", "3"]})
+    shown, layout = grouped(df, "Analysis")
+    assert list(shown.columns) == ["x"] and layout.group_rows == {0: "A", 2: "B"}
+    bundle = Table(df, group_by="Analysis")._repr_mimebundle_()
+    assert bundle["text/html"].count('<tr class="group">') == 2
+    assert bundle["text/markdown"].count("table.cell(colspan: 1") == 2
+
+
+def test_quarto_markdown_holds_the_table_as_raw_html_and_raw_typst():
+    md = Table(pd.DataFrame({"a": ["1"]}), notes=["n"], layout=TableLayout(bold_rows=[True]))._repr_mimebundle_()["text/markdown"]
+    assert md.startswith("```{=html}\n<table") and "\n```{=typst}\n" in md
+    assert 'strong("1")' in md
+
+
+ESTIMATES = pd.DataFrame({
+    "analysis": ["subgroup_best_response=CR", "exploratory_mtm", "primary", "sensitivity_miettinen_nurminen"],
+    "parameter": ["risk_difference", "median", "proportion", "risk_difference"],
+    "group": ["stopped vs continuing", "stopped", "stopped", "stopped vs continuing"],
+    "n": [5, 6, 6, 10], "N": [16, 6, 24, 46], "estimate": [0.2, 0.25, 0.25, 0.068],
+    "ci_lower": [float("nan")] * 4, "ci_upper": [float("nan")] * 4, "p_value": [float("nan")] * 4,
+    "method": ["m"] * 4,
+})
+
+
+def test_estimates_read_as_a_report_table_grouped_by_analysis_in_order():
+    shown = estimates_display(ESTIMATES)
+    assert shown["Analysis"].tolist() == [
+        "Primary: baseline ctDNA positivity", "Sensitivity: Miettinen-Nurminen interval",
+        "Subgroup: best response = CR", "Exploratory: ctDNA level (MTM/mL) in positive baseline samples"]
+    assert shown["Parameter"].tolist() == ["Proportion positive", "Difference in proportions",
+                                           "Difference in proportions", "Median"]
+    assert not shown["Analysis"].str.contains("_").any()
+
+
+@pytest.mark.slow
+def test_every_analysis_key_of_a_real_run_has_a_readable_name(pipeline_run):
+    estimates = pd.read_csv(pipeline_run.version_dir / "results" / "estimates.csv")
+    for key in estimates["analysis"].unique():
+        title = analysis_title(key)
+        assert title != key and "_" not in title, key
