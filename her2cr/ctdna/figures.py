@@ -325,7 +325,7 @@ def km_ttpos_plot(km):
 def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
     """Stopped minus continuing difference in baseline positivity, overall and by subgroup."""
     setup_style()
-    from her2cr.ctdna.analyses import LEVEL_LABELS, SUBGROUP_TITLES
+    from her2cr.ctdna.labels import LEVEL_LABELS, SUBGROUP_TITLES
 
     primary = estimates[estimates["analysis"] == "primary"]
     prop = primary[primary["parameter"] == "proportion"].set_index("group")
