@@ -22,11 +22,12 @@ from pathlib import Path
 
 # Imported by the notebooks or, lazily, by the her2cr functions they call. Not seaborn: nothing
 # in her2cr or the notebooks uses it, and importing it registers its colour maps in matplotlib.
+# Not pandera: only 01_clean validates, and its kernel is never warmed (it waits for no step).
 PRELOAD_LIBRARIES = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "scipy.optimize",
     "scipy.special", "statsmodels.stats.proportion", "statsmodels.duration.survfunc",
     "matplotlib", "matplotlib.pyplot", "matplotlib.ticker", "matplotlib.backends.backend_agg",
-    "matplotlib.backends.backend_svg", "great_tables", "pandera.pandas", "yaml",
+    "matplotlib.backends.backend_svg", "great_tables", "yaml",
 )
 # Every module of these packages (the notebooks' stages; not the runner or the command line).
 PRELOAD_PACKAGES = ("her2cr.stats", "her2cr.data", "her2cr.baseline", "her2cr.ctdna", "her2cr.ctgov",
@@ -75,17 +76,20 @@ def warm(km, code: str = PRELOAD, timeout: float = 120.0) -> bool:
 
 class KernelPool:
     """kernel_name, cwd: as papermill would start them; preload: code run in each kernel named in
-    prestart's `warm` before it is handed out (None: plain kernels)."""
+    prestart's `warm` before it is handed out (None: plain kernels); parallel: how many kernels
+    preload at a time (the run's jobs: the notebooks that become ready together are warmed
+    together, later ones after them)."""
 
-    def __init__(self, kernel_name: str, cwd: Path, preload: str | None = PRELOAD):
+    def __init__(self, kernel_name: str, cwd: Path, preload: str | None = PRELOAD, parallel: int = 2):
         self.kernel_name, self.cwd, self.preload = kernel_name, cwd, preload
         self._kms: dict[str, object] = {}
         self._ready: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._preloading = threading.Semaphore(max(1, parallel))
 
     def prestart(self, names: list[str], warm: set[str] | None = None) -> None:
         """Start one kernel per name, in order, in the background; preload the kernels named in
-        `warm` (default: all) before starting the next one."""
+        `warm` (default: all), `parallel` at a time, in the same order."""
         for n in names:
             self._ready[n] = threading.Event()
         warm = set(names) if warm is None else set(warm)
@@ -98,20 +102,33 @@ class KernelPool:
             try:
                 km = AsyncKernelManager(kernel_name=self.kernel_name)
                 asyncio.run(km.start_kernel(cwd=str(self.cwd)))
-                if self.preload and n in to_warm:
-                    try:
-                        ok = warm(km, self.preload)
-                    except Exception:
-                        ok = False
-                    if not ok:  # a half-warmed kernel is not handed out
-                        self.shutdown(km)
-                        continue
-                with self._lock:
-                    self._kms[n] = km
             except Exception:  # the notebook then starts its own kernel, as papermill would
-                pass
-            finally:
                 self._ready[n].set()
+                continue
+            if self.preload and n in to_warm:
+                # the slot is taken here, in order, so that kernels are warmed in the order needed
+                self._preloading.acquire()
+                threading.Thread(target=self._warm, args=(n, km), daemon=True).start()
+            else:
+                self._hand_over(n, km)
+
+    def _warm(self, name: str, km) -> None:
+        try:
+            ok = warm(km, self.preload)
+        except Exception:
+            ok = False
+        finally:
+            self._preloading.release()
+        if ok:
+            self._hand_over(name, km)
+        else:  # a half-warmed kernel is not handed out
+            self.shutdown(km)
+            self._ready[name].set()
+
+    def _hand_over(self, name: str, km) -> None:
+        with self._lock:
+            self._kms[name] = km
+        self._ready[name].set()
 
     def take(self, name: str, timeout: float = 120.0):
         """The kernel manager started for `name` (now the caller's), or None."""

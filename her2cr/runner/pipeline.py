@@ -489,7 +489,7 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         from her2cr.runner.kernels import KernelPool
 
         if warm_kernels:
-            run.kernels = KernelPool(KERNEL, PROJECT)
+            run.kernels = KernelPool(KERNEL, PROJECT, parallel=jobs)
             will_run = {s.name for s in steps if not run.reusable(s)}
             to_run = [s for s in steps if s.kind != "posting" and s.name in will_run]
             # A notebook that can start at once would only wait for the preload: its kernel
