@@ -34,6 +34,7 @@ from her2cr.stats import (
 from her2cr.stats.firth import METHOD as FIRTH_METHOD
 from her2cr.stats.firth import not_estimable as firth_not_estimable
 from her2cr.stats.survival import KM_METHOD, LOGRANK_METHOD
+from her2cr.ctdna.labels import LEVEL_LABELS, SUBGROUP_TITLES
 
 LEVEL = 0.95
 COMPARISON = ("stopped", "continuing")  # stopped minus continuing; odds of stopped over continuing
@@ -49,9 +50,6 @@ SUBGROUPS = {
     "presentation": ("de_novo", "recurrent"),
     "anti_her2": ("trastuzumab", "trastuzumab+pertuzumab", "T-DM1", "T-DXd"),
 }
-SUBGROUP_TITLES = {"best_response": "Best response", "hr_status": "Hormone receptor",
-                   "presentation": "Presentation", "anti_her2": "Anti-HER2 regimen"}
-LEVEL_LABELS = {"de_novo": "de novo", "positive": "positive", "negative": "negative"}
 DAYS_PER_MONTH = 365.25 / 12
 
 

@@ -12,15 +12,13 @@ import math
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from her2cr.settings import SWIMMER_MAX_ROWS  # noqa: E402
-from her2cr.study import COHORT_SHORT, COHORTS  # noqa: E402
+from her2cr.settings import SWIMMER_MAX_ROWS
+from her2cr.study import COHORT_SHORT, COHORTS
 
 DAYS_PER_MONTH = 365.25 / 12
 COHORT_COLORS = {"continuing": "#009E73", "stopped": "#E69F00"}  # bluish green, orange
@@ -38,7 +36,11 @@ RESULT_STYLE = {  # swimmer plot markers
 
 
 def setup_style() -> None:
-    """Print-friendly defaults (>= 9 pt text) and deterministic SVG ids."""
+    """Print-friendly defaults (>= 9 pt text) and deterministic SVG ids, drawn by Agg.
+
+    The backend is chosen here, when a figure is about to be drawn, not when the module is
+    imported: importing it (as a warm kernel does, see runner/kernels.py) changes nothing."""
+    matplotlib.use("Agg")
     matplotlib.rcParams.update({
         "svg.hashsalt": "her2cr", "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10,
         "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9,
@@ -323,7 +325,7 @@ def km_ttpos_plot(km):
 def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
     """Stopped minus continuing difference in baseline positivity, overall and by subgroup."""
     setup_style()
-    from her2cr.ctdna.analyses import LEVEL_LABELS, SUBGROUP_TITLES
+    from her2cr.ctdna.labels import LEVEL_LABELS, SUBGROUP_TITLES
 
     primary = estimates[estimates["analysis"] == "primary"]
     prop = primary[primary["parameter"] == "proportion"].set_index("group")

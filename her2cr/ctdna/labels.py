@@ -26,6 +26,11 @@ PARAMETER_NAMES = {
     "logrank": "Log-rank test",
 }
 
+# Subgroup variables and their levels, as the subgroup estimates and the forest plot name them.
+SUBGROUP_TITLES = {"best_response": "Best response", "hr_status": "Hormone receptor",
+                   "presentation": "Presentation", "anti_her2": "Anti-HER2 regimen"}
+LEVEL_LABELS = {"de_novo": "de novo", "positive": "positive", "negative": "negative"}
+
 # Analyses in the order the report lists them; unknown keys follow in estimates.csv order.
 _ORDER = ("primary", "sensitivity_", "subgroup_", "exploratory_")
 
@@ -35,8 +40,6 @@ def analysis_title(key: str) -> str:
     if key in ANALYSIS_TITLES:
         return ANALYSIS_TITLES[key]
     if key.startswith("subgroup_") and "=" in key:
-        from her2cr.ctdna.analyses import LEVEL_LABELS, SUBGROUP_TITLES
-
         variable, level = key[len("subgroup_"):].split("=", 1)
         title = SUBGROUP_TITLES.get(variable, variable.replace("_", " "))
         return f"Subgroup: {title[:1].lower() + title[1:]} = {LEVEL_LABELS.get(level, level)}"

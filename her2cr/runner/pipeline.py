@@ -421,8 +421,12 @@ def _now() -> str:
 def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, only: list[str] | None = None,
             step_params: dict[str, dict] | None = None, jobs: int = 2, force: bool = False,
             echo=print, notebooks_dir: Path | None = None, report_dir: Path | None = None,
-            render: bool = True, study_config: Path | str | None = None) -> RunOutcome:
+            render: bool = True, study_config: Path | str | None = None,
+            warm_kernels: bool = True) -> RunOutcome:
     """Build (or reuse) the outputs of a cut; publish them as a new version only on success.
+
+    warm_kernels: start each notebook's kernel ahead and, for a notebook that waits for another,
+    import the libraries while it waits (kernels.py); False: plain papermill kernels.
 
     study_config: the sponsor's facts for results posting (default <report_dir>/study.yml); a bad
     file raises StudyConfigError, listing every problem, before anything is written."""
@@ -484,12 +488,19 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         run.study_config = config_path
         from her2cr.runner.kernels import KernelPool
 
-        run.kernels = KernelPool(KERNEL, PROJECT)
-        run.kernels.prestart([s.name for s in steps if s.kind != "posting" and not run.reusable(s)])
+        if warm_kernels:
+            run.kernels = KernelPool(KERNEL, PROJECT, parallel=jobs)
+            will_run = {s.name for s in steps if not run.reusable(s)}
+            to_run = [s for s in steps if s.kind != "posting" and s.name in will_run]
+            # A notebook that can start at once would only wait for the preload: its kernel
+            # stays plain; the others import while the steps they wait for run.
+            run.kernels.prestart([s.name for s in to_run],
+                                 warm={s.name for s in to_run if will_run & set(s.needs)})
         try:
             failure = _execute(run, steps, jobs, echo)
         finally:
-            run.kernels.close()
+            if run.kernels:
+                run.kernels.close()
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:
             return RunOutcome("failed", None, results, f"{failure.step} failed: {failure.message}")
