@@ -5,14 +5,26 @@ the objects the notebook shows; `consort` draws the flow diagram; `render` turns
 notebook into HTML and PDF; `cutdiff` and `cutdiff_render` compare two cuts ("Changes since the
 previous cut"); `subanalysis` is the helper of co-investigators' notebooks 9N, whose outputs the
 report appends.
+
+The public functions are imported on first use, not with the package: the runner's up-to-date
+check asks `render` which Quarto there is, and must not pay for pandas (about a second) to do so.
 """
 
-from her2cr.reporting.context import load_report_inputs, outcome_blocks, save_report_outputs
-from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs
-from her2cr.reporting.render import render_report
-from her2cr.reporting.subanalysis import SubAnalysis, load_analysis_set, select_subgroup
+from importlib import import_module
 
-__all__ = [
-    "SubAnalysis", "compare_cuts", "load_analysis_set", "load_cut_outputs", "load_report_inputs",
-    "outcome_blocks", "render_report", "save_report_outputs", "select_subgroup",
-]
+_PUBLIC = {
+    "load_report_inputs": "context", "outcome_blocks": "context", "save_report_outputs": "context",
+    "compare_cuts": "cutdiff", "load_cut_outputs": "cutdiff", "render_report": "render",
+    "SubAnalysis": "subanalysis", "load_analysis_set": "subanalysis", "select_subgroup": "subanalysis",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(import_module(f"her2cr.reporting.{_PUBLIC[name]}"), name)
+    raise AttributeError(f"module 'her2cr.reporting' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

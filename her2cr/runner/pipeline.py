@@ -235,7 +235,25 @@ def raw_inputs(raw_dir: Path) -> dict[str, str]:
     return {n: (sha256_file(raw_dir / n) if (raw_dir / n).is_file() else "") for n in names}
 
 
+def quarto_identity() -> str:
+    """Which Quarto would render (its path, size and modification time), or "": part of the report
+    step's key. Cheap on purpose: `quarto --version` takes about a second, too long for the
+    up-to-date check of an unchanged cut; a Quarto installed or upgraded in place changes it."""
+    from her2cr.reporting.render import find_quarto
+
+    exe = find_quarto()
+    if not exe:
+        return ""
+    path = Path(shutil.which(exe) or exe).resolve()
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{path}|{st.st_size}|{st.st_mtime_ns}"
+
+
 def quarto_version() -> str:
+    """`quarto --version` of the Quarto that renders (for the manifest), or ""."""
     from her2cr.reporting.render import find_quarto
 
     exe = find_quarto()
@@ -260,7 +278,7 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         p.pop("version", None)
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
-            extra += (quarto_version() if render else "not rendered")
+            extra += (quarto_identity() if render else "not rendered")
         if s.kind == "posting":
             extra += study_config_sha
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)

@@ -125,6 +125,27 @@ def test_rerun_with_nothing_changed_is_up_to_date(pipeline_run, synthetic_raw):
     assert sorted(p.name for p in out.iterdir()) == ["current", "v1"]
 
 
+def test_up_to_date_check_imports_no_data_library_nor_runs_quarto(pipeline_run, synthetic_raw):
+    """The check of an unchanged cut stays well under a second: no pandas, scipy or matplotlib is
+    imported, and Quarto is identified by its file, not by running `quarto --version`."""
+    import subprocess
+    import sys
+
+    out = pipeline_run.version_dir.parent
+    code = (
+        "import subprocess, sys\n"
+        "ran = []\n"
+        "real = subprocess.run\n"
+        "subprocess.run = lambda args, *a, **k: (ran.append(list(args)), real(args, *a, **k))[1]\n"
+        "from her2cr.runner.pipeline import run_cut\n"
+        f"o = run_cut({str(synthetic_raw)!r}, {CUT!r}, {str(out)!r}, echo=lambda *_: None)\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'pyarrow') if m in sys.modules]\n"
+        "print(o.status, heavy, any('--version' in a for a in ran))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "up to date [] False"
+
+
 @pytest.fixture
 def notebook_copies(tmp_path):
     nb = tmp_path / "notebooks"
