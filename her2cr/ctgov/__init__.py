@@ -2,7 +2,7 @@
 
     paths = write_results_files(flow, baseline_tidy, estimates, out_dir / "results", **facts)
 
-`facts` (optional): all-cause mortality, consents after the cut-off, synthetic flag and the study
+`facts` (optional): consents after the cut-off, synthetic flag and the study
 configuration (`cut_facts.read_cut_facts` reads them from a cut's outputs). `build` makes the neutral model (`model`) from the project's DataFrames; `prs_xml` and `api_json`
 write it. Both files come from the same model, so their numbers agree by construction.
 """

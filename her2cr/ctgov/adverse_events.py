@@ -2,9 +2,9 @@
 
 What the data contract holds: a death_date for every participant who died (subjects.csv), and no
 adverse event export. So the module reports:
-- all-cause mortality per cohort: participants with a death_date on or before the cut-off, over
-  the participants at risk, i.e. every enrolled participant (consent on or before the cut-off),
-  each followed from consent;
+- all-cause mortality per cohort: participants with a death_date on or before the cut-off (the
+  flow's 'died' count), over the participants at risk, i.e. every enrolled participant (consent
+  on or before the cut-off), each followed from consent;
 - serious and other adverse events as not collected. Neither RRSUploadSchema.xsd nor the API v2
   has an element that says "not collected": the tables are empty, with 0 affected of 0 at risk
   (no participant was assessed), and the Adverse Event Reporting Description says why.
@@ -38,21 +38,6 @@ MORTALITY_COMMENT = (
 FREQUENCY_THRESHOLD = "0"
 
 
-def all_cause_mortality(adsl: pd.DataFrame, cut) -> pd.DataFrame:
-    """Deaths (death_date on or before `cut`) and participants at risk, per cohort.
-
-    `adsl`: one row per enrolled participant with cohort and death_date (data/adsl.parquet).
-    Columns of the result: cohort, deaths, at_risk (cohorts in display order, zeros included).
-    """
-    require_columns(adsl, ["cohort", "death_date"], "adsl")
-    died = pd.to_datetime(adsl["death_date"]).le(pd.Timestamp(cut))  # NaT compares False
-    rows = []
-    for g in cohort_groups():
-        in_cohort = adsl["cohort"].astype(str) == g.key
-        rows.append((g.key, int((died & in_cohort).sum()), int(in_cohort.sum())))
-    return pd.DataFrame(rows, columns=["cohort", "deaths", "at_risk"])
-
-
 def _flow_counts(flow: pd.DataFrame, step: str) -> dict[str, int]:
     counts = {}
     for g in cohort_groups():
@@ -61,28 +46,13 @@ def _flow_counts(flow: pd.DataFrame, step: str) -> dict[str, int]:
     return counts
 
 
-def build_adverse_events(flow: pd.DataFrame, mortality: pd.DataFrame | None = None) -> m.AdverseEvents:
-    """The Adverse Events module from the participant flow and, when given, the mortality table.
-
-    Without `mortality` the counts come from the flow (its 'died' step counts the deaths dated on
-    or before the cut-off, and 'enrolled' the participants at risk). With it, the two must agree:
-    a death counted in one and not the other would make the posted record contradict itself.
-    """
+def build_adverse_events(flow: pd.DataFrame) -> m.AdverseEvents:
+    """The Adverse Events module from the participant flow: its 'died' step counts the deaths
+    dated on or before the cut-off (validation requires a death_date exactly when the status is
+    died), its 'enrolled' step the participants at risk."""
     require_columns(flow, ["cohort", "step", "count"], "flow")
     groups = cohort_groups()
-    died, enrolled = _flow_counts(flow, "died"), _flow_counts(flow, "enrolled")
-    deaths, at_risk = died, enrolled
-    if mortality is not None:
-        require_columns(mortality, ["cohort", "deaths", "at_risk"], "mortality")
-        by = mortality.set_index(mortality["cohort"].astype(str))
-        deaths = {g.key: int(by.loc[g.key, "deaths"]) if g.key in by.index else 0 for g in groups}
-        at_risk = {g.key: int(by.loc[g.key, "at_risk"]) if g.key in by.index else 0 for g in groups}
-        for g in groups:
-            if deaths[g.key] != died[g.key] or at_risk[g.key] != enrolled[g.key]:
-                raise ValueError(
-                    f"all-cause mortality, cohort '{g.key}': {deaths[g.key]} deaths of "
-                    f"{at_risk[g.key]} at risk, but the flow has {died[g.key]} died of "
-                    f"{enrolled[g.key]} enrolled")
+    deaths, at_risk = _flow_counts(flow, "died"), _flow_counts(flow, "enrolled")
     zeros = {g.key: 0 for g in groups}
     return m.AdverseEvents(
         groups=groups,

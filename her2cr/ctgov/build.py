@@ -5,8 +5,8 @@ Inputs (formats fixed in the project's interfaces):
 - `baseline_tidy`: tables/baseline_tidy.csv (one row per variable x level x group);
 - `estimates`: results/estimates.csv (analysis, parameter, group, n, N, estimate, ci_lower,
   ci_upper, ci_level, p_value, method);
-- optional facts of the cut (`cut_facts.read_cut_facts`): all-cause mortality from data/adsl,
-  the number who consented after the cut-off, whether the data are synthetic;
+- optional facts of the cut (`cut_facts.read_cut_facts`): the number who consented after the
+  cut-off, whether the data are synthetic;
 - optional study configuration (`study_config`, report/study.yml): point of contact, agreements.
 
 The builders check what ClinicalTrials.gov would reject (flow counts that do not add up, unknown
@@ -31,7 +31,7 @@ __all__ = ["build_adverse_events", "build_baseline", "build_more_info", "build_o
 
 
 def build_results(flow: pd.DataFrame, baseline_tidy: pd.DataFrame, estimates: pd.DataFrame, *,
-                  mortality: pd.DataFrame | None = None, consented_after_cutoff: int = 0,
+                  consented_after_cutoff: int = 0,
                   synthetic: bool = False, config: StudyConfig | None = None) -> m.ResultsSection:
     """The whole results section: participant flow, baseline, outcome measures, adverse events
     (all-cause mortality) and more information (limitations; contact and agreements when the
@@ -40,6 +40,6 @@ def build_results(flow: pd.DataFrame, baseline_tidy: pd.DataFrame, estimates: pd
         participant_flow=build_participant_flow(flow, consented_after_cutoff),
         baseline=build_baseline(baseline_tidy, flow),
         outcome_measures=build_outcome_measures(estimates, flow=flow),
-        adverse_events=build_adverse_events(flow, mortality),
+        adverse_events=build_adverse_events(flow),
         more_info=build_more_info(flow, config, synthetic),
     )

@@ -15,6 +15,8 @@ INFO = "info"  # noted (e.g. respelled value, record after the cut-off); no quer
 
 COLUMNS = ("file", "row", "subject_id", "column", "value", "rule", "severity", "action")
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+# The rule that lists a participant whose consent is dated after the cut-off (not enrolled).
+CONSENTED_AFTER_CUTOFF = "consented after the cut-off"
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,11 @@ class InputError(Exception):
     def __init__(self, issues: list[DataIssue]):
         self.issues = sorted(issues, key=lambda i: (i.file != "subjects.csv", i.file, i.row or 0, i.column))
         super().__init__("\n".join(i.message() for i in self.issues))
+
+
+def consented_after_cutoff(issues: pd.DataFrame) -> int:
+    """How many participants consented after the cut-off, from the data-issues listing
+    (data/data_issues.csv): enrolment in the registry less those who started."""
+    if "rule" not in issues:
+        return 0
+    return int((issues["rule"] == CONSENTED_AFTER_CUTOFF).sum())

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from her2cr.data import contract as C
-from her2cr.data.issues import ERROR, INFO, WARNING, DataIssue, has_errors
+from her2cr.data.issues import (CONSENTED_AFTER_CUTOFF, ERROR, INFO, WARNING, DataIssue,
+                               has_errors)
 from her2cr.data.rawio import read_raw_csv
 from her2cr.study import POSITIVITY_MIN_VARIANTS
 
@@ -355,7 +356,7 @@ def after_cutoff_listing(subjects: pd.DataFrame, ctdna: pd.DataFrame, cut: pd.Ti
     out: list[DataIssue] = []
     vs = subjects
     out += _issues_at(vs, subjects["consent_date"] > cut, "subjects.csv", "consent_date",
-                      "consented after the cut-off", INFO, "after cut-off: not analysed")
+                      CONSENTED_AFTER_CUTOFF, INFO, "after cut-off: not analysed")
     enrolled = subjects["consent_date"] <= cut
     for col in ("progression_date", "death_date"):
         out += _issues_at(vs, enrolled & (subjects[col] > cut), "subjects.csv", col,

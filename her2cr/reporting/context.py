@@ -326,12 +326,12 @@ def changes_since(out: Path, previous_dir: str, version: str):
 
 def save_report_outputs(ctx) -> list[Path]:
     """Files the report step adds to the cut's folder: the flow diagram and the change report."""
+    from her2cr.data.issues import consented_after_cutoff
     from her2cr.reporting.consort import save_consort
     from her2cr.reporting.cutdiff_render import write_diff
 
     issues = pd.read_csv(ctx.out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
-    after = int((issues["rule"] == "consented after the cut-off").sum())
-    written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=after)
+    written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=consented_after_cutoff(issues))
     if ctx.diff is not None:
         written += list(write_diff(ctx.diff, ctx.out))
     return written

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from her2cr.data import contract as C
+from her2cr.data.issues import CONSENTED_AFTER_CUTOFF
 
 SUBJECT_FIELDS = tuple(f.name for f in C.SUBJECTS if f.name != "subject_id")
 SAMPLE_FIELDS = tuple(f.name for f in C.CTDNA if f.name != "sample_id")
@@ -312,7 +313,7 @@ def _removed_reason(ids: pd.Series, new_issues: pd.DataFrame | None) -> pd.Serie
                          "the cut-off)", index=ids.index, dtype=object)
     hit = new_issues.loc[(new_issues["file"] == "subjects.csv")
                          & (new_issues["column"] == "consent_date")
-                         & (new_issues["rule"] == "consented after the cut-off")]
+                         & (new_issues["rule"] == CONSENTED_AFTER_CUTOFF)]
     when = ids.map(hit.drop_duplicates("subject_id").set_index("subject_id")["value"])
     return pd.Series(np.where(when.isna(), "no longer in the subjects export",
                               "consent date now after the cut-off (" + when.astype(str) + ")"),
