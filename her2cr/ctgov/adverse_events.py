@@ -15,8 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr.ctgov import model as m
-from her2cr.ctgov.common import cohort_groups, require_columns
-from her2cr.ctgov.formatting import fmt_count
+from her2cr.ctgov.common import cohort_groups, step_counts
 
 TIME_FRAME = (
     "All-cause mortality: from consent until the data cut-off (each participant from her own "
@@ -38,21 +37,12 @@ MORTALITY_COMMENT = (
 FREQUENCY_THRESHOLD = "0"
 
 
-def _flow_counts(flow: pd.DataFrame, step: str) -> dict[str, int]:
-    counts = {}
-    for g in cohort_groups():
-        rows = flow[(flow["cohort"].astype(str) == g.key) & (flow["step"].astype(str) == step)]
-        counts[g.key] = int(fmt_count(rows["count"].iloc[0])) if len(rows) else 0
-    return counts
-
-
 def build_adverse_events(flow: pd.DataFrame) -> m.AdverseEvents:
     """The Adverse Events module from the participant flow: its 'died' step counts the deaths
     dated on or before the cut-off (validation requires a death_date exactly when the status is
     died), its 'enrolled' step the participants at risk."""
-    require_columns(flow, ["cohort", "step", "count"], "flow")
     groups = cohort_groups()
-    deaths, at_risk = _flow_counts(flow, "died"), _flow_counts(flow, "enrolled")
+    deaths, at_risk = step_counts(flow, "died"), step_counts(flow, "enrolled")
     zeros = {g.key: 0 for g in groups}
     return m.AdverseEvents(
         groups=groups,

@@ -6,8 +6,8 @@ import pandas as pd
 
 from her2cr import study
 from her2cr.ctgov import model as m
-from her2cr.ctgov.common import cohort_groups, require_columns
-from her2cr.ctgov.formatting import fmt_count, plural
+from her2cr.ctgov.common import cohort_groups, flow_counts
+from her2cr.ctgov.formatting import plural
 
 PERIOD_TITLE = "Overall Study"
 RECRUITMENT_MAX = 500  # PRS limit for Recruitment Details, in characters
@@ -20,14 +20,6 @@ NOT_COMPLETED_REASONS = (
     ("died", m.REASON_DEATH, None),
     ("on_study", m.REASON_OTHER, "On study at data cut-off"),
 )
-
-
-def _flow_counts(flow: pd.DataFrame) -> dict[tuple[str, str], int]:
-    require_columns(flow, ["cohort", "step", "count"], "flow")
-    keys = list(zip(flow["cohort"].astype(str), flow["step"].astype(str)))
-    if len(set(keys)) != len(keys):
-        raise ValueError("flow has more than one row for a cohort and step")
-    return {k: int(fmt_count(c)) for k, c in zip(keys, flow["count"])}
 
 
 def enrolment_explanation(started_total: int, consented_after_cutoff: int) -> str:
@@ -53,7 +45,7 @@ def build_participant_flow(flow: pd.DataFrame, consented_after_cutoff: int = 0) 
     population descriptions), not in Pre-assignment Details, which stay empty: the cohort is set
     at consent, with no step between enrolment and assignment.
     """
-    counts = _flow_counts(flow)
+    counts = flow_counts(flow)
     groups = cohort_groups()
 
     def get(cohort: str, step: str, required: bool = False) -> int:

@@ -13,31 +13,26 @@ import pandas as pd
 
 from her2cr import study
 from her2cr.ctgov import model as m
+from her2cr.ctgov.common import step_counts
 from her2cr.ctgov.formatting import plural
-from her2cr.ctgov.formatting import fmt_count
 from her2cr.ctgov.study_config import StudyConfig, default_config
 
 LIMITATIONS_MAX = 500  # PRS limit for Limitations and Caveats
 SYNTHETIC_CAVEAT = "SYNTHETIC DATA, made to test the analysis code: not study results, do not post."
 
 
-def _count(flow: pd.DataFrame, cohort: str, step: str) -> int:
-    rows = flow[(flow["cohort"].astype(str) == cohort) & (flow["step"].astype(str) == step)]
-    return int(fmt_count(rows["count"].iloc[0])) if len(rows) else 0
-
-
 def limitations_text(flow: pd.DataFrame, synthetic: bool = False) -> str:
     """Small cohorts, non-randomised design, interim cut (when anyone is still on study) and,
     for synthetic data, a warning first."""
     short = study.COHORT_SHORT
-    enrolled = " and ".join(f"{_count(flow, k, 'enrolled')} {short[k].lower()}" for k in study.COHORTS)
-    primary = " and ".join(str(_count(flow, k, "primary_set")) for k in study.COHORTS)
+    enrolled = " and ".join(f"{n} {short[k].lower()}" for k, n in step_counts(flow, "enrolled").items())
+    primary = " and ".join(str(n) for n in step_counts(flow, "primary_set").values())
     parts = [SYNTHETIC_CAVEAT] if synthetic else []
     parts.append(f"Small cohorts ({enrolled} enrolled; {primary} in the primary analysis): wide "
                  f"confidence intervals; not powered for a formal comparison.")
     parts.append("Not randomised: the cohorts reflect treatment decisions made before enrolment, so "
                  "differences between them may be confounded.")
-    on_study = sum(_count(flow, k, "on_study") for k in study.COHORTS)
+    on_study = sum(step_counts(flow, "on_study").values())
     if on_study:
         parts.append(f"Interim results: {plural(on_study, 'participant')} "
                      f"{'was' if on_study == 1 else 'were'} still on study at the data cut-off; "

@@ -9,15 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr import study
-from her2cr.ctgov.formatting import fmt_count, plural
-
-
-def _by_cohort(flow: pd.DataFrame, step: str) -> dict[str, int]:
-    out = {}
-    for k in study.COHORTS:
-        rows = flow[(flow["cohort"].astype(str) == k) & (flow["step"].astype(str) == step)]
-        out[k] = int(fmt_count(rows["count"].iloc[0])) if len(rows) else 0
-    return out
+from her2cr.ctgov.common import step_counts
+from her2cr.ctgov.formatting import plural
 
 
 def _split(counts: dict[str, int]) -> str:
@@ -34,7 +27,7 @@ def baseline_population(flow: pd.DataFrame | None) -> str:
             "later found not to meet all eligibility criteria.")
     if flow is None:
         return text
-    not_eligible = _by_cohort(flow, "not_eligible")
+    not_eligible = step_counts(flow, "not_eligible")
     if not any(not_eligible.values()):
         return ("All enrolled participants (consent on or before the data cut-off); every one met "
                 "all eligibility criteria.")
@@ -63,8 +56,8 @@ def primary_population(base: str, flow: pd.DataFrame | None) -> str:
     """The primary analysis set, with who was left out and why."""
     if flow is None:
         return _checked(base)
-    not_eligible = _by_cohort(flow, "not_eligible")
-    no_baseline = _by_cohort(flow, "baseline_not_evaluable")
+    not_eligible = step_counts(flow, "not_eligible")
+    no_baseline = step_counts(flow, "baseline_not_evaluable")
     parts = []
     if any(not_eligible.values()):
         parts.append(f"{_who(not_eligible, 'participant')} not eligible")
@@ -78,6 +71,6 @@ def eligible_population(base: str, flow: pd.DataFrame | None) -> str:
     """A population of eligible participants, with who was left out as not eligible."""
     if flow is None:
         return _checked(base)
-    not_eligible = _by_cohort(flow, "not_eligible")
+    not_eligible = step_counts(flow, "not_eligible")
     parts = [f"{_who(not_eligible, 'participant')} not eligible"] if any(not_eligible.values()) else []
     return _checked(" ".join(x for x in (base, _not_analysed(parts)) if x))
