@@ -187,19 +187,21 @@ def parse_study_config(text: str, source: str = CONFIG_NAME) -> StudyConfig:
     for key in data:
         if key not in _SECTIONS:
             problems.append(f"{key}: unknown key (known: {', '.join(_SECTIONS)})")
-    parts = {}
+    parts, given = {}, {}
     for section, cls in _SECTIONS.items():
         raw = data.get(section) or {}
         if not isinstance(raw, dict):
             problems.append(f"{section}: must be a section of fields, got {_kind(raw)}")
             raw = {}
+        given[section] = {k for k, v in raw.items() if v not in (None, "")}
         known = [f.name for f in fields(cls)]
         for key in raw:
             if key not in known:
                 problems.append(f"{section}.{key}: unknown key (known: {', '.join(known)})")
         parts[section] = cls(**{k: _field(section, k, raw.get(k), problems) for k in known})
     contact = parts["point_of_contact"]
-    if contact.started and not (contact.phone or contact.email):
+    # a phone or e-mail written but wrong is reported above, not as missing
+    if contact.started and not given["point_of_contact"] & {"phone", "email"}:
         problems.append("point_of_contact.phone, point_of_contact.email: both are empty; give at "
                         "least one, so that the results point of contact can be reached")
     if problems:

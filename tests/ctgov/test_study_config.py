@@ -75,6 +75,12 @@ def test_each_kind_of_problem_is_named(text, message):
     assert len(e.value.problems) == 1 and e.value.problems[0].startswith(message)
 
 
+def test_a_wrong_email_is_not_also_reported_as_missing():
+    with pytest.raises(StudyConfigError) as e:
+        parse_study_config("point_of_contact:\n  name_or_title: Jane Smith\n  email: jane.smith\n")
+    assert e.value.problems == ["point_of_contact.email: 'jane.smith' is not an e-mail address"]
+
+
 def test_agreements_ask_the_next_question_only_when_needed():
     def missing(text):
         return parse_study_config(text).certain_agreements.missing()
