@@ -99,15 +99,12 @@ SYNTHETIC_HTML_BANNER = (
 )
 
 
-def _typst_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def page_typst(cut_info: dict, version: str) -> str:
     """Typst set-up for every PDF page: a header naming the study, the data cut-off and the report
     version, SYNTHETIC DATA in header and footer when (and only when) the cut is synthetic, page
     numbers; and floats (tables) that may break across pages."""
     from her2cr import study
+    from her2cr.reporting.typst_table import typst_string
 
     ident = f"{study.SHORT_TITLE} ({study.NCT_ID}) · data cut-off {cut_info['cut']} · report {version}"
     synthetic = bool(cut_info.get("synthetic"))
@@ -116,7 +113,7 @@ def page_typst(cut_info: dict, version: str) -> str:
     return "\n".join([
         "// written by her2cr.render for this report",
         "#set page(",
-        f"  header: align(center, text(size: 8pt)[#text(fill: luma(60), {_typst_str(ident)})"
+        f"  header: align(center, text(size: 8pt)[#text(fill: luma(60), {typst_string(ident, breakable=False)})"
         + (warn if synthetic else "") + "]),",
         f"  footer: context align(center, text(size: 8pt, {foot_warn if synthetic else ''}"
         f"[page #counter(page).display() of #counter(page).final().first()])),",
