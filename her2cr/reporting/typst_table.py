@@ -56,7 +56,9 @@ def font_size(n_columns: int) -> float:
     return 7.5
 
 
-TEXT_WIDTH_PT = 595.0 - 2 * 56.7  # A4 less the 2 cm margins of report/_quarto.yml
+A4_WIDTH_PT = 595.276  # 210 mm
+MARGIN_X_CM = 2.0  # format.typst.margin.x of report/_quarto.yml (a test keeps them in step)
+TEXT_WIDTH_PT = A4_WIDTH_PT - 2 * MARGIN_X_CM * 72 / 2.54
 INSET_PT = 5.0
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from her2cr.baseline.display import read_markdown
 from her2cr.reporting.render import find_quarto
+from tests.conftest import CUT
 
-CUT = "2025-12-31"  # the synthetic cut of conftest.py
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,8 @@ import pytest
 from her2cr.ctdna.labels import analysis_title
 from her2cr.reporting.context import estimates_display
 from her2cr.reporting.display import Table, grouped
-from her2cr.reporting.typst_table import TableLayout, column_widths, numeric_columns, typst_string, typst_table
+from her2cr.reporting.typst_table import (INSET_PT, TEXT_WIDTH_PT, TableLayout, column_widths, font_size,
+                                          numeric_columns, typst_string, typst_table)
 
 
 def test_cells_are_typst_string_literals_so_no_value_is_read_as_markup():
@@ -46,8 +47,9 @@ def test_number_columns_never_take_more_than_half_the_page():
     widths = column_widths(df, numeric_columns(df))
     assert widths[0].endswith("fr")
     ems = [float(w.split("em")[0]) for w in widths[1:]]
-    # 4 columns: 9 pt type; page 481.6 pt less 4 x 10 pt inset = 49 em; half of it is 24.5 em
-    assert sum(ems) <= 24.6 and all(e >= 0.55 * len("(9.265") for e in ems)
+    # half the text width left after the cell insets, in em of the table's type
+    half = 0.5 * (TEXT_WIDTH_PT - 2 * INSET_PT * len(df.columns)) / font_size(len(df.columns))
+    assert sum(ems) <= half + 0.1 and all(e >= 0.55 * len("(9.265") for e in ems)
 
 
 def test_grouped_table_has_a_heading_row_where_the_group_changes():
@@ -91,3 +93,14 @@ def test_every_analysis_key_of_a_real_run_has_a_readable_name(pipeline_run):
     for key in estimates["analysis"].unique():
         title = analysis_title(key)
         assert title != key and "_" not in title, key
+
+
+def test_page_width_of_the_table_layout_is_the_quarto_project_s():
+    import yaml
+
+    from her2cr.reporting import typst_table
+    from her2cr.settings import PROJECT
+
+    typst = yaml.safe_load((PROJECT / "report" / "_quarto.yml").read_text())["format"]["typst"]
+    assert typst["papersize"] == "a4"
+    assert typst["margin"]["x"] == f"{typst_table.MARGIN_X_CM:g}cm"
