@@ -352,7 +352,10 @@ class _Run:
             if step.kind == "report" and self.render:
                 from her2cr.reporting.render import render_report
 
-                render_report(work)
+                try:
+                    render_report(work)
+                except RuntimeError as exc:  # Quarto failed: say so as the report step's failure
+                    raise StepFailed(step.name, f"document conversion failed: {exc}") from None
         if _file_state(work, inherited) != before:
             raise StepFailed(step.name, "it modified a file written by an earlier step")
         outputs = {f: h for f, h in tree_hashes(work).items() if f not in inherited}

@@ -258,3 +258,18 @@ def test_verify_reproduces_a_stored_cut(pipeline_run, synthetic_raw, tmp_path):
     (out / "current" / "manifest.json").write_text(json.dumps(m))
     changed = verify(out)
     assert not changed.ok and "subjects.csv: input changed" in changed.lines()[0]
+
+
+def test_a_failing_quarto_fails_the_report_step_with_its_message_and_publishes_nothing(
+        synthetic_raw, tmp_path, monkeypatch):
+    fake = tmp_path / "quarto"
+    fake.write_text('#!/bin/sh\n[ "$1" = "--version" ] && { echo 0.0; exit 0; }\n'
+                    'echo "ERROR: typst compile failed" >&2\nexit 3\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("QUARTO", str(fake))
+    out = tmp_path / "reports" / CUT
+    outcome = run_cut(synthetic_raw, CUT, out, echo=quiet)
+    assert outcome.status == "failed"
+    assert outcome.message.startswith("report failed: document conversion failed: quarto render")
+    assert "ERROR: typst compile failed" in outcome.message
+    assert not out.exists() or not any(out.iterdir())
