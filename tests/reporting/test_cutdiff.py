@@ -23,11 +23,11 @@ from her2cr.reporting.cutdiff import (
     compare_cuts,
     diff_paths,
     load_cut_outputs,
-    previous_cut_dir,
     previous_version_dir,
     resolve_version_dir,
 )
 from her2cr.reporting.cutdiff_render import summary_lines, to_markdown, write_diff
+from her2cr.reporting.cuts import previous_cut_dir
 
 OLD_CUT, NEW_CUT = "2025-06-30", "2025-12-31"
 
