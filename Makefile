@@ -33,10 +33,13 @@ QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# --compile-bytecode: uv, unlike pip, leaves the libraries uncompiled; where PYTHONDONTWRITEBYTECODE
+# is set (as on the development and CI machines) every process, kernels included, would then
+# compile pandas, scipy and matplotlib from source at each import (about 1.5 s each).
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name her2cr --display-name "Python (her2cr)" >/dev/null
 	@touch $@
@@ -68,7 +71,7 @@ lock: ## regenerate requirements.lock and requirements-lab.lock from pyproject.t
 # JupyterLab is not in requirements.lock (make report, make test and CI do not need it): the first
 # `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra.
 $(LAB_STAMP): $(STAMP) requirements-lab.lock
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-lab.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-lab.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
