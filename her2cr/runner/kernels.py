@@ -1,17 +1,24 @@
-"""Fresh kernels started ahead of the notebooks that will use them, and warmed while they wait.
+"""Fresh kernels started ahead of the notebooks that will use them, and warm when they are taken.
 
 Every notebook still runs in a kernel of its own that nothing else ever used; starting that
-kernel while the previous step is still running takes its start-up (about a second here) off the
-critical path. Most of a notebook's time in a fresh kernel is importing pandas, scipy, statsmodels,
-matplotlib and our modules, so a kernel that waits for its notebook also imports them (PRELOAD):
-the notebook's import cell then finds them in sys.modules. Kernels not used by the end of a run
-are shut down.
+kernel while the previous step is still running takes its start-up (about half a second here)
+off the critical path. Most of a notebook's time in a fresh kernel would be importing pandas,
+scipy, statsmodels, matplotlib and our modules (PRELOAD_LIBRARIES, PRELOAD_PACKAGES: the same
+list for every notebook), so the kernel of a notebook that waits for another step arrives with
+them in sys.modules:
 
-The preload is the same code for every notebook and leaves the kernel as a fresh one apart from
-sys.modules: it runs silently (no execution count, no history, no `_`), in a throwaway dict (no
-name in the user namespace), chooses no matplotlib backend (our drawing functions choose Agg when
-they draw), and puts back the state of `random` and numpy's global generator. A kernel whose
-preload fails is shut down; the notebook then gets a plain kernel, as papermill would start.
+- on Linux it is forked from a seed process that imported them once, in the context a notebook
+  cell imports them in (seed.py, seed_server.py): no kernel pays for the imports again;
+- elsewhere (no fork), or with a kernel spec that is not `python -m ipykernel_launcher`, the
+  kernel imports them itself while it waits (PRELOAD, run silently: no execution count, no
+  history, no `_`, no name in the user namespace, no matplotlib backend chosen, `random` and
+  numpy's global generator put back).
+
+Either way the kernel is a fresh one apart from sys.modules (tests/runner/test_kernels.py
+compares it with a plain kernel, and a whole run's outputs with plain papermill kernels'). A
+kernel that cannot be warmed is not handed out: its notebook gets a plain kernel, as papermill
+would start. A kernel whose notebook has run is shut down in the background (`retire`), and
+kernels not used by the end of a run are shut down.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from pathlib import Path
 
 # Imported by the notebooks or, lazily, by the her2cr functions they call. Not seaborn: nothing
 # in her2cr or the notebooks uses it, and importing it registers its colour maps in matplotlib.
-# Not pandera: only 01_clean validates, and its kernel is never warmed (it waits for no step).
+# Not pandera: only 01_clean validates, and its kernel is never warmed (it waits for no step:
+# a plain kernel started at once is ready before the seed has imported).
 PRELOAD_LIBRARIES = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "scipy.optimize",
     "scipy.special", "statsmodels.stats.proportion", "statsmodels.duration.survfunc",
@@ -56,6 +64,34 @@ preload()
 PRELOAD = f"exec({_PRELOAD_BODY!r}, {{'__name__': 'her2cr_preload'}})"
 
 
+def start_seed(kernel_name: str, cwd: Path):
+    """A started KernelSeed for this kernel spec, importing PRELOAD's libraries, or None where
+    kernels cannot be forked (not Linux, or a kernel spec that is not `python -m ipykernel_launcher`)."""
+    import os
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from her2cr.runner.seed import KernelSeed, seed_command
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except Exception:
+        return None
+    interpreter = seed_command(spec.argv)
+    if interpreter is None:
+        return None
+    # the environment the kernels get (jupyter_client's launcher): the libraries import under it
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONEXECUTABLE"}
+    env.update(spec.env or {})
+    env["JPY_PARENT_PID"] = str(os.getpid())
+    seed = KernelSeed(interpreter, PRELOAD_LIBRARIES, PRELOAD_PACKAGES, cwd, env)
+    try:
+        seed.start()
+    except OSError:
+        return None
+    return seed
+
+
 def warm(km, code: str = PRELOAD, timeout: float = 120.0) -> bool:
     """Run `code` silently in the kernel of `km` (no history, no execution count); True if it ran
     without error."""
@@ -77,35 +113,49 @@ def warm(km, code: str = PRELOAD, timeout: float = 120.0) -> bool:
 class KernelPool:
     """kernel_name, cwd: as papermill would start them; preload: code run in each kernel named in
     prestart's `warm` before it is handed out (None: plain kernels); parallel: how many kernels
-    preload at a time (the run's jobs: the notebooks that become ready together are warmed
-    together, later ones after them)."""
+    preload at a time. seeded: on Linux, the kernels named in `warm` are forked from one seed
+    process that ran the same preload once (seed.py), instead of each importing for itself; the
+    in-kernel preload is what other systems get."""
 
-    def __init__(self, kernel_name: str, cwd: Path, preload: str | None = PRELOAD, parallel: int = 2):
+    def __init__(self, kernel_name: str, cwd: Path, preload: str | None = PRELOAD, parallel: int = 2,
+                 seeded: bool = True):
         self.kernel_name, self.cwd, self.preload = kernel_name, cwd, preload
+        self.seeded = seeded and preload == PRELOAD
+        self.seed = None
         self._kms: dict[str, object] = {}
         self._ready: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._retiring: list[threading.Thread] = []
         self._preloading = threading.Semaphore(max(1, parallel))
 
     def prestart(self, names: list[str], warm: set[str] | None = None) -> None:
-        """Start one kernel per name, in order, in the background; preload the kernels named in
-        `warm` (default: all), `parallel` at a time, in the same order."""
+        """Start one kernel per name in the background: plain ones first, in order, then the ones
+        named in `warm` (default: all), forked from the seed or preloaded `parallel` at a time."""
         for n in names:
             self._ready[n] = threading.Event()
         warm = set(names) if warm is None else set(warm)
-        threading.Thread(target=self._start_all, args=(list(names), warm), daemon=True).start()
+        if self.preload and warm and self.seeded:
+            self.seed = start_seed(self.kernel_name, self.cwd)
+        order = [n for n in names if n not in warm] + [n for n in names if n in warm]
+        threading.Thread(target=self._start_all, args=(order, warm), daemon=True).start()
 
     def _start_all(self, names: list[str], to_warm: set[str]) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         for n in names:
+            seeded = self.seed is not None and n in to_warm
             try:
-                km = AsyncKernelManager(kernel_name=self.kernel_name)
+                if seeded:
+                    from her2cr.runner.seed import seeded_kernel_manager
+
+                    km = seeded_kernel_manager(self.kernel_name, self.seed)
+                else:
+                    km = AsyncKernelManager(kernel_name=self.kernel_name)
                 asyncio.run(km.start_kernel(cwd=str(self.cwd)))
             except Exception:  # the notebook then starts its own kernel, as papermill would
                 self._ready[n].set()
                 continue
-            if self.preload and n in to_warm:
+            if self.preload and n in to_warm and not seeded:
                 # the slot is taken here, in order, so that kernels are warmed in the order needed
                 self._preloading.acquire()
                 threading.Thread(target=self._warm, args=(n, km), daemon=True).start()
@@ -138,6 +188,14 @@ class KernelPool:
         with self._lock:
             return self._kms.pop(name, None)
 
+    def retire(self, km) -> None:
+        """Shut a used kernel down in the background: its notebook is saved, so the next step
+        need not wait for the process to go; close() waits for it."""
+        t = threading.Thread(target=self.shutdown, args=(km,), daemon=True)
+        t.start()
+        with self._lock:
+            self._retiring.append(t)
+
     @staticmethod
     def shutdown(km) -> None:
         try:
@@ -152,3 +210,7 @@ class KernelPool:
             kms, self._kms = list(self._kms.values()), {}
         for km in kms:
             self.shutdown(km)
+        for t in self._retiring:
+            t.join(30)
+        if self.seed is not None:
+            self.seed.close()

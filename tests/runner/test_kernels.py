@@ -1,8 +1,11 @@
-"""Warm kernels (runner/kernels.py): they change nothing but sys.modules.
+"""Warm kernels (runner/kernels.py, runner/seed.py): they differ from plain ones in sys.modules only.
 
-A notebook run in a kernel that imported the libraries while it waited must give the very bytes a
-plain papermill kernel gives, and find nothing in its namespace that a plain kernel lacks; the
-preload must leave matplotlib's rcParams, pandas' options and the random generators as they were.
+A notebook run in a warm kernel (forked from the seed on Linux, or one that imported the libraries
+itself while it waited) must give the very bytes a plain papermill kernel gives, and find nothing
+in its namespace that a plain kernel lacks; matplotlib's rcParams and backend, pandas' options, the
+working folder, sys.path, sys.argv and the environment are a plain kernel's; the in-kernel preload
+leaves the random generators as they were, and a forked kernel draws fresh seeds, as a new process
+does.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from her2cr.runner import kernels
+from her2cr.runner import kernels, seed
 from her2cr.runner.kernels import PRELOAD, KernelPool
 from her2cr.runner.pipeline import KERNEL, PROJECT, run_cut
 
@@ -24,7 +27,7 @@ COMPARED = ("data", "tables", "results", "figures")
 
 # Evaluated as a user expression, so that looking binds no name in the kernel either.
 STATE = r'''
-import json, random, sys
+import json, os, random, sys
 import matplotlib, numpy, pandas
 from IPython import get_ipython
 from pandas._config.config import _registered_options
@@ -40,10 +43,17 @@ result = json.dumps({
     "random": repr(random.getstate()),
     "numpy_random": [np_state[0], np_state[1].tolist(), *np_state[2:]],
     "modules": sorted(sys.modules),
+    "cwd": os.getcwd(),
+    "path": sys.path,
+    "argv0": sys.argv[0],
+    "argv_rest": [a for a in sys.argv[1:] if not a.endswith(".json")],
+    "environ": {k: v for k, v in os.environ.items()},
+    "pid": os.getpid(),
 })
 '''
 STATE_EXPR = f"(lambda d: (exec({STATE!r}, d), d['result'])[1])({{}})"
 IPYTHON_OWN = {"In", "Out", "exit", "quit", "get_ipython"}
+NOTEBOOK_IMPORTS = "exec('import matplotlib.pyplot, numpy, pandas, great_tables', {})"
 
 
 def start_kernel():
@@ -125,35 +135,108 @@ def test_preload_changes_nothing_but_sys_modules(kernel):
         assert after[what] == after_nothing[what], what
 
 
-def test_a_warm_kernel_has_no_name_a_plain_one_lacks():
-    pool = KernelPool(KERNEL, PROJECT)  # the pipeline's way: start, preload, hand out
-    pool.prestart(["warm"])
-    km = pool.take("warm")
-    plain = Kernel()
-    try:
-        assert km is not None
-        p = plain.state()
-        warmed = Kernel.__new__(Kernel)
-        from jupyter_client.blocking import BlockingKernelClient
+def attach(km) -> Kernel:
+    from jupyter_client.blocking import BlockingKernelClient
 
-        warmed.km, warmed.kc = km, BlockingKernelClient()
-        warmed.kc.load_connection_info(km.get_connection_info())
-        warmed.kc.start_channels(hb=False)
-        warmed.kc.wait_for_ready(timeout=120)
-        w = warmed.state()
-        warmed.kc.stop_channels()
+    k = Kernel.__new__(Kernel)
+    k.km, k.kc = km, BlockingKernelClient()
+    k.kc.load_connection_info(km.get_connection_info())
+    k.kc.start_channels(hb=False)
+    k.kc.wait_for_ready(timeout=120)
+    return k
+
+
+def warm_kernels(names, seeded: bool):
+    """The pipeline's way: start, warm (fork from the seed, or preload), hand out."""
+    pool = KernelPool(KERNEL, PROJECT, seeded=seeded)
+    pool.prestart(list(names))
+    kms = {n: pool.take(n) for n in names}
+    assert all(km is not None for km in kms.values())
+    if seeded:
+        assert pool.seed is not None and pool.seed.alive()
+    return pool, {n: attach(km) for n, km in kms.items()}
+
+
+def close_all(pool, ks):
+    for k in ks:
+        k.close()
+    pool.close()
+
+
+@pytest.mark.parametrize("seeded", [True, False], ids=["forked from the seed", "preloaded in the kernel"])
+def test_a_warm_kernel_is_a_plain_one_but_for_sys_modules(seeded):
+    plain = Kernel()
+    pool, ks = warm_kernels(["warm"], seeded)
+    try:
+        # a notebook imports in a cell (IPython's builtins in place); so does each kernel here
+        for k in (plain, ks["warm"]):
+            assert k.run(NOTEBOOK_IMPORTS)["status"] == "ok"
+        p, w = plain.state(), ks["warm"].state()
     finally:
         plain.close()
-        if km is not None:
-            KernelPool.shutdown(km)
-        pool.close()
+        close_all(pool, ks.values())
     assert "statsmodels.duration.survfunc" in w["modules"]
     assert "statsmodels.duration.survfunc" not in p["modules"]
     user = {n for n in w["user_ns"] if not n.startswith("_")} - IPYTHON_OWN
     assert user <= {n for n in p["user_ns"] if not n.startswith("_")} - IPYTHON_OWN
     assert w["user_ns"] == p["user_ns"]  # not even an underscore name (`_`, `_i1`) more
     assert w["execution_count"] == p["execution_count"] and w["history"] == p["history"]
-    assert w["backend"] == p["backend"]  # no backend chosen: the notebook's code chooses it
+    # ipykernel's inline backend, as in a plain kernel; no backend chosen by the preload
+    assert w["backend"] == p["backend"] == repr("module://matplotlib_inline.backend_inline")
+    assert w["rcParams"] == p["rcParams"]
+    assert w["pandas"] == p["pandas"]
+    for what in ("cwd", "path", "argv0", "argv_rest", "environ"):
+        assert w[what] == p[what], what
+
+
+def test_forked_kernels_are_separate_processes_with_fresh_random_seeds():
+    pool, ks = warm_kernels(["a", "b"], seeded=True)
+    try:
+        a, b = ks["a"].state(), ks["b"].state()
+        seed_pid = pool.seed._proc.pid
+        pids = [a["pid"], b["pid"]]
+        assert seed_pid not in pids and a["pid"] != b["pid"]
+        # as two new processes: each draws its own seeds from the OS
+        assert a["random"] != b["random"]
+        assert a["numpy_random"] != b["numpy_random"]
+        # a forked kernel is interrupted as a plain one is (papermill's timeout does this)
+        k = ks["a"]
+        msg_id = k.kc.execute("import time\ntime.sleep(60)")
+        import time
+
+        time.sleep(0.5)
+        asyncio.run(k.km.interrupt_kernel())
+        reply = k.kc.get_shell_msg(timeout=20)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        close_all(pool, ks.values())
+    # closing the pool ends the kernels and the seed: no process is left behind
+    import os
+
+    time.sleep(0.2)
+    for pid in pids + [seed_pid]:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], pid
+
+
+def test_a_seed_whose_import_fails_hands_out_no_kernel(monkeypatch):
+    monkeypatch.setattr(kernels, "PRELOAD_LIBRARIES", kernels.PRELOAD_LIBRARIES + ("her2cr_no_such_module",))
+    pool = KernelPool(KERNEL, PROJECT)
+    pool.prestart(["a", "b"], warm={"b"})
+    try:
+        assert pool.take("b") is None  # the notebook then starts a plain kernel, as papermill would
+        a = pool.take("a")  # a kernel not warmed is started as before
+        assert a is not None
+        KernelPool.shutdown(a)
+    finally:
+        pool.close()
+
+
+def test_only_a_plain_ipython_kernel_spec_is_forked():
+    argv = ["/env/bin/python", "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    assert seed.seed_command(argv) == ["/env/bin/python", "-Xfrozen_modules=off"]
+    assert seed.seed_command(["/env/bin/python", "-m", "other_kernel", "-f", "{connection_file}"]) is None
+    assert seed.seed_command(["xeus-python", "-f", "{connection_file}"]) is None
 
 
 def test_a_failing_preload_hands_out_no_kernel():
@@ -177,16 +260,36 @@ def hashes(version_dir: Path) -> dict[str, str]:
     return out
 
 
+def notebook_outputs(version_dir: Path, cut_root: Path) -> dict[str, list[str]]:
+    """What each executed notebook showed, cell by cell (papermill's timings left out), with what
+    differs between any two runs masked: the run's work folders, objects' memory addresses and the
+    report's time of rendering (to the minute)."""
+    import json
+    import os
+    import re
+
+    staging = f"{cut_root.parent}/.{cut_root.name}.staging-{os.getpid()}/.steps/"
+    out = {}
+    for nb in sorted((version_dir / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        shown = [json.dumps(c.get("outputs", []), sort_keys=True) for c in cells]
+        for step in ("01_clean", "02_baseline", "03_ctdna", "posting", "report"):
+            shown = [t.replace(f"{staging}{step}/", "<work>/") for t in shown]
+        shown = [re.sub(r"0x[0-9a-f]{6,16}\b", "0x<address>", t) for t in shown]
+        out[nb.name] = [re.sub(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b", "<time> UTC", t) for t in shown]
+    return out
+
+
 def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, tmp_path, monkeypatch):
-    warmed: dict[str, bool] = {}
-    real_warm = kernels.warm
+    forked: list[int] = []
+    real_spawn = seed.KernelSeed.spawn
 
-    def spy(km, code=PRELOAD, timeout=120.0):
-        ok = real_warm(km, code, timeout)
-        warmed[len(warmed)] = ok
-        return ok
+    def spawn(self, *a, **k):
+        pid = real_spawn(self, *a, **k)
+        forked.append(pid)
+        return pid
 
-    monkeypatch.setattr(kernels, "warm", spy)
+    monkeypatch.setattr(seed.KernelSeed, "spawn", spawn)
     taken: list[str] = []
     real_take = KernelPool.take
 
@@ -198,9 +301,9 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
     monkeypatch.setattr(KernelPool, "take", take)
     hot = run_cut(synthetic_raw, CUT, tmp_path / "warm", echo=lambda *_: None, render=False)
     assert hot.status == "built", hot.message
-    # 01 can start at once (plain pre-started kernel); 02, 03 and the report wait for it (warm)
+    # 01 can start at once (plain pre-started kernel); 02, 03 and the report wait for it (forked)
     assert sorted(taken) == ["01_clean", "02_baseline", "03_ctdna", "report"]
-    assert list(warmed.values()) == [True, True, True]
+    assert len(set(forked)) == 3
 
     cold = run_cut(synthetic_raw, CUT, tmp_path / "plain", echo=lambda *_: None, render=False,
                    warm_kernels=False)
@@ -209,3 +312,12 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
     assert {f.split("/")[0] for f in h_plain} == set(COMPARED)
     assert "figures/ctdna_positivity.png" in h_plain and "data/adsl.parquet" in h_plain
     assert h_warm == h_plain
+    # and the notebooks showed the same: every table, text and figure of every cell
+    o_warm = notebook_outputs(hot.version_dir, tmp_path / "warm")
+    o_plain = notebook_outputs(cold.version_dir, tmp_path / "plain")
+    assert sorted(o_plain) == ["01_clean.ipynb", "02_baseline.ipynb", "03_ctdna.ipynb", "report.ipynb"]
+    for name in o_plain:
+        for i, (w, p) in enumerate(zip(o_warm[name], o_plain[name])):
+            at = next((j for j, (a, b) in enumerate(zip(w, p)) if a != b), min(len(w), len(p)))
+            assert w == p, f"{name}, cell {i}: warm ...{w[at - 80:at + 80]!r} plain ...{p[at - 80:at + 80]!r}"
+        assert len(o_warm[name]) == len(o_plain[name]), name
