@@ -106,10 +106,11 @@ def link_tree(src: Path, dst: Path, files) -> None:
 
 # -- running one notebook -----------------------------------------------------------------------
 
-def run_notebook(step: Step, workdir: Path, params: dict, km=None) -> None:
+def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) -> None:
     """Execute one notebook with papermill in a fresh kernel; raise StepFailed with the cell error.
 
-    km: a kernel started for this notebook alone (see kernels.py), or None to start one here."""
+    km: a kernel started for this notebook alone (see kernels.py), or None to start one here;
+    retire: what shuts km down afterwards (default: shut it down before returning)."""
     import papermill as pm
 
     from her2cr.runner.kernels import KernelPool
@@ -128,7 +129,7 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None) -> None:
         raise StepFailed(step.name, f"{type(exc).__name__}: {exc}", out_nb) from None
     finally:
         if km is not None:
-            KernelPool.shutdown(km)
+            (retire or KernelPool.shutdown)(km)
 
 
 class StepFailed(Exception):
@@ -348,7 +349,8 @@ class _Run:
             if step.kind == "report":
                 params["failed_steps"] = json.dumps(
                     {n: r.error for n, r in sorted(self.results.items()) if r.status == "failed"})
-            run_notebook(step, work, params, km=self.kernels.take(step.name) if self.kernels else None)
+            run_notebook(step, work, params, km=self.kernels.take(step.name) if self.kernels else None,
+                         retire=self.kernels.retire if self.kernels else None)
             if step.kind == "report" and self.render:
                 from her2cr.reporting.render import render_report
 
@@ -428,11 +430,21 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
 
 def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
     """The current version of the latest earlier cut beside this one, to report changes against."""
-    from her2cr.reporting.cutdiff import previous_cut_dir
+    from her2cr.reporting.cuts import previous_cut_dir
 
     if not cut_root.parent.is_dir():
         return None
     return previous_cut_dir(cut_root.parent, cut, synthetic=synthetic)
+
+
+def _import_ahead(module: str) -> None:
+    """Import a module a later step needs; an error is left for that step to meet and report."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception:
+        pass
 
 
 def _now() -> str:
@@ -517,6 +529,12 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
             # stays plain; the others import while the steps they wait for run.
             run.kernels.prestart([s.name for s in to_run],
                                  warm={s.name for s in to_run if will_run & set(s.needs)})
+            if any(s.kind == "posting" and s.name in will_run for s in steps):
+                # the posting step runs in this process: its imports (pandas) are done while the
+                # notebooks run, not after them
+                import threading
+
+                threading.Thread(target=_import_ahead, args=("her2cr.ctgov.posting",), daemon=True).start()
         try:
             failure = _execute(run, steps, jobs, echo)
         finally:
