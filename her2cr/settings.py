@@ -16,3 +16,7 @@ BOSCHLOO_MAX_TABLES = 250_000
 # A swimmer plot with one row per participant is readable up to about this many per cohort;
 # larger (synthetic) cuts show the first ones by identifier, and the caption says so.
 SWIMMER_MAX_ROWS = 60
+# Above this many points the MTM plot draws its points as one picture inside the SVG (the axes,
+# text and median lines stay vector): 200,000 vector points made an 8 MB SVG that a browser
+# could hardly open, and cost seconds to write.
+MTM_VECTOR_MAX_POINTS = 5000

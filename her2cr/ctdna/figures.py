@@ -17,7 +17,7 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from her2cr.settings import SWIMMER_MAX_ROWS
+from her2cr.settings import MTM_VECTOR_MAX_POINTS, SWIMMER_MAX_ROWS
 from her2cr.study import COHORT_SHORT, COHORTS
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -54,7 +54,8 @@ def save_figure(fig, out_dir, name: str, caption: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     png, svg, txt = (folder / f"{name}.{ext}" for ext in ("png", "svg", "txt"))
     fig.savefig(png, dpi=200, bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(svg, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    # dpi: only for what a figure draws as a picture inside the SVG (see mtm_plot)
+    fig.savefig(svg, dpi=200, bbox_inches="tight", metadata={"Date": None, "Creator": None})
     txt.write_text(caption.strip() + "\n", encoding="utf-8")
     plt.close(fig)
     return [png, svg, txt]
@@ -117,15 +118,18 @@ def mtm_plot(draws: pd.DataFrame):
     rng = np.random.default_rng(1)  # fixed jitter so the figure is reproducible
     shown = draws[draws["mtm_per_ml"] > 0]
     hidden = int((draws["mtm_per_ml"].fillna(0) <= 0).sum())
+    raster = len(shown) > MTM_VECTOR_MAX_POINTS
     for i, cohort in enumerate(COHORTS):
         part = shown[shown["cohort"] == cohort].sort_values(["subject_id", "visit_month"])
         y = part["mtm_per_ml"].to_numpy(dtype=float)
         baseline = (part["visit_month"] == 0).to_numpy()
         x = i + rng.uniform(-0.15, 0.15, len(y))
         ax.scatter(x[baseline], y[baseline], marker=COHORT_MARKERS[cohort], s=36,
-                   color=COHORT_COLORS[cohort], edgecolor="black", linewidth=0.6, zorder=3)
+                   color=COHORT_COLORS[cohort], edgecolor="black", linewidth=0.6, zorder=3,
+                   rasterized=raster)
         ax.scatter(x[~baseline], y[~baseline], marker=COHORT_MARKERS[cohort], s=36,
-                   facecolor="white", edgecolor=COHORT_COLORS[cohort], linewidth=1.2, zorder=3)
+                   facecolor="white", edgecolor=COHORT_COLORS[cohort], linewidth=1.2, zorder=3,
+                   rasterized=raster)
         if len(y):
             med = float(np.median(y))
             ax.hlines(med, i - 0.3, i + 0.3, color="black", linewidth=1.5, zorder=4)

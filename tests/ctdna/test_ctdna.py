@@ -270,3 +270,29 @@ def test_figures_render_on_normal_and_degenerate_data(tmp_path, data):
         for k, (fig, caption) in enumerate(made):
             paths = figures.save_figure(fig, tmp_path / name, f"fig{k}", caption)
             assert all(p.stat().st_size > 0 for p in paths)
+
+
+def _draws(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame({
+        "subject_id": [f"S{i:06d}" for i in range(n)],
+        "cohort": np.where(np.arange(n) % 2 == 0, "continuing", "stopped"),
+        "visit_month": np.where(np.arange(n) % 3 == 0, 0, 6),
+        "mtm_per_ml": rng.lognormal(0, 1, n),
+    })
+
+
+def test_mtm_plot_draws_many_points_as_one_picture_in_the_svg(tmp_path):
+    from her2cr.ctdna import figures
+    from her2cr.settings import MTM_VECTOR_MAX_POINTS
+
+    few, many = _draws(200), _draws(MTM_VECTOR_MAX_POINTS + 1)
+    paths_few = figures.save_figure(*figures.mtm_plot(few), tmp_path / "few", "mtm")
+    paths_many = figures.save_figure(*figures.mtm_plot(many), tmp_path / "many", "mtm")
+    svg_few = paths_few[1].read_text(encoding="utf-8")
+    svg_many = paths_many[1].read_text(encoding="utf-8")
+    assert "<image" not in svg_few  # small cuts: every point is vector
+    assert svg_many.count("<image") >= 1  # the points, as pictures
+    # 5,001 vector markers would take several hundred kB; as a picture they take far less
+    assert len(svg_many) < 400_000, len(svg_many)
+    assert "MTM/mL" in svg_many  # the axis label is still text
