@@ -86,43 +86,48 @@ def plain_papermill(raw: Path, cut: str, out: Path) -> None:
 
 # -- measuring ----------------------------------------------------------------------------------
 
-def measure(argv: list[str]) -> tuple[float, float]:
+def measure(argv: list[str]) -> tuple[float, float, float]:
     """Wall time and peak memory (MB) of a command and everything it starts.
 
-    Memory is the largest sum of the resident sizes of the command's whole process tree (the
-    runner and every kernel alive at the same moment), sampled every 50 ms."""
+    Memory is the largest sum, over the command's whole process tree (the runner, the kernel seed
+    and every kernel alive at the same moment), sampled every 50 ms, of two measures: RSS counts
+    a page shared by several processes (a forked kernel's libraries, shared with the seed) once in
+    each of them; PSS divides it among them, so that the sum is what the run takes from the
+    machine."""
     import psutil
 
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(proc.pid)
-    peak = 0
+    peak_rss = peak_pss = 0
     while proc.poll() is None:
-        total = 0
+        rss = pss = 0
         try:
             for p in [root, *root.children(recursive=True)]:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
+                    rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
                 except psutil.Error:
                     pass
         except psutil.Error:
             pass
-        peak = max(peak, total)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.05)
     dt = time.perf_counter() - t
     err = proc.stderr.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{err[-3000:]}")
-    return dt, peak / 2**20
+    return dt, peak_rss / 2**20, peak_pss / 2**20
 
 
-def median_of(repeats: int, make_argv) -> tuple[float, float, list[float]]:
-    times, peaks = [], []
+def median_of(repeats: int, make_argv) -> tuple[float, float, float, list[float]]:
+    times, rss, pss = [], [], []
     for i in range(repeats):
-        t, m = measure(make_argv(i))
+        t, r, p = measure(make_argv(i))
         times.append(t)
-        peaks.append(m)
-    return statistics.median(times), max(peaks), times
+        rss.append(r)
+        pss.append(p)
+    return statistics.median(times), max(rss), max(pss), times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     repeats = int(os.environ.get("HER2CR_BENCH_REPEATS", "3"))
     sizes = [int(x) for x in os.environ.get("HER2CR_BENCH_SIZES", "50,5000,100000").split(",")]
     her2cr = [PY, "-m", "her2cr"]
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
+    by_size: dict[int, float] = {}
     work = Path(tempfile.mkdtemp(prefix="her2cr-bench-"))
     try:
         raw = work / "raw-50"
@@ -144,53 +150,59 @@ def main(argv: list[str] | None = None) -> int:
         print(f"her2cr bench: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"Python {platform.python_version()}, {repeats} runs each", flush=True)
 
-        pipe, pipe_mem, _ = median_of(repeats, lambda i: her2cr + [
+        pipe, pipe_rss, pipe_pss, _ = median_of(repeats, lambda i: her2cr + [
             "run", "--raw", str(raw), "--cut", CUT, "--out", str(work / f"pipe-{i}"), "--force", "--no-render"])
-        rows.append(("(1) pipeline, n = 50 (no document conversion)", f"{pipe:.2f}", f"{pipe_mem:.0f}"))
-        plain, plain_mem, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "plain", str(raw), CUT,
+        rows.append(("(1) pipeline, n = 50 (no document conversion)", f"{pipe:.2f}", f"{pipe_rss:.0f}",
+                     f"{pipe_pss:.0f}"))
+        plain, plain_rss, plain_pss, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "plain", str(raw), CUT,
                                                              str(work / f"plain-{i}")])
-        rows.append(("(2) plain papermill, one after another", f"{plain:.2f}", f"{plain_mem:.0f}"))
-        flo, flo_mem, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "floor", str(raw), CUT,
+        rows.append(("(2) plain papermill, one after another", f"{plain:.2f}", f"{plain_rss:.0f}",
+                     f"{plain_pss:.0f}"))
+        flo, flo_rss, flo_pss, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "floor", str(raw), CUT,
                                                          str(work / f"floor-{i}")])
-        rows.append(("(3) floor: same functions, one process", f"{flo:.2f}", f"{flo_mem:.0f}"))
+        rows.append(("(3) floor: same functions, one process", f"{flo:.2f}", f"{flo_rss:.0f}", f"{flo_pss:.0f}"))
 
         # incremental: a full build with documents, then nothing changed, then one notebook changed
         out = work / "incr"
         measure(her2cr + ["run", "--raw", str(raw), "--cut", CUT, "--out", str(out)])
-        same, _, _ = median_of(repeats, lambda i: her2cr + ["run", "--raw", str(raw), "--cut", CUT, "--out", str(out)])
-        rows.append(("re-run, nothing changed", f"{same:.2f}", ""))
+        same, _, _, _ = median_of(repeats, lambda i: her2cr + ["run", "--raw", str(raw), "--cut", CUT, "--out", str(out)])
+        rows.append(("re-run, nothing changed", f"{same:.2f}", "", ""))
         version = (out / "current").resolve()
         executed = str(version / "notebooks" / "report.ipynb")
         conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import preview_html; "
                         "preview_html(Path(sys.argv[1]), Path(sys.argv[2]))", executed,
                         str(version / "report-preview.html")])
-        rows.append(("document conversion: nbconvert preview", f"{conv[0]:.2f}", ""))
+        rows.append(("document conversion: nbconvert preview", f"{conv[0]:.2f}", "", ""))
         from her2cr.reporting.render import find_quarto
 
         if find_quarto():
             conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import quarto_render; "
                             "quarto_render(Path(sys.argv[1]), Path(sys.argv[2]))", executed, str(version)])
             rows.append(("document conversion: Quarto HTML + PDF (two processes at once)",
-                         f"{conv[0]:.2f}", f"{conv[1]:.0f}"))
+                         f"{conv[0]:.2f}", f"{conv[1]:.0f}", f"{conv[2]:.0f}"))
         else:
-            rows.append(("document conversion: Quarto HTML + PDF", "not installed", ""))
+            rows.append(("document conversion: Quarto HTML + PDF", "not installed", "", ""))
 
         for n in sizes:
             raw_n = raw if n == 50 else work / f"raw-{n}"
             if n != 50:
                 subprocess.run(her2cr + ["synth", "--out", str(raw_n), "--n", str(n), "--cut", CUT],
                                check=True, capture_output=True)
-            t, m = measure(her2cr + ["run", "--raw", str(raw_n), "--cut", CUT, "--out", str(work / f"n-{n}"),
-                                     "--force", "--no-render"])
-            rows.append((f"pipeline, n = {n:,}", f"{t:.2f}", f"{m:.0f}"))
+            t, r, p = measure(her2cr + ["run", "--raw", str(raw_n), "--cut", CUT, "--out", str(work / f"n-{n}"),
+                                        "--force", "--no-render"])
+            rows.append((f"pipeline, n = {n:,}", f"{t:.2f}", f"{r:.0f}", f"{p:.0f}"))
+            by_size[n] = t
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'':<{width}}  {'seconds':>8}  {'peak MB':>8}   (peak MB: all processes of the run together)")
-    for name, t, m in rows:
-        print(f"{name:<{width}}  {t:>8}  {m:>8}")
+    print(f"{'':<{width}}  {'seconds':>8}  {'RSS MB':>8}  {'PSS MB':>8}   (peaks, all processes of the run together)")
+    for name, t, r, p in rows:
+        print(f"{name:<{width}}  {t:>8}  {r:>8}  {p:>8}")
     print(f"pipeline / plain papermill: {pipe / plain:.2f}  (plain papermill is {plain / pipe:.2f} times slower)")
+    for n in sorted(by_size):
+        if n != 50 and 50 in by_size:
+            print(f"pipeline n = {n:,} / n = 50: {by_size[n] / by_size[50]:.2f}")
     print(f"pipeline/floor: {pipe / flo:.2f}")
     return 0
 
