@@ -126,41 +126,75 @@ class KernelPool:
         self._ready: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._retiring: list[threading.Thread] = []
+        self._trigger: dict[str, threading.Event] = {}  # kernels forked when a step starts
+        self._after: dict[str, set[str]] = {}
+        self._closing = False
         self._preloading = threading.Semaphore(max(1, parallel))
 
-    def prestart(self, names: list[str], warm: set[str] | None = None) -> None:
+    def prestart(self, names: list[str], warm: set[str] | None = None,
+                 after: dict[str, set[str]] | None = None) -> None:
         """Start one kernel per name in the background: plain ones first, in order, then the ones
-        named in `warm` (default: all), forked from the seed or preloaded `parallel` at a time."""
+        named in `warm` (default: all), forked from the seed or preloaded `parallel` at a time.
+
+        after: for a forked kernel, the steps of which the first to start (`started`) has it
+        forked; e.g. the report's kernel is forked when 02 or 03 starts, not while 01 runs, when
+        it would only hold memory. Preloaded kernels are started at once: they need the time."""
         for n in names:
             self._ready[n] = threading.Event()
         warm = set(names) if warm is None else set(warm)
         if self.preload and warm and self.seeded:
             self.seed = start_seed(self.kernel_name, self.cwd)
+        after = after or {}
+        if self.seed is not None:
+            for n in names:
+                if n in warm and after.get(n):
+                    self._trigger[n] = threading.Event()
+                    self._after[n] = set(after[n])
         order = [n for n in names if n not in warm] + [n for n in names if n in warm]
         threading.Thread(target=self._start_all, args=(order, warm), daemon=True).start()
 
-    def _start_all(self, names: list[str], to_warm: set[str]) -> None:
-        from jupyter_client.manager import AsyncKernelManager
+    def started(self, step: str) -> None:
+        """A step has started: fork the kernels that were waiting for it."""
+        with self._lock:
+            for n, steps in self._after.items():
+                if step in steps:
+                    self._trigger[n].set()
 
+    def _start_all(self, names: list[str], to_warm: set[str]) -> None:
         for n in names:
             seeded = self.seed is not None and n in to_warm
-            try:
-                if seeded:
-                    from her2cr.runner.seed import seeded_kernel_manager
-
-                    km = seeded_kernel_manager(self.kernel_name, self.seed)
-                else:
-                    km = AsyncKernelManager(kernel_name=self.kernel_name)
-                asyncio.run(km.start_kernel(cwd=str(self.cwd)))
-            except Exception:  # the notebook then starts its own kernel, as papermill would
-                self._ready[n].set()
-                continue
-            if self.preload and n in to_warm and not seeded:
-                # the slot is taken here, in order, so that kernels are warmed in the order needed
-                self._preloading.acquire()
-                threading.Thread(target=self._warm, args=(n, km), daemon=True).start()
+            if seeded and n in self._trigger:
+                threading.Thread(target=self._start_when_triggered, args=(n,), daemon=True).start()
             else:
-                self._hand_over(n, km)
+                self._start(n, seeded, to_warm)
+
+    def _start_when_triggered(self, n: str) -> None:
+        self._trigger[n].wait()
+        if self._closing:
+            self._ready[n].set()
+        else:
+            self._start(n, True, {n})
+
+    def _start(self, n: str, seeded: bool, to_warm: set[str]) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        try:
+            if seeded:
+                from her2cr.runner.seed import seeded_kernel_manager
+
+                km = seeded_kernel_manager(self.kernel_name, self.seed)
+            else:
+                km = AsyncKernelManager(kernel_name=self.kernel_name)
+            asyncio.run(km.start_kernel(cwd=str(self.cwd)))
+        except Exception:  # the notebook then starts its own kernel, as papermill would
+            self._ready[n].set()
+            return
+        if self.preload and n in to_warm and not seeded:
+            # the slot is taken here, in order, so that kernels are warmed in the order needed
+            self._preloading.acquire()
+            threading.Thread(target=self._warm, args=(n, km), daemon=True).start()
+        else:
+            self._hand_over(n, km)
 
     def _warm(self, name: str, km) -> None:
         try:
@@ -204,6 +238,9 @@ class KernelPool:
             pass
 
     def close(self) -> None:
+        self._closing = True
+        for ev in self._trigger.values():  # a kernel still waiting for its step is not forked
+            ev.set()
         for ev in self._ready.values():
             ev.wait(120)
         with self._lock:

@@ -381,6 +381,8 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
                 if all(n in finished for n in s.needs):
                     # a sub-analysis that failed does not feed the report
                     pending.remove(s)
+                    if run.kernels:
+                        run.kernels.started(s.name)
                     running[pool.submit(run.do, s, by)] = s
             if not running:
                 break
@@ -435,6 +437,17 @@ def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
     if not cut_root.parent.is_dir():
         return None
     return previous_cut_dir(cut_root.parent, cut, synthetic=synthetic)
+
+
+def fork_after(steps: list[Step]) -> dict[str, set[str]]:
+    """For each step, the steps whose start has its kernel forked: those two levels up the
+    dependency graph (02 and 03 when 01 starts; the report when 02 or 03 starts), so that the
+    kernel is ready at least one step ahead of its notebook without holding memory longer."""
+    depth: dict[str, int] = {}
+    for s in steps:  # in dependency order
+        depth[s.name] = 1 + max((depth[n] for n in s.needs if n in depth), default=-1)
+    return {s.name: {o.name for o in steps if depth[o.name] == max(depth[s.name] - 2, 0)}
+            for s in steps if depth[s.name] > 0}
 
 
 def _import_ahead(module: str) -> None:
@@ -528,7 +541,8 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
             # A notebook that can start at once would only wait for the preload: its kernel
             # stays plain; the others import while the steps they wait for run.
             run.kernels.prestart([s.name for s in to_run],
-                                 warm={s.name for s in to_run if will_run & set(s.needs)})
+                                 warm={s.name for s in to_run if will_run & set(s.needs)},
+                                 after=fork_after(steps))
             if any(s.kind == "posting" and s.name in will_run for s in steps):
                 # the posting step runs in this process: its imports (pandas) are done while the
                 # notebooks run, not after them

@@ -321,3 +321,44 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
             at = next((j for j, (a, b) in enumerate(zip(w, p)) if a != b), min(len(w), len(p)))
             assert w == p, f"{name}, cell {i}: warm ...{w[at - 80:at + 80]!r} plain ...{p[at - 80:at + 80]!r}"
         assert len(o_warm[name]) == len(o_plain[name]), name
+
+
+def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_starts():
+    forked: list[int] = []
+    pool = KernelPool(KERNEL, PROJECT)
+    pool.prestart(["a", "b", "c"], warm={"a", "b", "c"}, after={"a": {"01"}, "b": {"02", "03"}, "c": {"04"}})
+    try:
+        real_spawn = pool.seed.spawn
+
+        def spawn(*a, **k):
+            forked.append(real_spawn(*a, **k))
+            return forked[-1]
+
+        pool.seed.spawn = spawn
+        pool.started("01")
+        a = pool.take("a")
+        assert a is not None and len(forked) == 1
+        assert not pool._ready["b"].wait(1.0)  # nothing of b's has started: no process for it
+        pool.started("03")
+        b = pool.take("b")
+        assert b is not None and len(forked) == 2
+        for km in (a, b):
+            KernelPool.shutdown(km)
+    finally:
+        t = __import__("time").perf_counter()
+        pool.close()  # c's step never started: its kernel is never forked, and close does not wait
+        assert __import__("time").perf_counter() - t < 10
+    assert len(forked) == 2 and pool.take("c", timeout=1) is None
+
+
+def test_kernels_are_forked_two_steps_ahead_of_their_notebooks(tmp_path):
+    from her2cr.runner.pipeline import Step, all_steps, fork_after
+
+    after = fork_after(all_steps())
+    assert after["02_baseline"] == after["03_ctdna"] == {"01_clean"}
+    assert after["report"] == {"02_baseline", "03_ctdna"}  # not while 01 runs
+    assert "01_clean" not in after  # it waits for nothing: a plain kernel started at once
+    sub = Step("91_extra", tmp_path / "91_extra.ipynb", needs=("01_clean", "02_baseline", "03_ctdna"),
+               optional=True)
+    core = all_steps()[:3]
+    assert fork_after(core + [sub])["91_extra"] == {"01_clean"}
