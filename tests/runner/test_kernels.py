@@ -362,3 +362,29 @@ def test_kernels_are_forked_two_steps_ahead_of_their_notebooks(tmp_path):
                optional=True)
     core = all_steps()[:3]
     assert fork_after(core + [sub])["91_extra"] == {"01_clean"}
+
+
+def test_a_forked_kernel_that_dies_fails_its_step_at_once(tmp_path):
+    import time
+
+    import nbformat
+
+    from her2cr.runner.pipeline import Step, StepFailed, run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os\nos._exit(3)"),
+                nbformat.v4.new_code_cell("print('never')")]
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    nbformat.write(nb, tmp_path / "dies.ipynb")
+    pool = KernelPool(KERNEL, PROJECT)
+    pool.prestart(["dies"], warm={"dies"})
+    km = pool.take("dies")
+    assert km is not None and type(km.provisioner).__name__ == "SeededProvisioner"
+    t = time.perf_counter()
+    try:
+        with pytest.raises(StepFailed, match="Kernel died"):
+            run_notebook(Step("dies", tmp_path / "dies.ipynb"), tmp_path, {"x": 2}, km=km, retire=pool.retire)
+        assert time.perf_counter() - t < 30
+    finally:
+        pool.close()
