@@ -126,15 +126,18 @@ class KernelPool:
         self._ready: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._retiring: list[threading.Thread] = []
-        self._trigger: dict[str, threading.Event] = {}  # kernels forked when a step starts
-        self._after: dict[str, set[str]] = {}
+        self._after: dict[str, set[str]] = {}  # kernels forked when one of these steps starts
+        self._started: set[str] = set()
+        self._steps = threading.Condition()
         self._closing = False
         self._preloading = threading.Semaphore(max(1, parallel))
 
     def prestart(self, names: list[str], warm: set[str] | None = None,
                  after: dict[str, set[str]] | None = None) -> None:
-        """Start one kernel per name in the background: plain ones first, in order, then the ones
-        named in `warm` (default: all), forked from the seed or preloaded `parallel` at a time.
+        """Start the seed, then one kernel per name in the background: plain ones first, in order
+        (the first notebook's, which waits for nothing), then the ones named in `warm` (default:
+        all), forked from the seed or else preloaded `parallel` at a time. (The seed goes first:
+        started after the first kernel, it is ready later and 02 and 03 wait for their kernels.)
 
         after: for a forked kernel, the steps of which the first to start (`started`) has it
         forked; e.g. the report's kernel is forked when 02 or 03 starts, not while 01 runs, when
@@ -144,33 +147,34 @@ class KernelPool:
         warm = set(names) if warm is None else set(warm)
         if self.preload and warm and self.seeded:
             self.seed = start_seed(self.kernel_name, self.cwd)
-        after = after or {}
-        if self.seed is not None:
-            for n in names:
-                if n in warm and after.get(n):
-                    self._trigger[n] = threading.Event()
-                    self._after[n] = set(after[n])
+        self._after = {n: set(s) for n, s in (after or {}).items() if n in warm and s}
         order = [n for n in names if n not in warm] + [n for n in names if n in warm]
         threading.Thread(target=self._start_all, args=(order, warm), daemon=True).start()
 
     def started(self, step: str) -> None:
-        """A step has started: fork the kernels that were waiting for it."""
-        with self._lock:
-            for n, steps in self._after.items():
-                if step in steps:
-                    self._trigger[n].set()
+        """A step has started: kernels waiting for it are forked."""
+        with self._steps:
+            self._started.add(step)
+            self._steps.notify_all()
 
     def _start_all(self, names: list[str], to_warm: set[str]) -> None:
         for n in names:
-            seeded = self.seed is not None and n in to_warm
-            if seeded and n in self._trigger:
-                threading.Thread(target=self._start_when_triggered, args=(n,), daemon=True).start()
+            if n not in to_warm:
+                self._start(n, False, to_warm)
+        for n in names:
+            if n not in to_warm:
+                continue
+            if self.seed is None:
+                self._start(n, False, to_warm)  # preloaded in the kernel, at once
+            elif n in self._after:
+                threading.Thread(target=self._start_when_started, args=(n,), daemon=True).start()
             else:
-                self._start(n, seeded, to_warm)
+                self._start(n, True, to_warm)
 
-    def _start_when_triggered(self, n: str) -> None:
-        self._trigger[n].wait()
-        if self._closing:
+    def _start_when_started(self, n: str) -> None:
+        with self._steps:
+            self._steps.wait_for(lambda: self._closing or bool(self._after[n] & self._started))
+        if self._closing:  # the run is over: this kernel is not needed
             self._ready[n].set()
         else:
             self._start(n, True, {n})
@@ -238,9 +242,9 @@ class KernelPool:
             pass
 
     def close(self) -> None:
-        self._closing = True
-        for ev in self._trigger.values():  # a kernel still waiting for its step is not forked
-            ev.set()
+        with self._steps:  # a kernel still waiting for its step is not forked
+            self._closing = True
+            self._steps.notify_all()
         for ev in self._ready.values():
             ev.wait(120)
         with self._lock:

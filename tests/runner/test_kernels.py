@@ -323,19 +323,19 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
         assert len(o_warm[name]) == len(o_plain[name]), name
 
 
-def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_starts():
+def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_starts(monkeypatch):
     forked: list[int] = []
+    real_spawn = seed.KernelSeed.spawn
+
+    def spawn(self, *a, **k):
+        forked.append(real_spawn(self, *a, **k))
+        return forked[-1]
+
+    monkeypatch.setattr(seed.KernelSeed, "spawn", spawn)
     pool = KernelPool(KERNEL, PROJECT)
+    pool.started("01")  # a step may start before the pool has even started its seed
     pool.prestart(["a", "b", "c"], warm={"a", "b", "c"}, after={"a": {"01"}, "b": {"02", "03"}, "c": {"04"}})
     try:
-        real_spawn = pool.seed.spawn
-
-        def spawn(*a, **k):
-            forked.append(real_spawn(*a, **k))
-            return forked[-1]
-
-        pool.seed.spawn = spawn
-        pool.started("01")
         a = pool.take("a")
         assert a is not None and len(forked) == 1
         assert not pool._ready["b"].wait(1.0)  # nothing of b's has started: no process for it
