@@ -7,6 +7,15 @@ example. It follows logistf's defaults:
 - confidence intervals from the profile penalised likelihood: {b_j : 2 [l*(b^) - max l*(b | b_j)]
   <= chi2(1, level)}, the penalty always computed from the full design matrix;
 - p-values from the penalised likelihood ratio test of b_j = 0 (the same profile at 0).
+
+Participants with the same covariates and outcome contribute identical terms, so a large design
+with few distinct rows (100,000 participants, a handful of binary covariates) is fitted on its
+distinct rows weighted by their counts: the log-likelihood, the information X'WX (and so the
+penalty), and the modified score, in which every member of a row has the same hat value, are the
+same sums. That is done from 1,000 participants when it at least halves the design
+(GROUP_FROM, GROUP_SHRINK); smaller designs are fitted row by row as before, so their numbers do
+not move in the last digit. Tested both ways on logistf's `sex2`, which is published as 36
+distinct rows with counts.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 METHOD = "Firth penalised likelihood; profile penalised-likelihood interval; p: penalised LR test"
+GROUP_FROM = 1000  # participants from which identical rows are fitted once, with their count
+GROUP_SHRINK = 2  # ... if that makes the design at least this many times shorter
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,41 +69,42 @@ def not_estimable(names, n: int, events: int, level: float, note: str) -> FirthR
                        False, 0, estimable=False, note=note)
 
 
-def _penalised_loglik(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
+def _penalised_loglik(X: np.ndarray, y: np.ndarray, m: np.ndarray, beta: np.ndarray) -> float:
+    """y: events of each row; m: participants of each row (all 1 when not grouped)."""
     eta = X @ beta
     # log-likelihood written with log1p(exp) for stability at large |eta|
-    loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    loglik = float(np.sum(y * eta - m * np.logaddexp(0.0, eta)))
     pi = special.expit(eta)
-    info = X.T @ (X * (pi * (1.0 - pi))[:, None])
+    info = X.T @ (X * (m * pi * (1.0 - pi))[:, None])
     sign, logdet = np.linalg.slogdet(info)
     if sign <= 0:
         return -math.inf
     return loglik + 0.5 * logdet
 
 
-def _score_and_info(X: np.ndarray, y: np.ndarray, beta: np.ndarray):
+def _score_and_info(X: np.ndarray, y: np.ndarray, m: np.ndarray, beta: np.ndarray):
     pi = special.expit(X @ beta)
     w = pi * (1.0 - pi)
-    info = X.T @ (X * w[:, None])
+    info = X.T @ (X * (m * w)[:, None])
     info_inv = np.linalg.inv(info)
-    hat = w * np.einsum("ij,jk,ik->i", X, info_inv, X)
-    score = X.T @ (y - pi + hat * (0.5 - pi))
+    hat = w * np.einsum("ij,jk,ik->i", X, info_inv, X)  # of one participant of the row
+    score = X.T @ (y - m * pi + m * hat * (0.5 - pi))
     return score, info
 
 
-def _fit(X, y, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-10):
+def _fit(X, y, m, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-10):
     """Maximise the penalised likelihood over the coefficients in `free`, others held fixed."""
     beta = beta0.astype(float).copy()
-    ll = _penalised_loglik(X, y, beta)
+    ll = _penalised_loglik(X, y, m, beta)
     for it in range(1, max_iter + 1):
-        score, info = _score_and_info(X, y, beta)
+        score, info = _score_and_info(X, y, m, beta)
         step = np.linalg.solve(info[np.ix_(free, free)], score[free])
         biggest = np.max(np.abs(step)) if step.size else 0.0
         if biggest > max_step:  # logistf's maxstep: keeps early iterations from overshooting
             step *= max_step / biggest
         new = beta.copy()
         new[free] += step
-        new_ll = _penalised_loglik(X, y, new)
+        new_ll = _penalised_loglik(X, y, m, new)
         halvings = 0
         # Step-halving only on a real decrease: with many observations the sum's rounding error
         # exceeds 1e-12, and an absolute tolerance would halve every step near the optimum.
@@ -101,7 +113,7 @@ def _fit(X, y, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-
             step /= 2.0
             new = beta.copy()
             new[free] += step
-            new_ll = _penalised_loglik(X, y, new)
+            new_ll = _penalised_loglik(X, y, m, new)
             halvings += 1
         beta, ll = new, new_ll
         small_step = np.max(np.abs(step), initial=0.0) < tol
@@ -110,7 +122,7 @@ def _fit(X, y, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-
     return beta, ll, max_iter, False
 
 
-def _profile_limit(X, y, beta_hat, ll_hat, j, crit, direction, se_j):
+def _profile_limit(X, y, m, beta_hat, ll_hat, j, crit, direction, se_j):
     """Root of 2 [l*(b^) - l*_j(b)] = crit on one side of b^_j; +-inf if the profile stays flat."""
     free = [k for k in range(X.shape[1]) if k != j]
     start = beta_hat.copy()
@@ -118,7 +130,7 @@ def _profile_limit(X, y, beta_hat, ll_hat, j, crit, direction, se_j):
     def deviance_minus_crit(b):
         beta = start.copy()
         beta[j] = b
-        _, ll_b, _, _ = _fit(X, y, beta, free)
+        _, ll_b, _, _ = _fit(X, y, m, beta, free)
         return 2.0 * (ll_hat - ll_b) - crit
 
     width = max(se_j, 0.1)
@@ -134,8 +146,19 @@ def _profile_limit(X, y, beta_hat, ll_hat, j, crit, direction, se_j):
     return optimize.brentq(deviance_minus_crit, a, b, xtol=1e-10)
 
 
-def firth_logit(y, X, names, level: float = 0.95, profile: bool = True) -> FirthResult:
+def grouped(X: np.ndarray, y: np.ndarray):
+    """The distinct rows of X, the events and the participants of each (in the rows' sort order)."""
+    rows, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+    events = np.bincount(inverse.ravel(), weights=y, minlength=len(rows))
+    return rows, events, counts.astype(float)
+
+
+def firth_logit(y, X, names, level: float = 0.95, profile: bool = True,
+                group: bool | None = None) -> FirthResult:
     """Fit a Firth logistic regression. X must include the intercept column if wanted.
+
+    group: fit on the distinct rows of X with their counts (the same likelihood); None: when
+    there are at least GROUP_FROM rows and GROUP_SHRINK times fewer distinct ones.
 
     Returns a not-estimable result (never raises) when the outcome does not vary or the design
     is rank deficient.
@@ -152,21 +175,26 @@ def firth_logit(y, X, names, level: float = 0.95, profile: bool = True) -> Firth
         return not_estimable(names, n, events, level,
                              f"not estimable: {n} participants for {k} coefficients, or a "
                              "covariate does not vary")
-    beta, ll, n_iter, converged = _fit(X, y, np.zeros(k), list(range(k)))
-    _, info = _score_and_info(X, y, beta)
+    Xf, yf, m = X, y, np.ones(n)
+    if group is not False and (group or n >= GROUP_FROM):
+        rows, events_by_row, counts = grouped(X, y)
+        if group or len(rows) * GROUP_SHRINK <= n:
+            Xf, yf, m = rows, events_by_row, counts
+    beta, ll, n_iter, converged = _fit(Xf, yf, m, np.zeros(k), list(range(k)))
+    _, info = _score_and_info(Xf, yf, m, beta)
     se = np.sqrt(np.diag(np.linalg.inv(info)))
     crit = stats.chi2.ppf(level, 1)
     lower, upper, chi2 = (np.full(k, np.nan) for _ in range(3))
     for j in range(k):
         if profile:
-            lower[j] = _profile_limit(X, y, beta, ll, j, crit, -1.0, se[j])
-            upper[j] = _profile_limit(X, y, beta, ll, j, crit, +1.0, se[j])
+            lower[j] = _profile_limit(Xf, yf, m, beta, ll, j, crit, -1.0, se[j])
+            upper[j] = _profile_limit(Xf, yf, m, beta, ll, j, crit, +1.0, se[j])
         else:
             z = stats.norm.ppf(0.5 + level / 2.0)
             lower[j], upper[j] = beta[j] - z * se[j], beta[j] + z * se[j]
         beta0 = beta.copy()
         beta0[j] = 0.0
-        _, ll0, _, _ = _fit(X, y, beta0, [m for m in range(k) if m != j])
+        _, ll0, _, _ = _fit(Xf, yf, m, beta0, [i for i in range(k) if i != j])
         chi2[j] = max(2.0 * (ll - ll0), 0.0)
     note = "" if converged else "Newton-Raphson did not converge"
     return FirthResult(names, beta, se, lower, upper, chi2, stats.chi2.sf(chi2, 1), ll, n,

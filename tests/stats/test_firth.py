@@ -106,3 +106,44 @@ def test_constant_covariate_not_estimable():
     X = np.column_stack([np.ones(5), np.ones(5)])
     res = firth_logit(y, X, ("(Intercept)", "x"))
     assert not res.estimable and "does not vary" in res.note
+
+
+def test_sex2_fitted_on_its_36_distinct_rows_matches_logistf(sex2_fit):
+    # logistf's own example as published (36 distinct rows with counts): fitted grouped, the
+    # same likelihood sums give logistf's coefficients, profile limits and LR tests
+    rows = np.repeat(np.array(SEX2, dtype=float)[:, :7], [r[7] for r in SEX2], axis=0)
+    X = np.column_stack([np.ones(len(rows)), rows[:, 1:]])
+    res = firth_logit(rows[:, 0], X, TERMS, group=True)
+    np.testing.assert_allclose(res.coef, LOGISTF_COEF, atol=1e-6)
+    np.testing.assert_allclose(res.ci_lower, [c[0] for c in LOGISTF_CI], atol=2e-6)
+    np.testing.assert_allclose(res.ci_upper, [c[1] for c in LOGISTF_CI], atol=2e-6)
+    np.testing.assert_allclose(np.round(res.chi2, 2), LOGISTF_CHI2_2DP, atol=1e-9)
+    # and agrees with the row-by-row fit to rounding
+    for field in ("coef", "se", "ci_lower", "ci_upper", "chi2", "p_value"):
+        np.testing.assert_allclose(getattr(res, field), getattr(sex2_fit, field), rtol=1e-9, atol=1e-9)
+    assert res.loglik == pytest.approx(sex2_fit.loglik, abs=1e-9)
+    assert (res.n, res.events) == (sex2_fit.n, sex2_fit.events) == (239, 130)
+
+
+def test_large_designs_are_grouped_and_give_the_row_by_row_numbers():
+    from her2cr.stats import firth
+
+    rng = np.random.default_rng(2025)
+    n = 4000
+    Z = rng.integers(0, 2, size=(n, 3)).astype(float)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 0.8 * Z[:, 0] - 0.5 * Z[:, 1])))).astype(float)
+    X = np.column_stack([np.ones(n), Z])
+    names = ("(Intercept)", "a", "b", "c")
+    auto = firth_logit(y, X, names)  # 8 distinct rows of 4,000: grouped
+    by_row = firth_logit(y, X, names, group=False)
+    forced = firth_logit(y, X, names, group=True)
+    for field in ("coef", "se", "ci_lower", "ci_upper", "chi2", "p_value"):
+        np.testing.assert_array_equal(getattr(auto, field), getattr(forced, field))
+        np.testing.assert_allclose(getattr(auto, field), getattr(by_row, field), rtol=1e-8, atol=1e-9)
+    # small designs are fitted row by row, to the last digit as before
+    small = slice(0, 50)
+    assert 50 < firth.GROUP_FROM
+    a = firth_logit(y[small], X[small], names)
+    b = firth_logit(y[small], X[small], names, group=False)
+    for field in ("coef", "ci_lower", "ci_upper", "chi2"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
