@@ -127,7 +127,7 @@ class KernelPool:
         self._lock = threading.Lock()
         self._retiring: list[threading.Thread] = []
         self._after: dict[str, set[str]] = {}  # kernels forked when one of these steps starts
-        self._started: set[str] = set()
+        self._finished: set[str] = set()
         self._steps = threading.Condition()
         self._closing = False
         self._preloading = threading.Semaphore(max(1, parallel))
@@ -139,9 +139,10 @@ class KernelPool:
         all), forked from the seed or else preloaded `parallel` at a time. (The seed goes first:
         started after the first kernel, it is ready later and 02 and 03 wait for their kernels.)
 
-        after: for a forked kernel, the steps of which the first to start (`started`) has it
-        forked; e.g. the report's kernel is forked when 02 or 03 starts, not while 01 runs, when
-        it would only hold memory. Preloaded kernels are started at once: they need the time."""
+        after: for a forked kernel, the steps of which the first to end (`finished`) has it
+        forked; e.g. the report's kernel is forked when 02 or 03 ends, not while 01 runs, when
+        it would only hold memory, nor as 02 and 03 start, when it would take CPU from their own
+        kernels' start. Preloaded kernels are started at once: they need the time."""
         for n in names:
             self._ready[n] = threading.Event()
         warm = set(names) if warm is None else set(warm)
@@ -151,10 +152,10 @@ class KernelPool:
         order = [n for n in names if n not in warm] + [n for n in names if n in warm]
         threading.Thread(target=self._start_all, args=(order, warm), daemon=True).start()
 
-    def started(self, step: str) -> None:
-        """A step has started: kernels waiting for it are forked."""
+    def finished(self, step: str) -> None:
+        """A step has ended: kernels waiting for it are forked."""
         with self._steps:
-            self._started.add(step)
+            self._finished.add(step)
             self._steps.notify_all()
 
     def _start_all(self, names: list[str], to_warm: set[str]) -> None:
@@ -167,13 +168,13 @@ class KernelPool:
             if self.seed is None:
                 self._start(n, False, to_warm)  # preloaded in the kernel, at once
             elif n in self._after:
-                threading.Thread(target=self._start_when_started, args=(n,), daemon=True).start()
+                threading.Thread(target=self._start_when_finished, args=(n,), daemon=True).start()
             else:
                 self._start(n, True, to_warm)
 
-    def _start_when_started(self, n: str) -> None:
+    def _start_when_finished(self, n: str) -> None:
         with self._steps:
-            self._steps.wait_for(lambda: self._closing or bool(self._after[n] & self._started))
+            self._steps.wait_for(lambda: self._closing or bool(self._after[n] & self._finished))
         if self._closing:  # the run is over: this kernel is not needed
             self._ready[n].set()
         else:

@@ -381,8 +381,6 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
                 if all(n in finished for n in s.needs):
                     # a sub-analysis that failed does not feed the report
                     pending.remove(s)
-                    if run.kernels:
-                        run.kernels.started(s.name)
                     running[pool.submit(run.do, s, by)] = s
             if not running:
                 break
@@ -396,6 +394,8 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
                     if not s.optional:
                         failure = failure or exc
                 run.results[s.name] = res
+                if run.kernels:
+                    run.kernels.finished(s.name)
                 echo(f"  {s.name:<16} {res.status:<7} {res.seconds:6.1f} s" + (f"  {res.error.splitlines()[0]}" if res.error else ""))
     return failure
 
@@ -440,14 +440,16 @@ def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
 
 
 def fork_after(steps: list[Step]) -> dict[str, set[str]]:
-    """For each step, the steps whose start has its kernel forked: those two levels up the
-    dependency graph (02 and 03 when 01 starts; the report when 02 or 03 starts), so that the
-    kernel is ready at least one step ahead of its notebook without holding memory longer."""
+    """For each step two or more levels down the dependency graph, the steps whose end has its
+    kernel forked: those two levels up (the report's when 02 or 03 ends; a sub-analysis's when 01
+    ends). One level down (02, 03) a kernel is forked at once, to be ready when 01 ends. So a
+    kernel is ready at least a step ahead of its notebook, without holding memory longer or
+    taking CPU from the kernels of the steps that start as it is made."""
     depth: dict[str, int] = {}
     for s in steps:  # in dependency order
         depth[s.name] = 1 + max((depth[n] for n in s.needs if n in depth), default=-1)
-    return {s.name: {o.name for o in steps if depth[o.name] == max(depth[s.name] - 2, 0)}
-            for s in steps if depth[s.name] > 0}
+    return {s.name: {o.name for o in steps if depth[o.name] == depth[s.name] - 2}
+            for s in steps if depth[s.name] >= 2}
 
 
 def _import_ahead(module: str) -> None:

@@ -323,7 +323,7 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
         assert len(o_warm[name]) == len(o_plain[name]), name
 
 
-def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_starts(monkeypatch):
+def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_ends(monkeypatch):
     forked: list[int] = []
     real_spawn = seed.KernelSeed.spawn
 
@@ -333,30 +333,30 @@ def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_starts(monkeypatch
 
     monkeypatch.setattr(seed.KernelSeed, "spawn", spawn)
     pool = KernelPool(KERNEL, PROJECT)
-    pool.started("01")  # a step may start before the pool has even started its seed
+    pool.finished("01")  # a step may end before the pool has even started its seed
     pool.prestart(["a", "b", "c"], warm={"a", "b", "c"}, after={"a": {"01"}, "b": {"02", "03"}, "c": {"04"}})
     try:
         a = pool.take("a")
         assert a is not None and len(forked) == 1
-        assert not pool._ready["b"].wait(1.0)  # nothing of b's has started: no process for it
-        pool.started("03")
+        assert not pool._ready["b"].wait(1.0)  # nothing of b's has ended: no process for it
+        pool.finished("03")
         b = pool.take("b")
         assert b is not None and len(forked) == 2
         for km in (a, b):
             KernelPool.shutdown(km)
     finally:
         t = __import__("time").perf_counter()
-        pool.close()  # c's step never started: its kernel is never forked, and close does not wait
+        pool.close()  # c's step never ended: its kernel is never forked, and close does not wait
         assert __import__("time").perf_counter() - t < 10
     assert len(forked) == 2 and pool.take("c", timeout=1) is None
 
 
-def test_kernels_are_forked_two_steps_ahead_of_their_notebooks(tmp_path):
+def test_kernels_are_forked_a_step_ahead_of_their_notebooks(tmp_path):
     from her2cr.runner.pipeline import Step, all_steps, fork_after
 
     after = fork_after(all_steps())
-    assert after["02_baseline"] == after["03_ctdna"] == {"01_clean"}
     assert after["report"] == {"02_baseline", "03_ctdna"}  # not while 01 runs
+    assert "02_baseline" not in after and "03_ctdna" not in after  # at once: needed when 01 ends
     assert "01_clean" not in after  # it waits for nothing: a plain kernel started at once
     sub = Step("91_extra", tmp_path / "91_extra.ipynb", needs=("01_clean", "02_baseline", "03_ctdna"),
                optional=True)
