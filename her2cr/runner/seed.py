@@ -58,7 +58,10 @@ class KernelSeed:
     def start(self) -> None:
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
-        argv = [*self.interpreter, "-c", SERVER.read_text(encoding="utf-8"), str(cmd_r), str(reply_w),
+        # run as a file, not imported (nothing of her2cr.runner enters the kernels' sys.modules),
+        # and named as a file: short in `ps`, and its tracebacks point at it
+        run_file = f"exec(compile(open({str(SERVER)!r}, encoding='utf-8').read(), {str(SERVER)!r}, 'exec'))"
+        argv = [*self.interpreter, "-c", run_file, str(cmd_r), str(reply_w),
                 json.dumps(self.libraries), json.dumps(self.packages)]
         try:
             self._proc = subprocess.Popen(argv, cwd=str(self.cwd), env=self.env, stdin=subprocess.DEVNULL,

@@ -1,7 +1,7 @@
 """The kernel seed: a process that imports the libraries once, then forks a fresh kernel per notebook.
 
-Run by seed.py as `python [the kernel spec's options] -c <this file's text> CMD_FD REPLY_FD LIBRARIES
-PACKAGES`, with the environment a kernel would get; it is never imported. It imports what the
+Run by seed.py as `python [the kernel spec's options] -c "exec(<this file>)" CMD_FD REPLY_FD
+LIBRARIES PACKAGES`, with the environment a kernel would get; it is never imported. It imports what the
 notebooks use (the same list for every notebook) and IPython's kernel modules, creating no
 kernel, socket or event loop, then says "ready". For each request (a line of JSON: connection
 file, working folder, environment) it forks a child that becomes a kernel exactly as
