@@ -1,9 +1,9 @@
 """The kernel seed: a process that imports the libraries once, then forks a fresh kernel per notebook.
 
 Run by seed.py as `python [the kernel spec's options] -c "exec(<this file>)" CMD_FD REPLY_FD
-LIBRARIES PACKAGES`, with the environment a kernel would get; it is never imported. It imports what the
-notebooks use (the same list for every notebook) and IPython's kernel modules, creating no
-kernel, socket or event loop, then says "ready". For each request (a line of JSON: connection
+LIBRARIES PACKAGES`, with the environment a kernel would get; it is never imported. It imports
+what the notebooks use (the same list for every notebook) and IPython's kernel modules, creating
+no kernel, socket or event loop, then says "ready". For each request (a line of JSON: connection
 file, working folder, environment) it forks a child that becomes a kernel exactly as
 `python -m ipykernel_launcher -f <connection file>` would: a new session, its own stdin, the
 working folder and environment of the request, sys.argv and sys.path as the launcher leaves them,
