@@ -10,6 +10,11 @@ working folder and environment of the request, sys.argv and sys.path as the laun
 fresh seeds for `random` and numpy's global generator (a new process draws them from the OS too).
 The child never runs anything of the seed's again; no notebook ever runs in the seed.
 
+One thing a fork cannot draw afresh: the secret of str hashing (PYTHONHASHSEED), which the kernels
+of a run share with the seed where plain kernels each draw their own. Only the order of sets of
+strings depends on it, and output that depended on that would already differ from run to run
+(the runs' outputs are compared byte for byte in tests/runner/test_kernels.py).
+
 Replies are lines of JSON: {"ready": true} once, {"pid": N} per request, {"exited": N, "status": S}
 when a kernel ends. The seed ends its kernels and itself when the runner closes the command pipe.
 """
