@@ -181,6 +181,11 @@ def serve(cmd_fd, reply_fd):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+        for pid in children:  # reaped here, not left as zombies for whoever adopts them
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def main():
