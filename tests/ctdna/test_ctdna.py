@@ -287,8 +287,11 @@ def test_mtm_plot_draws_many_points_as_one_picture_in_the_svg(tmp_path):
     from her2cr.settings import MTM_VECTOR_MAX_POINTS
 
     few, many = _draws(200), _draws(MTM_VECTOR_MAX_POINTS + 1)
-    paths_few = figures.save_figure(*figures.mtm_plot(few), tmp_path / "few", "mtm")
-    paths_many = figures.save_figure(*figures.mtm_plot(many), tmp_path / "many", "mtm")
+    fig, caption = figures.mtm_plot(few)
+    paths_few = figures.save_figure(fig, tmp_path / "few", "mtm", caption)
+    fig, caption = figures.mtm_plot(many)
+    paths_many = figures.save_figure(fig, tmp_path / "many", "mtm", caption)
+    assert all(p.parent == tmp_path / "few" / "figures" for p in paths_few)
     svg_few = paths_few[1].read_text(encoding="utf-8")
     svg_many = paths_many[1].read_text(encoding="utf-8")
     assert "<image" not in svg_few  # small cuts: every point is vector
