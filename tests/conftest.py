@@ -68,3 +68,26 @@ def pipeline_run(synthetic_raw, tmp_path_factory):
     outcome = run_cut(synthetic_raw, CUT, out, echo=lambda *_: None)
     assert outcome.status == "built", outcome.message
     return outcome
+
+
+def _project_entries() -> set[str]:
+    """What the project folder holds, a level down from the top (caches and the venv aside)."""
+    skip = {".git", ".venv", ".pytest_cache", "__pycache__"}
+    out = set()
+    for top in PROJECT.iterdir():
+        if top.name in skip:
+            continue
+        out.add(top.name)
+        if top.is_dir() and top.name not in ("reports", "build"):
+            out.update(f"{top.name}/{p.name}" for p in top.iterdir() if p.name not in skip)
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tests_write_only_to_temporary_folders():
+    """A test that writes into the project folder (a path taken for a name, a relative folder)
+    fails the run instead of leaving litter in a checkout."""
+    before = _project_entries()
+    yield
+    new = sorted(_project_entries() - before)
+    assert not new, f"the tests wrote into the project folder: {new}"
