@@ -1,7 +1,8 @@
-"""How numbers are written for readers: one rule for p-values everywhere.
+"""How numbers are written for readers: one rule for p-values and one for estimates everywhere.
 
 The report, the notebooks, the change report and the ClinicalTrials.gov files all write a
-p-value the same way, so a reviewer never sees 0.73 in one place and 0.725 in another.
+p-value the same way, so a reviewer never sees 0.73 in one place and 0.725 in another; the
+report's estimates table and its changes section write an estimate the same way too.
 """
 
 from __future__ import annotations
@@ -31,3 +32,29 @@ def p_phrase(p) -> str:
     if not t:
         return "p not estimable"
     return "p < 0.001" if t.startswith("<") else f"p = {t}"
+
+
+# Estimates written as percentages (a proportion 0.182 is "18.2%").
+PERCENT_PARAMETERS = ("proportion", "risk_difference")
+
+
+def plain_number(x: float, sign: str = "") -> str:
+    """3 significant digits, but whole numbers from 100 up (days, MTM/mL) without exponent:
+    a median of 1234 days is "1234", never "1.23e+03". sign="+" writes the sign of a change."""
+    return f"{x:{sign}.0f}" if abs(x) >= 100 else f"{x:{sign}.3g}"
+
+
+def estimate_text(parameter: str, x, missing: str = "NA") -> str:
+    """An estimate or a confidence limit: "18.2%" for proportions and differences of them,
+    plain_number otherwise; `missing` when there is none."""
+    try:
+        f = float(x)
+    except (TypeError, ValueError):  # None, pandas' NA
+        return missing
+    if math.isnan(f):
+        return missing
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    if parameter in PERCENT_PARAMETERS:
+        return f"{100 * f:.1f}%"
+    return plain_number(f)

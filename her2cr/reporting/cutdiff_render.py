@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from her2cr.formatting import PERCENT_PARAMETERS, estimate_text, plain_number
 from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
 from her2cr.study import COHORTS
 
@@ -15,7 +16,6 @@ MAX_IDS = 10  # ids listed in a sentence; beyond this the sentence gives counts 
 STATUS_WORDS = {"completed": "completed", "withdrawn": "withdrawn",
                 "lost_to_follow_up": "lost to follow-up", "died": "died",
                 "on_study": "back on study (status corrected)"}
-PERCENT_PARAMETERS = ("proportion", "risk_difference")
 ARROW = "→"
 
 
@@ -26,19 +26,7 @@ def _missing(x) -> bool:
 
 
 def _num(x, parameter: str) -> str:
-    if _missing(x):
-        return "NA"
-    x = float(x)
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if parameter in PERCENT_PARAMETERS:
-        return f"{100 * x:.1f}%"
-    return _plain(x)
-
-
-def _plain(x: float, sign: str = "") -> str:
-    """3 significant digits, but whole numbers from 100 up (days, MTM/mL) without exponent."""
-    return f"{x:{sign}.0f}" if abs(x) >= 100 else f"{x:{sign}.3g}"
+    return estimate_text(parameter, None if _missing(x) else x, missing="NA")
 
 
 def _p(p) -> str:
@@ -47,7 +35,7 @@ def _p(p) -> str:
     return "" if _missing(p) else p_phrase(p)
 
 
-def estimate_text(parameter: str, n, N, est, lo, hi, level, p) -> str:
+def estimate_summary(parameter: str, n, N, est, lo, hi, level, p) -> str:
     """"18.2% (4/22; 95% CI 5.2% to 40.3%)", "1.49 (95% CI 0.293 to 8.45; p = 0.725)"."""
     if _missing(est) and _missing(p) and _missing(n) and _missing(N):
         return "NA"
@@ -67,7 +55,7 @@ def estimate_text(parameter: str, n, N, est, lo, hi, level, p) -> str:
 
 
 def _side(row, prefix: str) -> str:
-    return estimate_text(row["parameter"], *(row[f"{prefix}_{c}"] for c in
+    return estimate_summary(row["parameter"], *(row[f"{prefix}_{c}"] for c in
                                              ("n", "N", "estimate", "ci_lower", "ci_upper",
                                               "ci_level", "p_value")))
 
@@ -78,7 +66,7 @@ def _change_text(row) -> str:
         return ""
     if row["parameter"] in PERCENT_PARAMETERS:
         return f"{100 * ch:+.1f} percentage points"
-    return _plain(ch, "+")
+    return plain_number(ch, "+")
 
 
 def _estimate_name(row) -> str:
