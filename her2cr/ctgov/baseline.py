@@ -29,7 +29,7 @@ def _as_bool(x) -> bool:
 
 
 def _clean_tidy(tidy: pd.DataFrame) -> pd.DataFrame:
-    require_columns(tidy, _TIDY_COLUMNS, "baseline_tidy")
+    require_columns(tidy, _TIDY_COLUMNS, "tables/baseline_tidy.csv")
     df = tidy.copy()
     # A CSV round trip turns "" into NaN: restore the empty level of continuous rows.
     df["level"] = df["level"].map(lambda v: "" if is_missing(v) else str(v))

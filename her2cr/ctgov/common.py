@@ -22,19 +22,34 @@ def cohort_groups() -> tuple[m.Group, ...]:
 def require_columns(df: pd.DataFrame, columns, name: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ValueError(f"{name} lacks columns {missing}")
+        raise ValueError(f"{name}: no column(s) {', '.join(missing)}")
+
+
+FLOW_FILE = "data/flow.csv"
 
 
 def flow_counts(flow: pd.DataFrame) -> dict[tuple[str, str], int]:
-    """data/flow.csv as {(cohort, step): count}; one row per cohort and step."""
-    require_columns(flow, ["cohort", "step", "count"], "flow")
-    keys = list(zip(flow["cohort"].astype(str), flow["step"].astype(str)))
-    if len(set(keys)) != len(keys):
-        raise ValueError("flow has more than one row for a cohort and step")
-    return {k: int(fmt_count(c)) for k, c in zip(keys, flow["count"])}
+    """data/flow.csv as {(cohort, step): count}; one row per cohort and step. A bad count or a
+    repeated row is named by its file row (the header is row 1)."""
+    require_columns(flow, ["cohort", "step", "count"], FLOW_FILE)
+    counts: dict[tuple[str, str], int] = {}
+    for i, (cohort, step, count) in enumerate(zip(flow["cohort"].astype(str), flow["step"].astype(str),
+                                                  flow["count"]), start=2):
+        where = f"{FLOW_FILE}, row {i}"
+        if (cohort, step) in counts:
+            raise ValueError(f"{where}: a second row for cohort {cohort!r}, step {step!r}")
+        try:
+            counts[(cohort, step)] = int(fmt_count(count))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}, column count: {exc}") from None
+    return counts
 
 
 def step_counts(flow: pd.DataFrame, step: str) -> dict[str, int]:
-    """The count of one flow step in each cohort, in display order (0 where the flow has none)."""
+    """The count of one flow step in each cohort, in display order. Every cohort has every step
+    in the flow the pipeline writes: a missing one is an error, never a silent 0."""
     counts = flow_counts(flow)
-    return {k: counts.get((k, step), 0) for k in study.COHORTS}
+    missing = [k for k in study.COHORTS if (k, step) not in counts]
+    if missing:
+        raise ValueError(f"{FLOW_FILE}: no row for step {step!r} of cohort(s) {', '.join(missing)}")
+    return {k: counts[(k, step)] for k in study.COHORTS}

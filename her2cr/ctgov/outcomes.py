@@ -63,7 +63,7 @@ COMPARISON = "stopped vs continuing"
 
 
 def _clean_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
-    require_columns(estimates, _ESTIMATE_COLUMNS, "estimates")
+    require_columns(estimates, _ESTIMATE_COLUMNS, "results/estimates.csv")
     df = estimates.copy()
     for c in ("analysis", "parameter", "group"):
         df[c] = df[c].astype(str).str.strip()

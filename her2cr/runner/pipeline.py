@@ -344,7 +344,10 @@ class _Run:
         if step.kind == "posting":
             from her2cr.ctgov.posting import write_posting_files
 
-            write_posting_files(work, self.study_config)
+            try:
+                write_posting_files(work, self.study_config)
+            except Exception as exc:  # a bad count in flow.csv, ...: the step's failure, as a notebook's
+                raise StepFailed(step.name, f"{type(exc).__name__}: {exc}") from None
         else:
             if step.kind == "report":
                 params["failed_steps"] = json.dumps(

@@ -5,6 +5,7 @@ estimates come from statsmodels/scipy on the stated 2x2 tables (see that module)
 that the builders carry them over and reject what ClinicalTrials.gov would not accept.
 """
 
+import pandas as pd
 import pytest
 from tests.ctgov.ctgov_samples import (
     FLOW_COUNTS,
@@ -95,6 +96,27 @@ def test_flow_without_enrolled_is_rejected():
     flow = sample_flow()
     with pytest.raises(ValueError, match="enrolled"):
         build_participant_flow(flow[flow["step"] != "enrolled"])
+
+
+def test_a_flow_step_missing_for_a_cohort_is_an_error_not_a_zero():
+    from her2cr.ctgov.common import step_counts
+
+    flow = sample_flow()
+    short = flow[~((flow["step"] == "primary_set") & (flow["cohort"] == "stopped"))]
+    with pytest.raises(ValueError, match=r"data/flow.csv: no row for step 'primary_set' of cohort\(s\) stopped"):
+        step_counts(short, "primary_set")
+    assert step_counts(flow, "primary_set") == {"continuing": 23, "stopped": 21}
+
+
+def test_a_bad_flow_count_is_named_by_file_row_and_column():
+    from her2cr.ctgov.common import flow_counts
+
+    flow = sample_flow().astype({"count": object})
+    flow.loc[3, "count"] = "x"
+    with pytest.raises(ValueError, match=r"data/flow.csv, row 5, column count"):
+        flow_counts(flow)
+    with pytest.raises(ValueError, match=r"data/flow.csv, row 3[0-9]: a second row"):
+        flow_counts(pd.concat([sample_flow(), sample_flow().iloc[[0]]], ignore_index=True))
 
 
 # ---- baseline -----------------------------------------------------------------------------------
