@@ -5,23 +5,24 @@ data are synthetic (data/cut_info.json) and the study configuration the posting 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from her2cr.ctgov.study_config import CONFIG_NAME, default_config, load_study_config
-from her2cr.data.issues import consented_after_cutoff
+from her2cr.data.cutinfo import read_cut_info
+from her2cr.data.issues import consented_after_cutoff, read_issues
 
 
-def read_cut_facts(out_dir: Path | str) -> dict:
+def read_cut_facts(out_dir: Path | str, cut_info: dict | None = None,
+                   issues: pd.DataFrame | None = None) -> dict:
     """Keyword arguments for `build_results`: consented_after_cutoff, synthetic, config.
+    cut_info, issues: data/cut_info.json and data/data_issues.csv when the caller has read them.
 
     Without results/study.yml (outputs made before the posting step copied it) nothing of the
     sponsor's is known: the default configuration, with every field still to fill in."""
-    data = Path(out_dir) / "data"
-    info = json.loads((data / "cut_info.json").read_text(encoding="utf-8"))
-    issues = pd.read_csv(data / "data_issues.csv", dtype=str, keep_default_na=False)
+    info = read_cut_info(out_dir) if cut_info is None else cut_info
+    issues = read_issues(out_dir) if issues is None else issues
     config = Path(out_dir) / "results" / CONFIG_NAME
     return {
         "consented_after_cutoff": consented_after_cutoff(issues),

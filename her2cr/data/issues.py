@@ -75,9 +75,19 @@ class InputError(Exception):
         super().__init__("\n".join(i.message() for i in self.issues))
 
 
+ISSUES_FILE = "data/data_issues.csv"
+
+
+def read_issues(out_dir) -> pd.DataFrame:
+    """A cut's data-issues listing (data/data_issues.csv), every value as text."""
+    from pathlib import Path
+
+    return pd.read_csv(Path(out_dir) / ISSUES_FILE, dtype=str, keep_default_na=False)
+
+
 def consented_after_cutoff(issues: pd.DataFrame) -> int:
     """How many participants consented after the cut-off, from the data-issues listing
     (data/data_issues.csv): enrolment in the registry less those who started."""
-    if "rule" not in issues:
-        return 0
+    if "rule" not in issues:  # never written so: a damaged file must not read as "none"
+        raise ValueError(f"{ISSUES_FILE}: no column rule")
     return int((issues["rule"] == CONSENTED_AFTER_CUTOFF).sum())

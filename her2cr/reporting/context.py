@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from her2cr import study
-from her2cr.data.issues import counts_by_rule
+from her2cr.data.issues import counts_by_rule, read_issues
 from her2cr.data.contract import BASELINE_WINDOW_DAYS
 from her2cr.data.dictionary import DECISIONS
 from her2cr.study import POSITIVITY_MIN_VARIANTS
@@ -267,9 +267,10 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.version = version
     ctx.failed_steps = failed_steps or {}
     ctx.flow, ctx.baseline_tidy, ctx.estimates = load_posting_inputs(out)
-    facts = read_cut_facts(out)
-    ctx.study_config = facts["config"]
-    ctx.results = build_results(ctx.flow, ctx.baseline_tidy, ctx.estimates, **facts)
+    issues = read_issues(out)
+    ctx.facts = read_cut_facts(out, ctx.cut_info, issues)
+    ctx.study_config = ctx.facts["config"]
+    ctx.results = build_results(ctx.flow, ctx.baseline_tidy, ctx.estimates, **ctx.facts)
     ctx.packages = package_versions()
     ctx.title_block = title_block(ctx.cut_info, version, git_state())
     ctx.summary = summary_sentences(ctx.estimates, ctx.flow)
@@ -298,7 +299,6 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
         f"{ci_level_label(ctx.estimates).replace('CI', 'confidence interval')}; the method column names "
         "the interval and the test.",
     ]
-    issues = pd.read_csv(out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
     ctx.issue_counts = counts_by_rule(issues)
     ctx.issues = issues.rename(columns=str.capitalize)
     if ctx.issues.empty:
@@ -324,12 +324,10 @@ def changes_since(out: Path, previous_dir: str, version: str):
 
 def save_report_outputs(ctx) -> list[Path]:
     """Files the report step adds to the cut's folder: the flow diagram and the change report."""
-    from her2cr.data.issues import consented_after_cutoff
     from her2cr.reporting.consort import save_consort
     from her2cr.reporting.cutdiff_render import write_diff
 
-    issues = pd.read_csv(ctx.out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
-    written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=consented_after_cutoff(issues))
+    written = save_consort(ctx.flow, ctx.out / "figures", after_cutoff=ctx.facts["consented_after_cutoff"])
     if ctx.diff is not None:
         written += list(write_diff(ctx.diff, ctx.out))
     return written

@@ -12,10 +12,13 @@ from pathlib import Path
 
 
 def _read_cut_info(version_dir: Path) -> dict | None:
+    """A folder's cut_info.json, or None if it has none that can be read (not a cut's folder).
+    Read here rather than by data.cutinfo.read_cut_info: importing her2cr.data imports pandas."""
     try:
-        return json.loads((version_dir / "data" / "cut_info.json").read_text(encoding="utf-8"))
+        info = json.loads((version_dir / "data" / "cut_info.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return info if isinstance(info, dict) else None
 
 
 def previous_cut_dir(reports_root: Path | str, this_cut: str, synthetic: bool | None = None) -> Path | None:

@@ -111,6 +111,17 @@ def test_synthetic_recruitment_details_explain_the_late_consent(synthetic_out, s
         "the flow starts with 49.")
 
 
+def test_an_issues_listing_without_its_rule_column_is_an_error_not_none(handmade_out, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(handmade_out, out)
+    issues = pd.read_csv(out / "data" / "data_issues.csv", dtype=str, keep_default_na=False)
+    issues.drop(columns="rule").to_csv(out / "data" / "data_issues.csv", index=False)
+    with pytest.raises(ValueError, match="data/data_issues.csv: no column rule"):
+        read_cut_facts(out)
+
+
 def test_handmade_cut_has_no_enrolment_explanation(handmade_out):
     assert read_cut_facts(handmade_out)["consented_after_cutoff"] == 0
     flow = _results(handmade_out).participant_flow
