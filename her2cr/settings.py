@@ -7,6 +7,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 PROJECT = PACKAGE.parent
 
+# Years are 365.25 days and months a twelfth of that, in every derived duration, figure axis and
+# summary (the data dictionary says so).
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
 # Boschloo's exact test enumerates every table with the observed margins at 32 values of the
 # nuisance parameter; time and memory grow with n1 * n2 (about 95 s at 2,500 per cohort on a
 # 2-core machine). This study has about 25 per cohort; beyond this product (e.g. 500 x 500, only

@@ -20,6 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import COHORTS
 from her2cr.stats import (
     Estimate,
@@ -50,7 +51,6 @@ SUBGROUPS = {
     "presentation": ("de_novo", "recurrent"),
     "anti_her2": ("trastuzumab", "trastuzumab+pertuzumab", "T-DM1", "T-DXd"),
 }
-DAYS_PER_MONTH = 365.25 / 12
 
 
 # --- populations -----------------------------------------------------------------------------

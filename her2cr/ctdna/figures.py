@@ -17,10 +17,9 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from her2cr.settings import MTM_VECTOR_MAX_POINTS, SWIMMER_MAX_ROWS
+from her2cr.settings import DAYS_PER_MONTH, MTM_VECTOR_MAX_POINTS, SWIMMER_MAX_ROWS
 from her2cr.study import COHORT_SHORT, COHORTS
 
-DAYS_PER_MONTH = 365.25 / 12
 COHORT_COLORS = {"continuing": "#009E73", "stopped": "#E69F00"}  # bluish green, orange
 COHORT_MARKERS = {"continuing": "o", "stopped": "s"}
 COHORT_LINES = {"continuing": "-", "stopped": "--"}

@@ -25,6 +25,7 @@ REGIMENS = ("trastuzumab", "trastuzumab+pertuzumab", "T-DM1", "T-DXd")
 
 BASELINE_WINDOW_DAYS = 28
 TWO_YEARS_DAYS = 730
+MIN_AGE = 20  # eligibility E1: aged 20 or over at consent
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ import pandas as pd
 
 from her2cr.data import contract as C
 from her2cr.data.validate import lab_call_disagrees, visit_month
+from her2cr.settings import DAYS_PER_MONTH, DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 ELIGIBILITY = {
-    "e1_age": "E1: age < 20 years",
+    "e1_age": f"E1: age < {C.MIN_AGE} years",
     "e2_sex": "E2: not female",
     "e3_response_2y": "E3: response lasted < 2 years at consent",
     "e4_therapy_2y": "E4: < 2 years of anti-HER2 therapy",
@@ -39,7 +38,7 @@ def eligibility(s: pd.DataFrame) -> pd.DataFrame:
     therapy_end = s["anti_her2_stop"].where(stopped, s["consent_date"])
     flags = pd.DataFrame(
         {
-            "e1_age": (s["age"] >= 20).fillna(False).astype(bool),
+            "e1_age": (s["age"] >= C.MIN_AGE).fillna(False).astype(bool),
             "e2_sex": (s["sex"] == "F").fillna(False).astype(bool),
             "e3_response_2y": (s["response_date"] + two_years <= s["consent_date"]).fillna(False),
             # a stopped participant without a stop date cannot show 2 years of therapy

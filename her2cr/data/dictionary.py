@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr.data import contract as C
-from her2cr.settings import BOSCHLOO_MAX_TABLES, SWIMMER_MAX_ROWS
+from her2cr.settings import BOSCHLOO_MAX_TABLES, DAYS_PER_YEAR, SWIMMER_MAX_ROWS
+from her2cr.study import POSITIVITY_MIN_VARIANTS
 
 ADSL = [
     ("subject_id", "text", "Participant identifier (HCR-NNN)", "subjects.csv"),
@@ -36,22 +37,22 @@ ADSL = [
     ("progression_date", "date", "First progression after consent; missing if none or after the cut-off", "subjects.csv, cut-off applied"),
     ("death_date", "date", "Date of death; missing if none or after the cut-off", "subjects.csv, cut-off applied"),
     ("status_at_cutoff", "text", "Status as it stood at the cut-off: an end of participation dated after the cut-off counts as on_study", "derived"),
-    ("e1_age", "boolean", "E1 holds: age >= 20", "derived"),
+    ("e1_age", "boolean", f"E1 holds: age >= {C.MIN_AGE}", "derived"),
     ("e2_sex", "boolean", "E2 holds: sex F", "derived"),
-    ("e3_response_2y", "boolean", "E3 holds: response_date + 730 days <= consent_date", "derived"),
-    ("e4_therapy_2y", "boolean", "E4 holds: anti_her2_start + 730 days <= anti_her2_stop (stopped) or consent_date (continuing); fails for a stopped participant without a stop date", "derived"),
+    ("e3_response_2y", "boolean", f"E3 holds: response_date + {C.TWO_YEARS_DAYS} days <= consent_date", "derived"),
+    ("e4_therapy_2y", "boolean", f"E4 holds: anti_her2_start + {C.TWO_YEARS_DAYS} days <= anti_her2_stop (stopped) or consent_date (continuing); fails for a stopped participant without a stop date", "derived"),
     ("e5_stop_date", "boolean", "E5 holds: stopped has an anti_her2_stop date, continuing has none", "derived"),
     ("eligible", "boolean", "E1-E5 all hold", "derived"),
     ("ineligible_reasons", "text", "Criteria not met, separated by '; '", "derived"),
-    ("baseline_sample_id", "text", "The baseline sample analysed: the first evaluable baseline draw within 28 days after consent", "ctdna.csv"),
+    ("baseline_sample_id", "text", f"The baseline sample analysed: the first evaluable baseline draw within {C.BASELINE_WINDOW_DAYS} days after consent", "ctdna.csv"),
     ("baseline_result", "text", "POSITIVE or NEGATIVE (laboratory call); missing when no evaluable baseline draw", "ctdna.csv"),
     ("baseline_evaluable", "boolean", "Has an evaluable baseline result", "derived"),
     ("baseline_positive", "boolean", "Baseline ctDNA-positive; missing when not evaluable", "derived"),
     ("baseline_mtm_per_ml", "number", "Mean tumour molecules per mL of the baseline sample", "ctdna.csv"),
     ("primary_set", "boolean", "Primary analysis set: eligible and baseline_evaluable", "derived"),
-    ("years_since_response", "number", "(consent_date - response_date) in days / 365.25", "derived"),
-    ("years_on_anti_her2", "number", "(anti_her2_stop for stopped, consent_date for continuing) - anti_her2_start, in days / 365.25", "derived"),
-    ("months_since_stop", "number", "(consent_date - anti_her2_stop) in days / (365.25/12); stopped cohort only", "derived"),
+    ("years_since_response", "number", f"(consent_date - response_date) in days / {DAYS_PER_YEAR:g}", "derived"),
+    ("years_on_anti_her2", "number", f"(anti_her2_stop for stopped, consent_date for continuing) - anti_her2_start, in days / {DAYS_PER_YEAR:g}", "derived"),
+    ("months_since_stop", "number", f"(consent_date - anti_her2_stop) in days / ({DAYS_PER_YEAR:g}/12); stopped cohort only", "derived"),
     ("n_evaluable_draws", "integer", "Visits with an evaluable result by the cut-off", "derived"),
     ("ever_positive", "boolean", "Any evaluable positive draw by the cut-off; missing when no evaluable draw", "derived"),
     ("ttpos_days", "number", "Days from consent to the first positive draw, or to the last evaluable negative draw (censored)", "derived"),
@@ -75,8 +76,8 @@ ADCTDNA = [
     ("variants_detected", "integer", "Tracked variants detected", "ctdna.csv"),
     ("panel_size", "integer", "Tracked variants in the panel", "ctdna.csv"),
     ("used", "boolean", "The sample analysed for its visit: the first evaluable one (by collection date, then file order)", "derived"),
-    ("lab_call_query", "boolean", "The laboratory call disagrees with the >= 2 variants rule (a data query; the call stands)", "derived"),
-    ("in_window", "boolean", "False for a baseline draw more than 28 days after consent: not a baseline result, still a draw", "derived"),
+    ("lab_call_query", "boolean", f"The laboratory call disagrees with the >= {POSITIVITY_MIN_VARIANTS} variants rule (a data query; the call stands)", "derived"),
+    ("in_window", "boolean", f"False for a baseline draw more than {C.BASELINE_WINDOW_DAYS} days after consent: not a baseline result, still a draw", "derived"),
 ]
 
 # Choices the spec leaves open, in the words the methods section uses.
@@ -94,14 +95,14 @@ DECISIONS = [
     "for positivity at any draw, time to first positive draw and MTM/mL.",
     "Repeat draws at the same visit: the first evaluable sample (earliest collection date, then "
     "file order) is the one analysed; QNS and FAILED samples are not evaluable.",
-    "The laboratory's call defines positivity, also where it disagrees with the >= 2 detected "
-    "variants rule; such samples are listed as data queries.",
+    f"The laboratory's call defines positivity, also where it disagrees with the >= "
+    f"{POSITIVITY_MIN_VARIANTS} detected variants rule; such samples are listed as data queries.",
     "A stopped-cohort participant without an anti_her2_stop date, or a continuing one with a stop "
     "date, is a data query (warning) and is analysed as not eligible (E5); E4 then uses "
     "consent_date for continuing and fails for stopped without a stop date.",
     "Categorical values are matched ignoring case and surrounding spaces and stored in the "
     "contract's canonical spelling; column names are matched ignoring case and spaces.",
-    "Years are 365.25 days and months 365.25/12 days.",
+    f"Years are {DAYS_PER_YEAR:g} days and months {DAYS_PER_YEAR:g}/12 days.",
     "Changes between cuts: a later last contact, a newly recorded progression or death, or a status "
     "moving on from on_study is follow-up; any other change to an existing record (an earlier last "
     "contact, an erased date, any baseline field) is listed as a correction.",

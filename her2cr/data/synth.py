@@ -31,6 +31,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from her2cr.data import contract as C
+from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import STUDY_START
 
 DEFAULT_SEED = 20251231
@@ -52,8 +54,6 @@ CTDNA_COLUMNS = (
 
 FOLLOW_UP_MONTHS = 18   # planned: baseline and draws every 3 months to month 18
 VISIT_INTERVAL = 3      # months
-DAYS_PER_MONTH = 365.25 / 12
-BASELINE_WINDOW = 28    # contract: baseline draw within 28 days after consent
 ENROL_END_GAP = 30      # consent closes 30 days before the cut, so baselines fall before it
 T_DXD_EARLIEST = "2020-05-25"  # T-DXd marketed in Japan from 2020; no earlier start dates
 
@@ -317,7 +317,7 @@ def _plasma_draws(rng, p: SimpleNamespace, roles: _Roles) -> SimpleNamespace:
     # a QNS draw is often repeated within days (the baseline repeat inside the 28-day window)
     rep = (result == "QNS") & ((rng.random(m) < 0.6) | (np.arange(m) == b_qns))
     rep_date = s_date + rep_gap
-    rep &= (rep_date <= draw_end[si]) & ((sk > 0) | (rep_date - consent[si] <= BASELINE_WINDOW))
+    rep &= (rep_date <= draw_end[si]) & ((sk > 0) | (rep_date - consent[si] <= C.BASELINE_WINDOW_DAYS))
     r = np.flatnonzero(rep)
     si = np.concatenate([si, si[r]])
     sk = np.concatenate([sk, sk[r]])
