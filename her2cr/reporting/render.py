@@ -187,6 +187,18 @@ def find_quarto() -> str | None:
     return str(local) if local.exists() else None
 
 
+def quarto_missing_note() -> str:
+    """Why there is no publication HTML and PDF: a QUARTO that names no program is said as such,
+    not as "not installed"."""
+    import os
+
+    chosen = os.environ.get("QUARTO", "").strip()
+    if chosen:
+        return (f"QUARTO={chosen} is not an executable file: wrote the HTML preview only "
+                "(report-preview.html). Point QUARTO at Quarto's `quarto` program, or unset it.")
+    return QUARTO_MISSING
+
+
 def _build_dir(fmt: str) -> Path:
     """A fresh build folder whose path has no hidden component: Quarto does not apply a project's
     _quarto.yml under a hidden folder (such as the run's staging folder)."""
@@ -266,7 +278,7 @@ def render_report(out_dir: Path | str) -> dict:
     if quarto:
         made += quarto_render(executed, out_dir, quarto)
     else:
-        note = QUARTO_MISSING
+        note = quarto_missing_note()
     info = {"files": [p.name for p in made], "note": note}
     (out_dir / "render.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info

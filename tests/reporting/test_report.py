@@ -103,3 +103,14 @@ def test_tables_made_in_a_loop_are_captioned_and_cross_referenced():
     quarto = prepare_for_quarto(nb, {"cut": "2025-12-31"}, "v1", "2026-01-05")
     outs = [o for c in quarto.cells if c.cell_type == "code" for o in c.outputs if o.metadata.get("her2cr-kind") == "table"]
     assert outs and "text/html" not in outs[0].data
+
+
+def test_a_quarto_setting_that_names_no_program_is_said_as_such(monkeypatch, tmp_path):
+    from her2cr.reporting.render import QUARTO_MISSING, find_quarto, quarto_missing_note
+
+    monkeypatch.setenv("QUARTO", str(tmp_path / "no-such-quarto"))
+    assert find_quarto() is None
+    note = quarto_missing_note()
+    assert note.startswith(f"QUARTO={tmp_path / 'no-such-quarto'} is not an executable file")
+    monkeypatch.delenv("QUARTO")
+    assert quarto_missing_note() == QUARTO_MISSING
