@@ -3,8 +3,9 @@ consent after the cut-off. Enrolment explained, analysis sets in the population 
 all-cause mortality, adverse events not collected, limitations, point of contact and agreements;
 the XML valid against RRSUploadSchema.xsd and the JSON against the API v2 components.
 
-Expected numbers for the synthetic cut are counted in this file from the raw CSVs alone (deaths
-dated on or before the cut-off among those who consented by then; consents after the cut-off),
+Expected numbers for the synthetic cut are counted in this file from the raw CSVs alone (enrolment,
+deaths dated on or before the cut-off among those who consented by then, participants on study at
+the cut-off, consents after the cut-off),
 and agree with tests/test_synthetic_cut.py's hand count (2 deaths, both stopped; HCR-050 consented
 after the cut-off). Baseline and estimates come from tests/ctgov_samples.py: this file checks the
 flow-derived texts and the new modules, not the statistics.
@@ -91,6 +92,16 @@ def _results(out: Path, config_text: str | None = None):
     return build_results(flow, sample_baseline_tidy(), sample_estimates(), **facts)
 
 
+def _on_study_at_cut(raw: Path) -> int:
+    """Consented by the cut-off and still on study then: status on_study, or an end dated after the
+    cut-off (death_date for deaths, last_contact otherwise), counted from subjects.csv alone."""
+    s = pd.read_csv(raw / "subjects.csv", dtype=str, keep_default_na=False)
+    s = s[s["consent_date"] <= CUT]
+    status = s["status"].str.strip().str.lower()
+    ended_on = s["death_date"].where(status == "died", s["last_contact"])
+    return int(((status == "on_study") | (ended_on > CUT)).sum())
+
+
 def _raw_counts(raw: Path):
     s = pd.read_csv(raw / "subjects.csv", dtype=str, keep_default_na=False)
     s["cohort"] = s["cohort"].str.strip().str.lower()
@@ -154,13 +165,14 @@ def test_synthetic_mortality_counts_deaths_up_to_the_cutoff(synthetic_out, synth
     assert deaths == {"stopped": 2}
     ae = _results(synthetic_out).adverse_events
     assert ae.deaths == {"continuing": deaths.get("continuing", 0), "stopped": 2}
-    assert ae.deaths_at_risk == enrolled == {"continuing": 25, "stopped": 24}
+    assert ae.deaths_at_risk == enrolled
 
 
-def test_handmade_mortality_is_zero(handmade_out):
+def test_handmade_mortality_is_zero(handmade_out, synthetic_raw):
+    _, enrolled, _ = _raw_counts(synthetic_raw)  # the hand-made cut has the same enrolment
     ae = _results(handmade_out).adverse_events
     assert ae.deaths == {"continuing": 0, "stopped": 0}
-    assert ae.deaths_at_risk == {"continuing": 25, "stopped": 24}
+    assert ae.deaths_at_risk == enrolled
 
 
 @pytest.mark.parametrize("which", ["synthetic_out", "handmade_out"])
@@ -186,17 +198,24 @@ def test_adverse_events_are_stated_as_not_collected(which, request):
 
 
 # ---- 4. more information --------------------------------------------------------------------
-def test_limitations_name_small_cohorts_design_interim_and_synthetic(synthetic_out, handmade_out):
+def test_limitations_name_small_cohorts_design_interim_and_synthetic(synthetic_out, handmade_out,
+                                                                     synthetic_raw):
+    from her2cr.ctgov.more_info import LIMITATIONS_MAX
+
+    deaths, enrolled, _ = _raw_counts(synthetic_raw)
+    on_study = _on_study_at_cut(synthetic_raw)
+    assert on_study == 40  # tests/test_synthetic_cut.py's hand count
     syn = _results(synthetic_out).more_info.limitations
     real = _results(handmade_out).more_info.limitations
     assert syn.startswith("SYNTHETIC DATA") and "SYNTHETIC" not in real
     for text in (syn, real):
-        assert "Small cohorts (25 continuing and 24 stopped enrolled" in text
+        assert (f"Small cohorts ({enrolled['continuing']} continuing and {enrolled['stopped']} "
+                "stopped enrolled") in text
         assert "Not randomised" in text
-        assert len(text) <= 500
-    # on study at the cut-off: 40 synthetic (test_synthetic_cut.py), 42 with the deaths undone
-    assert "Interim results: 40 participants were still on study" in syn
-    assert "Interim results: 42 participants were still on study" in real
+        assert len(text) <= LIMITATIONS_MAX
+    assert f"Interim results: {on_study} participants were still on study" in syn
+    # the hand-made cut undoes the deaths: those participants are on study at the cut-off
+    assert f"Interim results: {on_study + sum(deaths.values())} participants were still on study" in real
 
 
 def test_unfilled_contact_and_agreements_are_left_out_and_listed(synthetic_out):
@@ -263,7 +282,7 @@ def test_files_from_a_cut_are_byte_identical(synthetic_out, tmp_path):
 
 
 # ---- 5. the report's posting section --------------------------------------------------------
-def test_posting_summary_lists_modules_and_what_is_missing(synthetic_out, handmade_out):
+def test_posting_summary_lists_modules_and_what_is_missing(synthetic_out, handmade_out, synthetic_raw):
     from her2cr.ctgov import posting_summary as P
 
     empty = _results(synthetic_out)
@@ -280,7 +299,10 @@ def test_posting_summary_lists_modules_and_what_is_missing(synthetic_out, handma
     assert "replaces that whole module in PRS" in P.PARTIAL_UPLOAD_NOTE
     assert "- `point_of_contact.name_or_title`" in P.missing_markdown(empty.more_info)
     ae = P.adverse_events_table(empty.adverse_events)
-    assert ae.iloc[0, 1:].tolist() == ["0/25 (0.0%)", "2/24 (8.3%)"]
+    deaths, enrolled, _ = _raw_counts(synthetic_raw)
+    assert ae.iloc[0, 1:].tolist() == [
+        f"{deaths.get(k, 0)}/{enrolled[k]} ({100 * deaths.get(k, 0) / enrolled[k]:.1f}%)"
+        for k in ("continuing", "stopped")]
 
     filled = _results(handmade_out, FILLED_IN)
     table = P.modules_table(filled).set_index("Module")["In the upload file"]
