@@ -3,7 +3,7 @@
 Made from the same `model.ResultsSection` the PRS XML and the API JSON are written from, so the
 report says exactly what the files hold: which modules are in the upload (each replaces that
 module in PRS), all-cause mortality and adverse events, More Information, and what the sponsor
-still has to fill in (report/study.yml).
+still has to fill in (study_config.CONFIG_SHOWN).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 
 from her2cr.ctgov import model as m
 from her2cr.ctgov.formatting import plural
-from her2cr.ctgov.study_config import RESTRICTION_WORDS, StudyConfig
+from her2cr.ctgov.study_config import CONFIG_SHOWN, RESTRICTION_WORDS, StudyConfig
 
 PARTIAL_UPLOAD_NOTE = (
     'The PRS file is a partial upload (`partialUpload="true"`). Each module present in the file '
@@ -36,7 +36,7 @@ def _in_file(present: bool) -> str:
 def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     """One row per ClinicalTrials.gov results module: in the upload file or not, and what."""
     flow, info, ae = r.participant_flow, r.more_info, r.adverse_events
-    kept = "not in the file (report/study.yml incomplete): PRS keeps what it holds"
+    kept = f"not in the file ({CONFIG_SHOWN} incomplete): PRS keeps what it holds"
     rows = [
         ("Participant Flow", "yes",
          f"1 period ({flow.period_title}), {len(flow.groups)} groups; STARTED "
@@ -51,10 +51,10 @@ def modules_table(r: m.ResultsSection) -> pd.DataFrame:
          "written from the data" if info else ""),
         ("More Information: Certain Agreements",
          _in_file(info is not None and info.certain_agreement is not None),
-         "from report/study.yml" if info and info.certain_agreement else kept),
+         f"from {CONFIG_SHOWN}" if info and info.certain_agreement else kept),
         ("More Information: Results Point of Contact",
          _in_file(info is not None and info.point_of_contact is not None),
-         "from report/study.yml" if info and info.point_of_contact else kept),
+         f"from {CONFIG_SHOWN}" if info and info.point_of_contact else kept),
     ]
     return pd.DataFrame(rows, columns=["Module", "In the upload file", "Content"])
 
@@ -90,7 +90,7 @@ def limitations_markdown(info: m.MoreInfo) -> str:
 
 
 def more_info_table(info: m.MoreInfo, config: StudyConfig) -> pd.DataFrame:
-    """The sponsor's fields: the value in report/study.yml and whether the upload carries it (a
+    """The sponsor's fields: the value in the study configuration and whether the upload carries it (a
     section goes into the file only when complete, and then without its empty fields)."""
     labels = {
         "name_or_title": "Name or official title", "organization": "Organization",
@@ -117,15 +117,15 @@ def more_info_table(info: m.MoreInfo, config: StudyConfig) -> pd.DataFrame:
         section = ("Results Point of Contact" if r.section == "point_of_contact"
                    else "Certain Agreements")
         rows.append((section, labels[r.field], value or "(empty)", "yes" if in_file else "no"))
-    return pd.DataFrame(rows, columns=["Element", "Field", "report/study.yml",
+    return pd.DataFrame(rows, columns=["Element", "Field", "Study configuration",
                                        "In the upload file"])
 
 
 def missing_markdown(info: m.MoreInfo) -> str:
     """What the sponsor still has to fill in, as Markdown."""
     if not info.missing:
-        return "Nothing is missing from `report/study.yml`: the point of contact and the certain " \
+        return f"Nothing is missing from {CONFIG_SHOWN}: the point of contact and the certain " \
                "agreements are in the upload file."
     items = "\n".join(f"- `{f}`" for f in info.missing)
-    return ("**To fill in before posting** (`report/study.yml`; the sections that are not complete "
+    return (f"**To fill in before posting** ({CONFIG_SHOWN}; the sections that are not complete "
             "are left out of the upload file, so PRS keeps what it holds):\n\n" + items)
