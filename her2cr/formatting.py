@@ -58,3 +58,8 @@ def estimate_text(parameter: str, x, missing: str = "NA") -> str:
     if parameter in PERCENT_PARAMETERS:
         return f"{100 * f:.1f}%"
     return plain_number(f)
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """"1 participant", "2 participants" (or the plural given)."""
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from her2cr.formatting import plural  # noqa: F401  (the builders' counts in words)
+
 # Significant digits of estimates, confidence limits and summary statistics. Four keeps a risk
 # difference such as 0.2381 and an odds ratio such as 12.47 at a precision the report also shows.
 SIG_DIGITS = 4
@@ -87,8 +89,3 @@ def fmt_ci_pct(level) -> str:
     if not 0 < f < 100:
         raise ValueError(f"confidence level out of range: {level!r}")
     return _plain(Decimal(repr(round(f, 6))))
-
-
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """"1 participant", "2 participants" (or the plural given)."""
-    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2cr.formatting import PERCENT_PARAMETERS, estimate_text, plain_number
+from her2cr.formatting import PERCENT_PARAMETERS, estimate_text, plain_number, plural
 from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
 from her2cr.study import COHORTS
 
@@ -80,10 +80,6 @@ def _ids(ids, max_ids: int = MAX_IDS) -> str:
     if len(ids) > max_ids:
         return ", ".join(ids[:max_ids]) + f" and {len(ids) - max_ids} more"
     return ", ".join(ids)
-
-
-def _plural(k: int, one: str, many: str | None = None) -> str:
-    return f"{k} {one if k == 1 else (many or one + 's')}"
 
 
 def _by_cohort(cohorts: pd.Series) -> str:
@@ -184,14 +180,14 @@ def _participant_lines(d: CutDiff) -> tuple[list[str], list[str]]:
         ended = add.loc[add["status_at_cutoff"].notna() & (add["status_at_cutoff"] != "on_study")]
         ends = "; ".join(f"{len(g)} {STATUS_WORDS[s]} by the cut-off ({_ids(g['subject_id'])})"
                          for s, g in ended.groupby("status_at_cutoff", sort=True) if s in STATUS_WORDS)
-        lines.append(f"{_plural(len(add), 'participant')} added ({_by_cohort(add['cohort'])}"
+        lines.append(f"{plural(len(add), 'participant')} added ({_by_cohort(add['cohort'])}"
                      + (f"; of whom {ends}" if ends else "") + ").")
     else:
         none.append("participants added")
     if len(rem):
         detail = "; ".join(f"{r.subject_id}: {r.reason}" for r in rem.head(MAX_IDS).itertuples())
         more = f"; and {len(rem) - MAX_IDS} more" if len(rem) > MAX_IDS else ""
-        lines.append(f"{_plural(len(rem), 'participant')} of the last cut no longer in the analysis "
+        lines.append(f"{plural(len(rem), 'participant')} of the last cut no longer in the analysis "
                      f"({detail}{more}).")
     else:
         none.append("participants removed")
@@ -217,14 +213,14 @@ def _record_lines(d: CutDiff) -> tuple[list[str], list[str]]:
     corr, fu = d.corrections, d.follow_up_updates
     if len(corr):
         shown = _first_changes(corr, lambda r: f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
-        lines.append(f"{_plural(len(corr), 'field-level correction')} to existing records "
-                     f"({_plural(corr['subject_id'].nunique(), 'participant')}): {shown}.")
+        lines.append(f"{plural(len(corr), 'field-level correction')} to existing records "
+                     f"({plural(corr['subject_id'].nunique(), 'participant')}): {shown}.")
     else:
         none.append("field-level corrections")
     if len(fu):
         by_col = fu["column"].value_counts()
         cols = ", ".join(f"{c} {int(by_col[c])}" for c in fu["column"].unique())
-        lines.append(f"Follow-up updated for {_plural(fu['subject_id'].nunique(), 'participant')} "
+        lines.append(f"Follow-up updated for {plural(fu['subject_id'].nunique(), 'participant')} "
                      f"({cols}).")
     return lines, none
 
@@ -240,7 +236,7 @@ def _eligibility_lines(d: CutDiff) -> tuple[list[str], list[str]]:
         + (f" ({r.new_reasons})" if isinstance(r.new_reasons, str) and r.new_reasons else "")
         for r in el.head(MAX_IDS).itertuples())
     more = f"; and {len(el) - MAX_IDS} more" if len(el) > MAX_IDS else ""
-    return [f"Eligibility changed for {_plural(len(el), 'existing participant')}: {shown}{more}."], []
+    return [f"Eligibility changed for {plural(len(el), 'existing participant')}: {shown}{more}."], []
 
 
 def _primary_set_lines(d: CutDiff) -> tuple[list[str], list[str]]:
@@ -272,20 +268,20 @@ def _sample_lines(d: CutDiff) -> tuple[list[str], list[str]]:
         res = sa["result"].value_counts()
         kinds = ", ".join(f"{int(res[r])} {r}" for r in ("POSITIVE", "NEGATIVE", "QNS", "FAILED") if r in res)
         k_new = int(sa["new_participant"].sum())
-        lines.append(f"{_plural(len(sa), 'ctDNA sample')} added ({len(sa) - k_new} from participants "
+        lines.append(f"{plural(len(sa), 'ctDNA sample')} added ({len(sa) - k_new} from participants "
                      f"already in the last cut, {k_new} from new participants; {kinds}).")
     else:
         none.append("ctDNA samples added")
     if len(sr):
-        lines.append(f"{_plural(len(sr), 'ctDNA sample')} of the last cut no longer in the analysis "
+        lines.append(f"{plural(len(sr), 'ctDNA sample')} of the last cut no longer in the analysis "
                      f"({_ids(sr['sample_id'])}).")
     else:
         none.append("ctDNA samples removed")
     if len(sc):
         shown = _first_changes(
             sc, lambda r: f"{r.sample_id} ({r.subject_id}) {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
-        lines.append(f"{_plural(len(sc), 'change')} to existing ctDNA samples "
-                     f"({_plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
+        lines.append(f"{plural(len(sc), 'change')} to existing ctDNA samples "
+                     f"({plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
     else:
         none.append("existing ctDNA results")
     return lines, none
