@@ -169,12 +169,38 @@ def _field(section: str, name: str, value, problems: list[str]):
     return value
 
 
+def _yaml_loader():
+    """PyYAML's safe loader, except that a key given twice in a section is an error: the safe
+    loader keeps the last one silently, and a sponsor's first answer would vanish."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the safe loader says so itself
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key} is given twice (first on line {first + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Loader
+
+
 def parse_study_config(text: str, source: str = CONFIG_NAME) -> StudyConfig:
     """A StudyConfig from YAML text; raises StudyConfigError listing every problem."""
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

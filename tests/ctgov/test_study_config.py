@@ -123,3 +123,14 @@ def test_study_config_is_part_of_the_posting_and_report_keys():
     b = plan(steps, params, {}, {}, render=False, study_config_sha="b")
     changed = sorted(k for k in a if a[k] != b[k])
     assert changed == ["posting", "report"]
+
+
+def test_a_key_given_twice_is_an_error_with_its_line():
+    text = ("point_of_contact:\n  name_or_title: Director\n  organization: NCU\n"
+            "  phone: '+81 52 000 0000'\n  phone: ''\n")
+    with pytest.raises(StudyConfigError) as bad:
+        parse_study_config(text, "report/study.yml")
+    message = str(bad.value)
+    assert "report/study.yml" in message
+    assert "line 5: not valid YAML (phone is given twice (first on line 4))" in message
+    assert "both are empty" not in message
