@@ -18,7 +18,7 @@ from her2cr.ctgov.formatting import plural
 from her2cr.ctgov.study_config import StudyConfig, default_config
 
 LIMITATIONS_MAX = 500  # PRS limit for Limitations and Caveats
-SYNTHETIC_CAVEAT = "SYNTHETIC DATA, made to test the analysis code: not study results, do not post."
+SYNTHETIC_CAVEAT = f"{study.SYNTHETIC_LABEL}, made to test the analysis code: not study results, do not post."
 
 
 def limitations_text(flow: pd.DataFrame, synthetic: bool = False) -> str:
