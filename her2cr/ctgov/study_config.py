@@ -24,12 +24,12 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "report" / CONFIG_NAME
 CONFIG_SHOWN = "report/study.yml (or the file given to `her2cr run --study`)"
 # Certain Agreements, restriction type: the API v2 codes (AgreementRestrictionType), which the PRS
 # pick-list CertAgreeRestrictTypeUtil accepts; see the words in RESTRICTION_WORDS.
-RESTRICTION_TYPES = ("LTE60", "GT60", "OTHER")
 RESTRICTION_WORDS = {
     "LTE60": "the sponsor may review results communications and embargo them for 60 days or less",
     "GT60": "the sponsor may review results communications and embargo them for more than 60 days",
     "OTHER": "another restriction (described in other_details)",
 }
+RESTRICTION_TYPES = tuple(RESTRICTION_WORDS)
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,6 @@ def default_config() -> StudyConfig:
     return StudyConfig(PointOfContact(organization=study.SPONSOR), CertainAgreements(), "default")
 
 
-_TEXT = {"name_or_title", "organization", "phone", "phone_extension", "email", "restriction_type",
-         "other_details"}
 _YES_NO = {"pi_sponsor_employee", "restrictive_agreement"}
 _SECTIONS = {"point_of_contact": PointOfContact, "certain_agreements": CertainAgreements}
 
