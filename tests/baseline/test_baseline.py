@@ -160,6 +160,21 @@ def test_write_outputs(tmp_path):
     assert primary["csv"].name == "baseline_primary_tidy.csv"
 
 
+@pytest.mark.parametrize("p_values", [False, True])
+def test_the_report_reads_back_the_table_that_was_written(tmp_path, p_values):
+    # The report draws Table 1 from tables/baseline.md; reading it back must give the very cells,
+    # the characteristic (bold) lines and the footnotes of the table notebook 02 wrote.
+    from her2cr.baseline.display import INDENT, display_frame, markdown, read_markdown
+
+    table = baseline_table(make_adsl(), p_values=p_values)
+    frame, bold, notes = read_markdown(markdown(table))
+    expected = display_frame(table).astype(str)
+    pd.testing.assert_frame_equal(frame, expected.reset_index(drop=True))
+    assert bold == [not str(x).startswith(INDENT) for x in expected.iloc[:, 0]]
+    assert 0 < sum(bold) < len(bold)
+    assert notes == list(table.footnotes)
+
+
 def test_notebook_is_clean_and_parameterised():
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert nb["metadata"]["kernelspec"]["name"] == "her2cr"
