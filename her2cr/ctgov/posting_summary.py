@@ -20,12 +20,12 @@ PARTIAL_UPLOAD_NOTE = (
     "from the file are kept as PRS holds them. A full upload would instead delete every module it "
     "does not contain."
 )
+# Said once, after the description above it (which already says "not collected" and why 0 of 0):
+# only what the sponsor has to know beyond it.
 NOT_COLLECTED_NOTE = (
-    "Serious and other adverse events were not collected by this study (the data contract has no "
-    "adverse event export). Neither the PRS upload schema (RRSUploadSchema.xsd) nor the API v2 "
-    "AdverseEventsModule has an element that says \"not collected\": the files give 0 participants "
-    "affected of 0 at risk (no one was assessed), leave the event tables empty and state it in the "
-    "Adverse Event Reporting Description. A PRS reviewer may still ask for the sponsor's wording."
+    "For the sponsor: the description is the upload's only way to say \"not collected\" (neither "
+    "RRSUploadSchema.xsd nor the API v2 AdverseEventsModule has such an element); a PRS reviewer "
+    "may still ask for the sponsor's wording."
 )
 
 
