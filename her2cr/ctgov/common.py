@@ -25,6 +25,13 @@ def require_columns(df: pd.DataFrame, columns, name: str) -> None:
         raise ValueError(f"{name}: no column(s) {', '.join(missing)}")
 
 
+def within_limit(field: str, text: str, limit: int) -> str:
+    """The text, or a ValueError if it is longer than PRS allows for that field."""
+    if len(text) > limit:
+        raise ValueError(f"{field} has {len(text)} characters; PRS allows {limit}: {text}")
+    return text
+
+
 FLOW_FILE = "data/flow.csv"
 
 

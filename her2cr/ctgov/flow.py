@@ -6,7 +6,7 @@ import pandas as pd
 
 from her2cr import study
 from her2cr.ctgov import model as m
-from her2cr.ctgov.common import cohort_groups, flow_counts
+from her2cr.ctgov.common import cohort_groups, flow_counts, within_limit
 from her2cr.ctgov.formatting import plural
 
 PERIOD_TITLE = "Overall Study"
@@ -81,9 +81,7 @@ def build_participant_flow(flow: pd.DataFrame, consented_after_cutoff: int = 0) 
     explanation = enrolment_explanation(sum(started.values()), consented_after_cutoff)
     if explanation:
         recruitment += " " + explanation
-    if len(recruitment) > RECRUITMENT_MAX:
-        raise ValueError(f"Recruitment Details has {len(recruitment)} characters; PRS allows "
-                         f"{RECRUITMENT_MAX}")
+    within_limit("Recruitment Details", recruitment, RECRUITMENT_MAX)
     return m.ParticipantFlow(
         groups=groups,
         period_title=PERIOD_TITLE,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from her2cr import study
 from her2cr.ctgov import model as m
-from her2cr.ctgov.common import step_counts
+from her2cr.ctgov.common import step_counts, within_limit
 from her2cr.ctgov.formatting import plural
 from her2cr.ctgov.study_config import StudyConfig, default_config
 
@@ -37,11 +37,7 @@ def limitations_text(flow: pd.DataFrame, synthetic: bool = False) -> str:
         parts.append(f"Interim results: {plural(on_study, 'participant')} "
                      f"{'was' if on_study == 1 else 'were'} still on study at the data cut-off; "
                      f"results may change with further follow-up.")
-    text = " ".join(parts)
-    if len(text) > LIMITATIONS_MAX:
-        raise ValueError(f"Limitations and Caveats has {len(text)} characters; PRS allows "
-                         f"{LIMITATIONS_MAX}")
-    return text
+    return within_limit("Limitations and Caveats", " ".join(parts), LIMITATIONS_MAX)
 
 
 def _none_if_empty(text: str) -> str | None:

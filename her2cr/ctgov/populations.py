@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr import study
-from her2cr.ctgov.common import step_counts
+from her2cr.ctgov.common import step_counts, within_limit
 from her2cr.ctgov.formatting import plural
 
 
@@ -42,10 +42,7 @@ POPULATION_MAX = 350  # PRS limit for an Analysis Population Description, in cha
 
 
 def _checked(text: str) -> str:
-    if len(text) > POPULATION_MAX:
-        raise ValueError(f"population description has {len(text)} characters; PRS allows "
-                         f"{POPULATION_MAX}: {text}")
-    return text
+    return within_limit("Analysis Population Description", text, POPULATION_MAX)
 
 
 def _not_analysed(parts: list[str]) -> str:

@@ -335,3 +335,11 @@ def test_exploratory_test_other_than_fisher_is_named():
     (rd,) = build_outcome_measures(est)[1].analyses
     assert rd.method == "Other"
     assert rd.other_method_name == "Newcombe hybrid score CI; p: Boschloo exact test (two-sided)"
+
+
+def test_a_text_longer_than_prs_allows_is_an_error_naming_the_field():
+    from her2cr.ctgov.common import within_limit
+
+    assert within_limit("Limitations and Caveats", "x" * 500, 500) == "x" * 500
+    with pytest.raises(ValueError, match="Limitations and Caveats has 501 characters; PRS allows 500"):
+        within_limit("Limitations and Caveats", "x" * 501, 500)
