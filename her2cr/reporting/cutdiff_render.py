@@ -70,9 +70,17 @@ def _change_text(row) -> str:
 
 
 def _estimate_name(row) -> str:
-    analysis = str(row["analysis"]).replace("_", " ")
-    parameter = str(row["parameter"]).replace("_", " ")
-    return f"{analysis[:1].upper()}{analysis[1:]}, {parameter} ({row['group']})"
+    """The names the report's estimates table uses (ctdna.labels), e.g. "Primary: baseline ctDNA
+    positivity, proportion positive (continuing)"; an unknown key is written out plainly."""
+    from her2cr.ctdna.labels import analysis_title, parameter_name
+
+    key = str(row["analysis"])
+    analysis = analysis_title(key)
+    if analysis == key:
+        analysis = key.replace("_", " ")
+        analysis = analysis[:1].upper() + analysis[1:]
+    parameter = parameter_name(str(row["parameter"]))
+    return f"{analysis}, {parameter[:1].lower() + parameter[1:]} ({row['group']})"
 
 
 def _ids(ids, max_ids: int = MAX_IDS) -> str:

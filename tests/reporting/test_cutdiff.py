@@ -312,10 +312,11 @@ def test_estimate_movement():
     assert np.isnan(e["estimate_change"].iloc[3]) and np.isnan(e["estimate_change"].iloc[4])
     assert summary_lines(d) == [
         f"Changes from cut {OLD_CUT} (v1) to cut {NEW_CUT} (v1).",
-        "Primary, proportion (continuing): 10.0% (2/20; 95% CI 1.2% to 31.7%) at the last cut, "
+        "Primary: baseline ctDNA positivity, proportion positive (continuing): 10.0% (2/20; 95% CI 1.2% to 31.7%) at the last cut, "
         "now 12.5% (3/24; 95% CI 2.7% to 32.4%); change +2.5 percentage points.",
-        "Primary, proportion (stopped): unchanged, 20.0% (4/20; 95% CI 5.7% to 43.7%).",
-        "Primary, odds ratio (stopped vs continuing): 2.2 (95% CI 0.28 to inf; p = 0.661) at the "
+        "Primary: baseline ctDNA positivity, proportion positive (stopped): unchanged, 20.0% (4/20; 95% CI 5.7% to 43.7%).",
+        "Primary: baseline ctDNA positivity, odds ratio (stopped vs continuing): 2.2 (95% CI 0.28 to "
+        "inf; p = 0.661) at the "
         "last cut, now 1.75 (95% CI 0.25 to inf; p = 0.683); change -0.45.",
         "Other estimates (2): 1 added, 1 removed.",
         "No changes to: participants added, participants removed, status at the cut-off, "
@@ -323,9 +324,9 @@ def test_estimate_movement():
         "existing ctDNA results.",
     ]
     md = to_markdown(d)
-    assert "| Primary, proportion (continuing) | 10.0% (2/20; 95% CI 1.2% to 31.7%) | " \
+    assert "| Primary: baseline ctDNA positivity, proportion positive (continuing) | 10.0% (2/20; 95% CI 1.2% to 31.7%) | " \
            "12.5% (3/24; 95% CI 2.7% to 32.4%) | +2.5 percentage points |" in md
-    assert "| Exploratory mtm, median (stopped) | 1.5 |  | removed |" in md
+    assert "| Exploratory: ctDNA level (MTM/mL) in positive baseline samples, median (stopped) | 1.5 |  | removed |" in md
 
 
 def test_identical_cuts_give_no_changes(two_cuts):
