@@ -77,15 +77,18 @@ class Table:
         self.df, self.notes, self.html = df, list(notes or []), html_override
         self.label, self.caption, self.layout = label, caption, layout
 
-    def quarto_markdown(self) -> str:
+    def page_html(self) -> str:
+        return self.html or html_table(self.df, self.notes, layout=self.layout)
+
+    def quarto_markdown(self, page: str | None = None) -> str:
         """Raw HTML for Quarto's HTML report and raw Typst for its PDF, each ignored by the other."""
-        page = self.html or html_table(self.df, self.notes, layout=self.layout)
+        page = self.page_html() if page is None else page
         return (f"```{{=html}}\n{page}\n```\n\n"
                 f"```{{=typst}}\n{typst_table(self.df, self.notes, self.layout)}\n```\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        md = self.quarto_markdown()
-        page = self.html or html_table(self.df, self.notes, layout=self.layout)
+        page = self.page_html()  # built once for both outputs
+        md = self.quarto_markdown(page)
         bundle = {"text/html": page, "text/markdown": md, "text/plain": self.df.to_string(index=False)}
         if not (self.label and self.caption):
             return bundle
