@@ -36,7 +36,7 @@ def _in_file(present: bool) -> str:
 def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     """One row per ClinicalTrials.gov results module: in the upload file or not, and what."""
     flow, info, ae = r.participant_flow, r.more_info, r.adverse_events
-    kept = f"not in the file ({CONFIG_SHOWN} incomplete): PRS keeps what it holds"
+    kept = "not in the file (the study configuration is incomplete): PRS keeps what it holds"
     rows = [
         ("Participant Flow", "yes",
          f"1 period ({flow.period_title}), {len(flow.groups)} groups; STARTED "
@@ -51,10 +51,10 @@ def modules_table(r: m.ResultsSection) -> pd.DataFrame:
          "written from the data" if info else ""),
         ("More Information: Certain Agreements",
          _in_file(info is not None and info.certain_agreement is not None),
-         f"from {CONFIG_SHOWN}" if info and info.certain_agreement else kept),
+         "from the study configuration" if info and info.certain_agreement else kept),
         ("More Information: Results Point of Contact",
          _in_file(info is not None and info.point_of_contact is not None),
-         f"from {CONFIG_SHOWN}" if info and info.point_of_contact else kept),
+         "from the study configuration" if info and info.point_of_contact else kept),
     ]
     return pd.DataFrame(rows, columns=["Module", "In the upload file", "Content"])
 
@@ -124,8 +124,8 @@ def more_info_table(info: m.MoreInfo, config: StudyConfig) -> pd.DataFrame:
 def missing_markdown(info: m.MoreInfo) -> str:
     """What the sponsor still has to fill in, as Markdown."""
     if not info.missing:
-        return f"Nothing is missing from {CONFIG_SHOWN}: the point of contact and the certain " \
-               "agreements are in the upload file."
+        return ("Nothing is missing from the study configuration (" + CONFIG_SHOWN + "): the point "
+                "of contact and the certain agreements are in the upload file.")
     items = "\n".join(f"- `{f}`" for f in info.missing)
-    return (f"**To fill in before posting** ({CONFIG_SHOWN}; the sections that are not complete "
-            "are left out of the upload file, so PRS keeps what it holds):\n\n" + items)
+    return (f"**To fill in before posting**, in {CONFIG_SHOWN}. The sections that are not complete "
+            "are left out of the upload file, so PRS keeps what it holds:\n\n" + items)

@@ -290,9 +290,8 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.estimates_notes = [
         "Proportions and differences in percent (differences: stopped minus continuing, in percentage "
         "points); odds ratios stopped vs continuing; NE = not estimable; inf = unbounded limit.",
-        f"{ci_level_label(ctx.estimates)}: "
-        f"{ci_level_label(ctx.estimates).replace('CI', 'confidence interval')}; the method column names "
-        "the interval and the test.",
+        f"CI: {ci_level_label(ctx.estimates).replace('CI', 'confidence interval').strip()}; the method "
+        "column names the interval and the test.",
     ]
     ctx.issue_counts = counts_by_rule(issues)
     ctx.issues = issues.rename(columns=str.capitalize)
