@@ -74,14 +74,21 @@ SUBJECT_CASES = [
 ]
 
 
+def _error_at(raw_copy, file, default_row, column, value, where):
+    """Set one cell of a raw file; the errors found at that very file, row and column, with the
+    frame and the row changed."""
+    df = raw_copy.read(file)
+    row = _row_where(df, **where) if where else default_row
+    sheet_row = raw_copy.set(file, row, column, value)
+    errs = errors_of(raw_copy.dir)
+    hits = [e for e in errs if e.file == file and e.row == sheet_row and e.column == column]
+    assert hits, f"no error for {column}={value!r}; got {[e.message() for e in errs]}"
+    return hits, df, row
+
+
 @pytest.mark.parametrize("column,value,rule,where", SUBJECT_CASES)
 def test_subject_rule_fails(raw_copy, column, value, rule, where):
-    df = raw_copy.read("subjects.csv")
-    row = _row_where(df, **where) if where else 3
-    sheet_row = raw_copy.set("subjects.csv", row, column, value)
-    errs = errors_of(raw_copy.dir)
-    hits = [e for e in errs if e.file == "subjects.csv" and e.row == sheet_row and e.column == column]
-    assert hits, f"no error for {column}={value!r}; got {[e.message() for e in errs]}"
+    hits, df, row = _error_at(raw_copy, "subjects.csv", 3, column, value, where)
     assert rule in hits[0].rule
     assert hits[0].value == value
     assert hits[0].subject_id == df.loc[row, "subject_id"] or column == "subject_id"
@@ -137,12 +144,7 @@ CTDNA_CASES = [
 
 @pytest.mark.parametrize("column,value,rule,where", CTDNA_CASES)
 def test_ctdna_rule_fails(raw_copy, column, value, rule, where):
-    df = raw_copy.read("ctdna.csv")
-    row = _row_where(df, **where) if where else 5
-    sheet_row = raw_copy.set("ctdna.csv", row, column, value)
-    errs = errors_of(raw_copy.dir)
-    hits = [e for e in errs if e.file == "ctdna.csv" and e.row == sheet_row and e.column == column]
-    assert hits, f"no error for {column}={value!r}; got {[e.message() for e in errs]}"
+    hits, _, _ = _error_at(raw_copy, "ctdna.csv", 5, column, value, where)
     assert rule in hits[0].rule
 
 
