@@ -20,7 +20,7 @@ BOSCHLOO_MAX_TABLES = 250_000
 
 # A swimmer plot with one row per participant is readable up to about this many per cohort;
 # larger (synthetic) cuts show the first ones by identifier, and the caption says so.
-SWIMMER_MAX_ROWS = 60
+SWIMMER_MAX_ROWS = 40  # rows per cohort: 40 rows of 9 pt labels fit an A4 page with the caption
 # Above this many points the MTM plot draws its points as one picture inside the SVG (the axes,
 # text and median lines stay vector): 200,000 vector points made an 8 MB SVG that a browser
 # could hardly open, and cost seconds to write.

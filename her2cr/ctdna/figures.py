@@ -1,9 +1,17 @@
 """Figures of the ctDNA chapter (matplotlib/seaborn), readable in print.
 
-Each plotting function returns (figure, caption); `save_figure` writes figures/<name>.png (200 dpi),
-.svg and .txt (the caption), with metadata stripped so that the same inputs give identical files.
-Colours are Okabe-Ito (colour-blind safe); cohorts and results also differ by marker and line
-style so the figures survive greyscale printing.
+Each plotting function returns a `Plot`: it unpacks as (figure, caption) and carries the figure's
+alt text (what the picture shows, for readers who cannot see it). `save_figure` writes
+figures/<name>.svg (what the report shows: vector, in the HTML and the PDF), .png (200 dpi, for
+notebooks and slides), .txt (the caption) and .alt.txt (the alt text), with metadata stripped so
+that the same inputs give identical files.
+
+Conventions shared by every figure: the continuing cohort comes first (left, top, first in the
+legend) and is bluish green, the stopped cohort orange; ctDNA results use colours no cohort uses
+(negative blue, positive reddish purple). Colours are Okabe-Ito (colour-blind safe); cohorts and
+results also differ by marker and line style so the figures survive greyscale printing. Figures
+are drawn at the size they are printed (at most `MAX_WIDTH_IN` wide, the PDF's text width), so
+that their 9 pt text prints at 9 pt.
 """
 
 from __future__ import annotations
@@ -23,15 +31,34 @@ from her2cr.study import COHORT_SHORT, COHORTS
 COHORT_COLORS = {"continuing": "#009E73", "stopped": "#E69F00"}  # bluish green, orange
 COHORT_MARKERS = {"continuing": "o", "stopped": "s"}
 COHORT_LINES = {"continuing": "-", "stopped": "--"}
-STATUS_COLORS = {"negative": "#0072B2", "positive": "#D55E00"}  # blue, vermillion
+STATUS_COLORS = {"negative": "#0072B2", "positive": "#CC79A7"}  # blue, reddish purple
 STATUS_LINES = {"negative": "-", "positive": "--"}
 RESULT_STYLE = {  # swimmer plot markers
-    "POSITIVE": dict(marker="^", color="#D55E00", markerfacecolor="#D55E00",
+    "POSITIVE": dict(marker="^", color=STATUS_COLORS["positive"], markerfacecolor=STATUS_COLORS["positive"],
                      label="ctDNA positive"),
-    "NEGATIVE": dict(marker="o", color="#0072B2", markerfacecolor="white", label="ctDNA negative"),
+    "NEGATIVE": dict(marker="o", color=STATUS_COLORS["negative"], markerfacecolor="white",
+                     label="ctDNA negative"),
     "NOT_EVALUABLE": dict(marker="x", color="#777777", markerfacecolor="#777777",
                           label="not evaluable (QNS/failed)"),
 }
+
+
+# The PDF's text width (A4, 2 cm margins: 17 cm); a figure is never drawn wider, so it is never shrunk.
+MAX_WIDTH_IN = 6.6
+
+
+class Plot(tuple):
+    """(figure, caption), with the figure's alt text as `.alt`: unpacks like the pair it was."""
+
+    def __new__(cls, fig, caption: str, alt: str):
+        made = super().__new__(cls, (fig, caption))
+        made.alt = alt
+        return made
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 participant', '2 participants' (never 'participant(s)')."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def setup_style() -> None:
@@ -47,8 +74,9 @@ def setup_style() -> None:
     })
 
 
-def save_figure(fig, out_dir, name: str, caption: str) -> list[Path]:
-    """Write figures/<name>.png, .svg and .txt under out_dir; return the paths."""
+def save_figure(fig, out_dir, name: str, caption: str, alt: str = "") -> list[Path]:
+    """Write figures/<name>.png, .svg, .txt (caption) and, given alt text, .alt.txt under out_dir;
+    return the paths."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     png, svg, txt = (folder / f"{name}.{ext}" for ext in ("png", "svg", "txt"))
@@ -57,7 +85,11 @@ def save_figure(fig, out_dir, name: str, caption: str) -> list[Path]:
     fig.savefig(svg, dpi=200, bbox_inches="tight", metadata={"Date": None, "Creator": None})
     txt.write_text(caption.strip() + "\n", encoding="utf-8")
     plt.close(fig)
-    return [png, svg, txt]
+    paths = [png, svg, txt]
+    if alt.strip():
+        paths.append(folder / f"{name}.alt.txt")
+        paths[-1].write_text(alt.strip() + "\n", encoding="utf-8")
+    return paths
 
 
 def _flag(series: pd.Series) -> pd.Series:
@@ -106,14 +138,17 @@ def positivity_plot(estimates: pd.DataFrame):
         "Right: any evaluable draw up to the data cut-off, in eligible participants with at least "
         "one evaluable draw (exploratory)."
     )
+    alt = ("Dot plot with error bars: percentage of participants ctDNA-positive, continuing cohort "
+           "then stopped cohort, at the baseline draw and at any draw up to the cut-off, with 95% "
+           "confidence intervals and positive/evaluable counts under each point.")
     fig.tight_layout()
-    return fig, caption
+    return Plot(fig, caption, alt)
 
 
 def mtm_plot(draws: pd.DataFrame):
     """MTM/mL of positive draws by cohort on a log scale, one point per draw."""
     setup_style()
-    fig, ax = plt.subplots(figsize=(4.6, 3.8))
+    fig, ax = plt.subplots(figsize=(4.6, 3.3))
     rng = np.random.default_rng(1)  # fixed jitter so the figure is reproducible
     shown = draws[draws["mtm_per_ml"] > 0]
     hidden = int((draws["mtm_per_ml"].fillna(0) <= 0).sum())
@@ -154,11 +189,14 @@ def mtm_plot(draws: pd.DataFrame):
         "(MTM/mL, logarithmic scale). Each point is one analysed positive draw of an eligible "
         "participant (filled: baseline; open: follow-up); the horizontal line is the median. "
         "A participant can contribute several draws."
-        + (f" {hidden} positive draw(s) with 0 MTM/mL cannot be shown on the log scale."
+        + (f" {plural(hidden, 'positive draw')} with 0 MTM/mL cannot be shown on the log scale."
            if hidden else "")
     )
+    alt = ("Strip plot on a logarithmic axis: ctDNA level in MTM/mL of each positive draw, continuing "
+           "cohort on the left and stopped cohort on the right, baseline draws filled and follow-up "
+           "draws open, with a horizontal line at each cohort's median.")
     fig.tight_layout()
-    return fig, caption
+    return Plot(fig, caption, alt)
 
 
 
@@ -175,10 +213,10 @@ def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):
             if max(totals.values(), default=0) > SWIMMER_MAX_ROWS else full)
     follow = data["follow_months"]
     counts = {c: int((data["cohort"] == c).sum()) for c in COHORTS}
-    height = 1.6 + 0.19 * max(max(counts.values()), 1)
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, height), sharex=True)
+    height = 1.5 + 0.16 * max(max(counts.values()), 1)  # at most 7.9 in (SWIMMER_MAX_ROWS = 40)
+    fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, height), sharex=True)
     xmax = max(float(np.nanmax(follow)) if follow.notna().any() else 1.0, 1.0) + 0.5
-    for ax, cohort in zip(axes, COHORTS[::-1]):  # stopped on the left
+    for ax, cohort in zip(axes, COHORTS):  # continuing on the left, as in every figure
         part = data[data["cohort"] == cohort].sort_values(["follow_months", "subject_id"])
         ids = part["subject_id"].tolist()
         pos = {sid: k for k, sid in enumerate(ids)}
@@ -231,12 +269,16 @@ def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):
         f"or the cut-off); markers are draws coloured by Signatera result, including "
         f"non-evaluable samples and repeat draws. Black ticks mark progression and diamonds "
         f"death."
-        + (f" * not eligible ({n_inel} participant(s)); shown but not analysed." if n_inel else "")
+        + (f" * not eligible ({plural(n_inel, 'participant')}); shown but not analysed." if n_inel else "")
         + (f" Only the first {SWIMMER_MAX_ROWS} participants of each cohort by identifier are shown "
            f"(of {totals['continuing']} continuing and {totals['stopped']} stopped)."
            if counts != totals else "")
     )
-    return fig, caption
+    alt = ("Swimmer plot in two panels, continuing cohort on the left and stopped cohort on the right: "
+           "one horizontal bar per participant for the months of follow-up since consent, with a "
+           "marker at each plasma draw by result (negative, positive, not evaluable) and marks for "
+           "progression and death.")
+    return Plot(fig, caption, alt)
 
 
 def km_plot(km, groups, labels: dict, colors: dict, lines: dict, ylabel: str,
@@ -244,7 +286,7 @@ def km_plot(km, groups, labels: dict, colors: dict, lines: dict, ylabel: str,
     """Kaplan-Meier curves (months) with numbers at risk below; censoring marked with '+'."""
     setup_style()
     n_groups = len(groups)
-    fig = plt.figure(figsize=(6.4, 4.2 + 0.25 * n_groups))
+    fig = plt.figure(figsize=(6.2, 3.4 + 0.25 * n_groups))
     ax = fig.add_axes((0.14, 0.22 + 0.04 * n_groups, 0.82, 0.70 - 0.04 * n_groups))
     table = km.table
     for g in groups:
@@ -307,7 +349,10 @@ def km_pfs_plot(km):
         "without an event are censored (+) at the last contact or the cut-off. Numbers at risk "
         f"are shown every 3 months below the plot; {ptxt} (exploratory)."
     )
-    return fig, caption
+    alt = ("Kaplan-Meier curves of the percentage progression-free over months since consent, one "
+           "curve for participants ctDNA-negative at baseline and one for those ctDNA-positive, "
+           "with censoring marks and the numbers at risk below the plot.")
+    return Plot(fig, caption, alt)
 
 
 def km_ttpos_plot(km):
@@ -322,7 +367,10 @@ def km_ttpos_plot(km):
         "positive are censored (+) at their last evaluable negative draw. Eligible participants "
         f"with at least one evaluable draw; numbers at risk every 3 months; {ptxt} (exploratory)."
     )
-    return fig, caption
+    alt = ("Cumulative incidence curves of a first positive ctDNA draw over months since consent, "
+           "continuing cohort and stopped cohort, with censoring marks and the numbers at risk below "
+           "the plot.")
+    return Plot(fig, caption, alt)
 
 
 def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
@@ -351,7 +399,7 @@ def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
                                           r["continuing_N"])})
     frame = pd.DataFrame(rows)
     n = len(frame)
-    fig, ax = plt.subplots(figsize=(7.0, 1.3 + 0.3 * n))
+    fig, ax = plt.subplots(figsize=(5.9, 1.0 + 0.22 * n))
     y = np.arange(n)[::-1]
     tx = ax.get_yaxis_transform()
     for yi, (_, r) in zip(y, frame.iterrows()):
@@ -373,16 +421,13 @@ def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
         if kind != "level":
             label.set_fontweight("bold")
     ax.set_xlim(-105, 105)
-    ax.set_xticks(range(-100, 101, 25))
+    ax.set_xticks(range(-100, 101, 50))
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlabel("Stopped minus continuing, percentage points (95% CI)")
+    ax.set_xlabel("Stopped minus continuing, percentage points (95% CI)\n"
+                  "\u2190 more often positive in continuing      more often positive in stopped \u2192")
     ax.tick_params(axis="y", length=0)
     ax.text(1.02, n - 0.4, "positive/evaluable,\nstopped vs continuing", transform=tx,
             fontsize=9, va="bottom")
-    ax.text(0.48, 1.0, "\u2190 more often positive\nin continuing", transform=ax.transAxes,
-            fontsize=9, va="bottom", ha="right")
-    ax.text(0.52, 1.0, "more often positive \u2192\nin stopped", transform=ax.transAxes,
-            fontsize=9, va="bottom", ha="left")
     caption = (
         "Difference in baseline ctDNA positivity between the stopped and continuing cohorts "
         "(stopped minus continuing, percentage points) with 95% Newcombe hybrid score intervals, "
@@ -391,8 +436,12 @@ def forest_plot(subgroups: pd.DataFrame, estimates: pd.DataFrame):
         "small and the analyses exploratory; 'not estimable' marks subgroups with no "
         "participants in a cohort."
     )
+    alt = ("Forest plot: difference in baseline ctDNA positivity, stopped minus continuing, in "
+           "percentage points with 95% confidence intervals, for all participants and within each "
+           "subgroup, with a dotted line at no difference and the positive/evaluable counts of each "
+           "cohort at the right.")
     fig.tight_layout()
-    return fig, caption
+    return Plot(fig, caption, alt)
 
 
 def display_figure(made, out_dir, name: str, width: int = 640) -> None:
@@ -400,6 +449,6 @@ def display_figure(made, out_dir, name: str, width: int = 640) -> None:
     from IPython.display import Image, Markdown, display
 
     fig, caption = made
-    paths = save_figure(fig, out_dir, name, caption)
+    paths = save_figure(fig, out_dir, name, caption, getattr(made, "alt", ""))
     display(Image(filename=str(paths[0]), width=width))
     display(Markdown(f"*Figure ({name}).* {caption}"))

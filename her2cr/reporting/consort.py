@@ -24,11 +24,14 @@ def consort_figure(flow: pd.DataFrame, after_cutoff: int = 0):
     import matplotlib.pyplot as plt
 
     c = _counts(flow)
-    fig, ax = plt.subplots(figsize=(8.6, 6.4))
+    from her2cr.ctdna.figures import MAX_WIDTH_IN
+
+    # drawn at its printed size (the PDF's text width), so that its 9 pt text prints at 9 pt
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 5.0))
     ax.set_xlim(0, 100)
     ax.set_ylim(8, 100)
     ax.axis("off")
-    fs = 9.5
+    fs = 9
 
     def box(x, y, text, style=_BOX, ha="center"):
         return ax.text(x, y, text, ha=ha, va="center", fontsize=fs, bbox=style, wrap=True)
@@ -66,7 +69,7 @@ def consort_figure(flow: pd.DataFrame, after_cutoff: int = 0):
 
 
 def save_consort(flow: pd.DataFrame, figures_dir: Path | str, after_cutoff: int = 0) -> list[Path]:
-    """figures/consort.png, .svg and .txt (caption), byte-reproducible."""
+    """figures/consort.png, .svg, .txt (caption) and .alt.txt (alt text), byte-reproducible."""
     import matplotlib
 
     matplotlib.rcParams["svg.hashsalt"] = "her2cr"
@@ -83,4 +86,11 @@ def save_consort(flow: pd.DataFrame, figures_dir: Path | str, after_cutoff: int 
         "Participant flow by cohort: enrolment by the data cut-off, eligibility (E1-E5), evaluable "
         "baseline ctDNA result (primary analysis set), and each participant's status at the cut-off.\n",
         encoding="utf-8")
-    return [png, svg, txt]
+    alt = figures_dir / "consort.alt.txt"
+    alt.write_text(
+        "Flow diagram: the enrolled participants split into the continuing cohort (left) and the "
+        "stopped cohort (right); in each, boxes step down from enrolled to eligible to the primary "
+        "analysis set, with side boxes for those not eligible and those without an evaluable "
+        "baseline result, and a last box with each participant's status at the cut-off.\n",
+        encoding="utf-8")
+    return [png, svg, txt, alt]

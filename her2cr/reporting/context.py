@@ -162,7 +162,8 @@ def methods_markdown(estimates: pd.DataFrame, packages: dict[str, str]) -> str:
     lines += [f"- {m[0].upper() + m[1:]}." for m in methods_used(estimates)]
     lines += ["", "**Choices where the study specification is silent.**", ""]
     lines += [f"- {d}" for d in DECISIONS]
-    lines += ["", "**Software.** " + ", ".join(f"{k} {v}" for k, v in packages.items()) + "."]
+    # the versions themselves are listed once, in the provenance appendix
+    lines += ["", "**Software.** " + ", ".join(packages) + " (versions in Appendix C)."]
     return "\n".join(lines)
 
 
@@ -268,9 +269,9 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.results = build_results(ctx.flow, ctx.baseline_tidy, ctx.estimates, **ctx.facts)
     ctx.packages = package_versions()
     ctx.title_block = title_block(ctx.cut_info, version, git_state())
+    # the synthetic-data notice is said once in the body, above the title block (the banner of the
+    # HTML and the header and footer of every PDF page repeat it)
     ctx.summary = summary_sentences(ctx.estimates, ctx.flow)
-    if ctx.synthetic:
-        ctx.summary.insert(0, f"**{SYNTHETIC_WARNING}**")
     ctx.methods = methods_markdown(ctx.estimates, ctx.packages)
     ctx.flow_table = flow_table(ctx.results.participant_flow)
     ctx.flow_notes = [n for n in (ctx.results.participant_flow.recruitment_details,
@@ -370,17 +371,42 @@ def posting_blocks(ctx):
     return blocks
 
 
-# Figures of notebook 03, in the order the report shows them.
-CTDNA_FIGURES = ("ctdna_positivity", "ctdna_forest", "ctdna_mtm", "ctdna_swimmer",
-                 "ctdna_km_time_to_positive", "ctdna_km_pfs")
+# Figures of notebook 03, where the report shows them: with the outcome measures (the figures of
+# positivity) or with the exploratory analyses; each with the sentence that cites it there.
+OUTCOME_FIGURES = {
+    "ctdna_positivity": "{ref} shows both outcome measures by cohort: the percentage of participants "
+                        "with a positive result and its exact 95% confidence interval.",
+    "ctdna_swimmer": "{ref} shows every enrolled participant's plasma draws and their results over "
+                     "time since consent, with progression and death.",
+}
+EXPLORATORY_FIGURES = {
+    "ctdna_forest": "{ref} shows the difference in baseline positivity, stopped minus continuing, "
+                    "overall and within each subgroup (the subgroup rows of @tbl-estimates).",
+    "ctdna_mtm": "{ref} shows the ctDNA level of every positive draw by cohort.",
+    "ctdna_km_time_to_positive": "{ref} shows the cumulative percentage of participants with a first "
+                                 "positive draw, by cohort.",
+    "ctdna_km_pfs": "{ref} shows progression-free survival by baseline ctDNA status.",
+}
+CTDNA_FIGURES = (*OUTCOME_FIGURES, *EXPLORATORY_FIGURES)
 
 
-def ctdna_figures(out: Path):
-    from her2cr.reporting.display import figure_from_files
+def figure_blocks(out: Path, figures: dict[str, str], heading: str = ""):
+    """A paragraph that cites each figure (@fig-...), under the heading when one is given, then the
+    figures; a figure that was not made is said to be missing, and is not cited."""
+    from her2cr.reporting.display import Figure, figure_from_files, Text
 
-    figs = Path(out) / "figures"
-    names = [n for n in CTDNA_FIGURES if (figs / f"{n}.png").exists()]
-    return [figure_from_files(figs, n) for n in names]
+    made = {name: figure_from_files(Path(out) / "figures", name) for name in figures}
+    cited = [figures[n].format(ref=f"@{f.label}") for n, f in made.items() if isinstance(f, Figure)]
+    lead = (f"## {heading}\n\n" if heading else "") + " ".join(cited)
+    return ([Text(lead)] if lead.strip() else []) + list(made.values())
+
+
+def outcome_figures(out: Path):
+    return figure_blocks(out, OUTCOME_FIGURES)
+
+
+def exploratory_figures(out: Path):
+    return figure_blocks(out, EXPLORATORY_FIGURES, heading="Figures")
 
 
 def additional_analyses(ctx):
@@ -402,7 +428,7 @@ def additional_analyses(ctx):
             caption = cap.read_text(encoding="utf-8").strip() if cap.exists() else csv.stem
             blocks.append(Table(pd.read_csv(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
                                 caption=caption))
-        for png in sorted((sub / "figures").glob("*.png")) if (sub / "figures").is_dir() else []:
-            blocks.append(figure_from_files(sub / "figures", png.stem, f"fig-{sub.name}-{png.stem}".replace("_", "-"),
+        for svg in sorted((sub / "figures").glob("*.svg")) if (sub / "figures").is_dir() else []:
+            blocks.append(figure_from_files(sub / "figures", svg.stem, f"fig-{sub.name}-{svg.stem}".replace("_", "-"),
                                             rel_dir=f"additional/{sub.name}/figures"))
     return blocks

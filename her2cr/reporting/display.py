@@ -111,38 +111,61 @@ class Text:
 
 
 class Figure:
-    """A saved figure with its caption.
+    """A saved figure with its caption and alt text.
 
     Quarto gets a Markdown cross-reference div (`::: {#fig-label}`) so that the figure is numbered
-    and can be cited as @fig-label; nbconvert's preview gets HTML with the image embedded. The
-    render step removes the HTML representation before Quarto sees the notebook (see render.py).
+    and can be cited as @fig-label, with the SVG (vector in the HTML, where embed-resources
+    inlines it, and in the Typst PDF) at the size it was drawn, never wider than the text, and
+    its alt text as fig-alt. nbconvert's preview gets HTML with the same SVG embedded. The render
+    step removes the HTML representation before Quarto sees the notebook (see render.py).
     """
 
     QUARTO_KEY = "her2cr-quarto-markdown"
+    MAX_WIDTH_IN = 6.6  # the PDF's text width (A4 with 2 cm margins)
 
-    def __init__(self, png: str | Path, caption: str, label: str, rel_dir: str = "figures"):
-        self.png, self.caption, self.label, self.rel_dir = Path(png), caption.strip(), label, rel_dir
+    def __init__(self, svg: str | Path, caption: str, label: str, rel_dir: str = "figures",
+                 alt: str = ""):
+        self.svg, self.caption, self.label, self.rel_dir = Path(svg), caption.strip(), label, rel_dir
+        self.alt = " ".join((alt or self.caption).split())
+
+    def width_in(self) -> float:
+        """The SVG's drawn width in inches (matplotlib writes it in pt), at most the text width."""
+        import re
+
+        head = self.svg.read_text(encoding="utf-8", errors="replace")[:2000]
+        m = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', head)
+        return min(float(m.group(1)) / 72 if m else self.MAX_WIDTH_IN, self.MAX_WIDTH_IN)
+
+    def quarto_markdown(self) -> str:
+        alt = self.alt.replace("\\", "\\\\").replace('"', '\\"')
+        return (f"::: {{#{self.label}}}\n"
+                f'![]({self.rel_dir}/{self.svg.name}){{width={self.width_in():.2f}in fig-alt="{alt}"}}'
+                f"\n\n{self.caption}\n:::\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64
 
-        data = base64.b64encode(self.png.read_bytes()).decode("ascii")
-        md = f"::: {{#{self.label}}}\n![]({self.rel_dir}/{self.png.name}){{width=100%}}\n\n{self.caption}\n:::\n"
+        data = base64.b64encode(self.svg.read_bytes()).decode("ascii")
         page = (f'<figure class="her2cr-figure" id="{html.escape(self.label)}">'
-                f'<img src="data:image/png;base64,{data}" style="max-width:min(100%, 780px)" alt="{html.escape(self.caption)}"/>'
+                f'<img src="data:image/svg+xml;base64,{data}" '
+                f'style="width:{self.width_in():.2f}in;max-width:100%" alt="{html.escape(self.alt)}"/>'
                 f"<figcaption>{html.escape(self.caption)}</figcaption></figure>")
-        return ({"text/markdown": md, "text/html": page, "text/plain": f"[figure: {self.caption}]"},
+        return ({"text/markdown": self.quarto_markdown(), "text/html": page,
+                 "text/plain": f"[figure: {self.caption}]"},
                 {self.QUARTO_KEY: True, "her2cr-kind": "figure"})
 
 
 def figure_from_files(figures_dir: Path | str, name: str, label: str | None = None,
                       rel_dir: str = "figures") -> Figure | Text:
-    """The figure `name` saved by a notebook (png + txt caption), or a note that it is missing.
+    """The figure `name` saved by a notebook (svg, txt caption, alt.txt alt text), or a note that
+    it is missing. Without alt text, the caption's first sentence stands in for it.
 
     rel_dir: the folder of the figure relative to the cut's output folder (for Quarto)."""
     d = Path(figures_dir)
-    png, txt = d / f"{name}.png", d / f"{name}.txt"
-    if not png.exists():
+    svg, txt, alt = d / f"{name}.svg", d / f"{name}.txt", d / f"{name}.alt.txt"
+    if not svg.exists():
         return Text(f"*Figure {name} was not produced in this run.*")
     caption = txt.read_text(encoding="utf-8") if txt.exists() else name
-    return Figure(png, caption, label or f"fig-{name.replace('_', '-')}", rel_dir=rel_dir)
+    alt_text = (alt.read_text(encoding="utf-8").strip() if alt.exists()
+                else caption.strip().split(". ")[0].rstrip(".") + ".")
+    return Figure(svg, caption, label or f"fig-{name.replace('_', '-')}", rel_dir=rel_dir, alt=alt_text)

@@ -34,8 +34,10 @@ def cell_options(source: str) -> dict[str, str]:
 
 
 def add_preview_captions(nb):
-    """Number the captioned tables for the preview, as Quarto numbers them in its own output."""
+    """Number the captioned tables and figures for the preview, as Quarto numbers them in its own
+    output, and write its cross-references (@fig-..., @tbl-...) as "Figure n" and "Table n"."""
     import copy
+    import re
 
     import nbformat
 
@@ -44,12 +46,15 @@ def add_preview_captions(nb):
     nb = copy.deepcopy(nb)
     n = 0
     figures = 0
+    names: dict[str, str] = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cap = cell_options(cell.source).get("tbl-cap")
+        opts = cell_options(cell.source)
+        cap = opts.get("tbl-cap")
         if cap and cell.get("outputs"):
             n += 1
+            names[opts.get("label", "")] = f"Table {n}"
             cell.outputs.insert(0, nbformat.v4.new_output(
                 "display_data", data={"text/html": f'<p class="her2cr-caption">Table {n}: {html.escape(cap)}</p>'}))
             continue
@@ -57,25 +62,53 @@ def add_preview_captions(nb):
             meta, data = out.get("metadata", {}), out.get("data", {})
             if not meta.get(Figure.QUARTO_KEY) or "text/html" not in data:
                 continue
+            label = re.match(r"::: \{#([\w-]+)\}", data.get("text/markdown", ""))
             if meta.get("her2cr-kind") == "table":
                 n += 1
+                names[label.group(1) if label else ""] = f"Table {n}"
                 data["text/html"] = data["text/html"].replace(
                     '<p class="her2cr-caption">', f'<p class="her2cr-caption">Table {n}: ', 1)
             else:
                 figures += 1
+                names[label.group(1) if label else ""] = f"Figure {figures}"
                 data["text/html"] = data["text/html"].replace(
                     "<figcaption>", f"<figcaption><b>Figure {figures}:</b> ", 1)
+
+    def refs(text: str) -> str:
+        return re.sub(r"@((?:fig|tbl)-[\w-]*\w)", lambda m: names.get(m.group(1), m.group(0)), text)
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = refs(cell.source)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data and "text/html" not in data:
+                data["text/markdown"] = refs(data["text/markdown"])
     return nb
 
 
+# nbconvert's lab template loads require.js and MathJax (and mermaid.js when a notebook has a
+# diagram) from CDNs; the report has no widget, formula or diagram, and the preview must open
+# offline, so the blocks that load them are emptied.
+PREVIEW_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+
 def preview_html(executed: Path, target: Path) -> Path:
-    """Readable HTML without code cells, through nbconvert."""
+    """Readable HTML without code cells, through nbconvert, that fetches nothing from the network."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = add_preview_captions(nbformat.read(executed, as_version=4))
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_raw=True)
+                            exclude_output_prompt=True, exclude_raw=True,
+                            extra_loaders=[jinja2.DictLoader({"her2cr_preview.html.j2": PREVIEW_TEMPLATE})],
+                            template_file="her2cr_preview.html.j2")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "HER2 CR study report"}})
     css = (PROJECT / "report" / "styles.css").read_text(encoding="utf-8") + PREVIEW_CSS
     body = body.replace("</head>", f"<style>{css}</style>\n</head>", 1)
@@ -103,7 +136,8 @@ def synthetic_html_banner() -> str:
 def page_typst(cut_info: dict, version: str) -> str:
     """Typst set-up for every PDF page: a header naming the study, the data cut-off and the report
     version, SYNTHETIC DATA in header and footer when (and only when) the cut is synthetic, page
-    numbers; and floats (tables) that may break across pages."""
+    numbers; tables that may break across pages; figures that float rather than leave a page
+    half empty."""
     from her2cr import study
     from her2cr.reporting.typst_table import typst_string
 
@@ -122,6 +156,17 @@ def page_typst(cut_info: dict, version: str) -> str:
         "#show figure: set block(breakable: true)",
         "// a caption above a table stays on the page of the table's first rows",
         "#show figure.caption: it => block(sticky: true, it)",
+        "// a figure (a picture, which cannot break) that does not fit the rest of the page floats to",
+        "// the top of the next one, and the text goes on below where it was cited: no half-empty page",
+        '#show figure.where(kind: "quarto-float-fig"): set figure(placement: auto)',
+        "// ... but never past the end of its section",
+        "#show heading.where(level: 1): it => { place.flush(); it }",
+        "// no invisible character in the PDF's text, so that every word is found and copied as it",
+        "// reads: no hyphenation (a soft hyphen at each hyphenated line end), and contents entries",
+        "// without the word joiner Typst puts before the page number",
+        "#set text(hyphenate: false)",
+        "#show outline.entry: it => link(it.element.location(), it.indented(it.prefix(),",
+        "  { it.body(); h(0.4em); box(width: 1fr, it.fill); h(0.4em); it.page() }))",
         "",
     ])
 
@@ -142,10 +187,37 @@ def front_matter(cut_info: dict, version: str, rendered: str) -> str:
     return "\n".join(lines)
 
 
+def cell_markdown(cell) -> str | None:
+    """A code cell's outputs as one Markdown text, captioned as its `#| label: tbl-...` and
+    `#| tbl-cap:` options say; None when an output has no Markdown form (Quarto then converts
+    the cell itself)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            if out.get("name") == "stdout" and out.get("text", "").strip():
+                parts.append("```\n" + out["text"].rstrip("\n") + "\n```")
+            continue
+        md = out.get("data", {}).get("text/markdown")
+        if md is None:
+            return None
+        parts.append(md)
+    text = "\n\n".join(p.strip("\n") for p in parts)
+    opts = cell_options(cell.source)
+    label = opts.get("label", "")
+    for kind in ("tbl", "fig"):
+        cap = opts.get(f"{kind}-cap")
+        if label.startswith(f"{kind}-") and cap and text:
+            text = f"::: {{#{label}}}\n\n{text}\n\n{cap}\n:::"
+    return text
+
+
 def prepare_for_quarto(nb, cut_info: dict, version: str, rendered: str):
     """The executed notebook as Quarto should see it: front matter set, and every output as
     Markdown only (tables as raw HTML + raw Typst, figures as cross-reference divs); the HTML
-    copies are for the nbconvert preview."""
+    copies are for the nbconvert preview. Each code cell becomes a Markdown cell holding its
+    outputs, so that headings written by a cell (the outcome measures' subsections, say) are
+    sections like any other: in the HTML's contents list as in the PDF's, and with no cell's
+    execution metadata in the HTML."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -169,6 +241,16 @@ def prepare_for_quarto(nb, cut_info: dict, version: str, rendered: str):
             # Quarto loads require.js and jQuery from a CDN for any text/html or JavaScript output
             for mime in ("text/html", "application/javascript"):
                 data.pop(mime, None)
+    import nbformat
+
+    cells = []
+    for cell in nb.cells:
+        text = cell_markdown(cell) if cell.cell_type == "code" else None
+        if text is None:
+            cells.append(cell)
+        elif text.strip():
+            cells.append(nbformat.v4.new_markdown_cell(text))
+    nb.cells = cells
     return nb
 
 

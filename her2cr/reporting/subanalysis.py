@@ -40,12 +40,15 @@ class SubAnalysis:
         (folder / f"{key}.txt").write_text(caption.strip() + "\n", encoding="utf-8")
         return path
 
-    def figure(self, fig, key: str, caption: str) -> list[Path]:
-        """figures/<key>.png, .svg and .txt (caption), byte-reproducible."""
+    def figure(self, fig, key: str, caption: str, alt: str = "") -> list[Path]:
+        """figures/<key>.svg (shown in the report), .png, .txt (caption) and .alt.txt (alt text:
+        what the figure shows, in words, for readers who cannot see it; without it the caption's
+        first sentence stands in), byte-reproducible. Draw it at most 6.6 inches wide
+        (figures.MAX_WIDTH_IN): the report shows it at the size it was drawn."""
         from her2cr.ctdna.figures import save_figure, setup_style
 
         setup_style()
-        return save_figure(fig, self.folder, key, caption)
+        return save_figure(fig, self.folder, key, caption, alt)
 
 
 def load_analysis_set(out_dir: Path | str, analysis_set: str = "primary") -> pd.DataFrame:

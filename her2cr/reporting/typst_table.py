@@ -1,12 +1,18 @@
 """Report tables as raw Typst for the PDF: pages break inside long tables and repeat the header
-row, text is left-aligned and never hyphenated, numbers are right-aligned, wide tables get
-smaller type so that they fit the page width.
+row, a table's notes stay on the page of its last rows, short tables never break, text is
+left-aligned and never hyphenated, numbers are right-aligned, and every column is at least as wide
+as its longest unbreakable piece, so that nothing runs past the page edge.
 
-Cells are written as Typst string literals, so no value can be read as Typst markup.
+Cells are written as Typst string literals, so no value can be read as Typst markup. A long token
+(a file name, a rule key, a checksum) may break only between pieces set as separate boxes: no
+invisible character (zero-width space, soft hyphen) enters the PDF's text, so searching for and
+copying any word of the PDF works. Header cells never break inside a word or a parenthesis
+("(N = 25)").
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -17,9 +23,15 @@ _NUMERIC = re.compile(r"^\s*[<>≤≥]?\s*[-−+]?(\d|∞|inf\b)")
 _EMPTY = {"", "—", "-", "NE", "NA", "inf", "-inf"}
 # "NA [Not applicable to this group]" and the like stand in a number column
 _NOT_A_NUMBER = re.compile(r"^(NA|NE)\b")
-# Characters after which a long token (a file name, a rule key) may break across lines.
-_BREAK_AFTER = re.compile(r"([_/=+,;])(?=\S)")
-ZWSP = "\u200b"
+# Characters after which a long token (a file name, a rule key) may break across lines; Typst
+# already breaks after "/" by itself.
+_BREAK_AFTER = re.compile(r"(?<=[_=+,;])(?=\S)")
+LONG_TOKEN = 12  # tokens up to this length never break
+PIECE = 16  # a token without break characters (a checksum) may break every PIECE characters
+# A parenthesis in a header ("(N = 25)") stays on one line.
+_HEADER_GROUP = re.compile(r"\([^()]*\)")
+# Width of a character in em of the table's type: text and digits, bold header text.
+CHAR_EM, BOLD_CHAR_EM = 0.55, 0.62
 
 
 def cell_text(v) -> str:
@@ -38,58 +50,171 @@ def numeric_columns(df: pd.DataFrame) -> list[bool]:
     return out
 
 
-def typst_string(text: str, breakable: bool = True) -> str:
-    """A Typst string literal; long tokens get break opportunities after _ / = + , ;"""
-    s = cell_text(text)
-    if breakable:
-        s = _BREAK_AFTER.sub(lambda m: m.group(1) + ZWSP, s)
+def _literal(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def token_pieces(token: str) -> list[str]:
+    """Where a long token may break: after _ = + , ; and, in a long run without them (a checksum),
+    every PIECE characters. Short tokens stay whole."""
+    if len(token) <= LONG_TOKEN:
+        return [token]
+    out = []
+    for part in _BREAK_AFTER.split(token):
+        n = math.ceil(len(part) / PIECE) if len(part) > PIECE + 4 else 1
+        size = math.ceil(len(part) / n)
+        out += [part[k:k + size] for k in range(0, len(part), size)]
+    return [p for p in out if p]
+
+
+def typst_string(text, breakable: bool = True) -> str:
+    """Typst code for text: a string literal, or, where a long token may break, the literal's
+    pieces joined with the token's pieces as boxes (a line may break between two boxes)."""
+    s = cell_text(text)
+    if not breakable:
+        return _literal(s)
+    parts, plain = [], ""
+    for token in re.split(r"(\s+)", s):
+        pieces = token_pieces(token) if token.strip() else [token]
+        if len(pieces) == 1:
+            plain += token
+            continue
+        if plain:
+            parts.append(_literal(plain))
+            plain = ""
+        parts += [f"box({_literal(p)})" for p in pieces]
+    if plain or not parts:
+        parts.append(_literal(plain))
+    return " + ".join(parts)
+
+
+def header_string(text) -> str:
+    """Typst code for a header cell: breaks only between words, never inside a parenthesis."""
+    s = cell_text(text)
+    parts, last = [], 0
+    for m in _HEADER_GROUP.finditer(s):
+        if m.start() > last:
+            parts.append(_literal(s[last:m.start()]))
+        parts.append(f"box({_literal(m.group(0))})")
+        last = m.end()
+    if last < len(s) or not parts:
+        parts.append(_literal(s[last:]))
+    return " + ".join(parts)
+
+
+def unbreakable_units(text, header: bool = False, whole: bool = False) -> list[str]:
+    """The pieces of a cell that never break across lines (whole: its tokens, which a column
+    should hold on one line where the page has room)."""
+    s = cell_text(text)
+    if header:
+        s = _HEADER_GROUP.sub(lambda m: m.group(0).replace(" ", "\u00a0"), s)
+        return s.split() or [""]
+    if whole:
+        return s.split() or [""]
+    return [p for token in s.split() for p in token_pieces(token)] or [""]
+
+
 def font_size(n_columns: int) -> float:
-    """Type size in pt, smaller for wider tables: the choice that keeps every table within the
-    width of an A4 portrait page."""
-    if n_columns <= 4:
-        return 9.0
-    if n_columns <= 6:
-        return 8.5
-    return 7.5
+    """Type size in pt (the body is 10 pt): 9 pt, or 8.5 pt for tables of 7 columns or more,
+    which wrap their text columns rather than get smaller type."""
+    return 9.0 if n_columns <= 6 else 8.5
 
 
+NOTE_SIZE_PT = 8.5
 A4_WIDTH_PT = 595.276  # 210 mm
 MARGIN_X_CM = 2.0  # format.typst.margin.x of report/_quarto.yml (a test keeps them in step)
 TEXT_WIDTH_PT = A4_WIDTH_PT - 2 * MARGIN_X_CM * 72 / 2.54
 INSET_PT = 5.0
+# A table of up to this many lines (rows, wrapped lines and notes, estimated) never breaks across
+# pages: moved whole to the next page, it leaves less than a third of a page empty.
+SHORT_TABLE_LINES = 16
+# The last rows that a long table's notes take with them to a new page.
+TAIL_ROWS = 2
+
+
+def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list[bool]]:
+    """Each column's width in em of the table's type (without the cell insets), and whether it
+    was fixed (a number column, or a text column held at its longest unbreakable piece)."""
+    em_per_page = (TEXT_WIDTH_PT - 2 * INSET_PT * len(df.columns)) / font_size(len(df.columns))
+
+    def least_widths(whole: bool) -> dict[int, float]:
+        out = {}
+        for j, col in enumerate(df.columns):
+            cells = [cell_text(v) for v in df[col]] or [""]
+            head = BOLD_CHAR_EM * max(len(u) for u in unbreakable_units(col, header=True))
+            body = CHAR_EM * max(len(u) for c in cells for u in unbreakable_units(c, whole=whole))
+            out[j] = max(head, body, 1.5)
+        return out
+
+    # every token whole (a checksum on one line) where the page has room, else the pieces
+    least = least_widths(whole=True)
+    if sum(least.values()) > em_per_page:
+        least = least_widths(whole=False)
+    full, weight = {}, {}
+    for j, (col, is_num) in enumerate(zip(df.columns, numeric)):
+        cells = [cell_text(v) for v in df[col]] or [""]
+        if is_num:
+            full[j] = max(CHAR_EM * max(len(c) for c in cells), least[j])
+        else:
+            lengths = sorted(len(c) for c in cells)
+            typical = lengths[int(0.9 * (len(lengths) - 1))]
+            weight[j] = min(max(typical, len(str(col)) // 2, 4), 60)
+    widths = [0.0] * len(df.columns)
+    fixed = [False] * len(df.columns)
+    # number columns as wide as their widest number, within half the page (down to their least)
+    budget = 0.5 * em_per_page
+    scale = min(1.0, budget / sum(full.values())) if full else 1.0
+    for j in full:
+        widths[j], fixed[j] = max(full[j] * scale, least[j]), True
+    # text columns share the rest by their typical length; one that would be narrower than its
+    # longest unbreakable piece is held there and the others share what is left
+    free = dict(weight)
+    while free:
+        rest = em_per_page - sum(widths[j] for j in range(len(widths)) if fixed[j])
+        total = sum(free.values())
+        short = [j for j, w in free.items() if rest * w / total < least[j]]
+        if not short:
+            for j, w in free.items():
+                widths[j] = max(rest * w / total, 0.0)
+            break
+        for j in short:
+            widths[j], fixed[j] = least[j], True
+            del free[j]
+    return widths, fixed
 
 
 def column_widths(df: pd.DataFrame, numeric: list[bool]) -> list[str]:
-    """A number column as wide as its widest number or header word (in em of the table's type),
-    so that numbers do not wrap; where the number columns would take more than half the page,
-    they shrink (down to their longest unbreakable piece) and long intervals wrap between words.
-    The text columns share the rest by their 90th-percentile length, capped, so that long text
-    wraps rather than squeezing the other columns."""
-    em_per_page = (TEXT_WIDTH_PT - 2 * INSET_PT * len(df.columns)) / font_size(len(df.columns))
-    full, least = {}, {}
-    for j, (col, is_num) in enumerate(zip(df.columns, numeric)):
-        if not is_num:
-            continue
-        cells = [cell_text(v) for v in df[col]] or ["0"]
-        words = max((len(w) for w in str(col).split()), default=1)
-        # digits are half an em wide; bold header letters a little more
-        least[j] = max(0.55 * max(len(t) for c in cells for t in (c.split() or [""])), 0.62 * words, 1.5)
-        full[j] = max(0.55 * max(len(c) for c in cells), least[j])
-    budget = 0.5 * em_per_page
-    scale = min(1.0, budget / sum(full.values())) if full else 1.0
-    widths = []
-    for j, col in enumerate(df.columns):
-        if j in full:
-            widths.append(f"{max(full[j] * scale, least[j]):.1f}em + {2 * INSET_PT:g}pt")
+    """A number column as wide as its widest number or header word, so that numbers do not wrap;
+    where the number columns would take more than half the page, they shrink (down to their
+    longest unbreakable piece) and long intervals wrap between words. The text columns share the
+    rest by their 90th-percentile length, capped, so that long text wraps rather than squeezing
+    the other columns, but none is narrower than its longest unbreakable piece (a checksum, a
+    header word)."""
+    widths, fixed = _widths_em(df, numeric)
+    weights = {j: w for j, w in enumerate(widths) if not fixed[j]}
+    out = []
+    for j, w in enumerate(widths):
+        if fixed[j]:
+            out.append(f"{w:.1f}em + {2 * INSET_PT:g}pt")
         else:
-            lengths = [len(cell_text(v)) for v in df[col]] or [1]
-            typical = sorted(lengths)[int(0.9 * (len(lengths) - 1))]
-            words = max((len(w) for w in str(col).split()), default=1)
-            widths.append(f"{min(max(typical, words, len(str(col)) // 2, 4), 60)}fr")
-    return widths
+            out.append(f"{max(round(10 * w / max(min(weights.values()), 0.1)), 1)}fr")
+    return out
+
+
+def estimated_lines(df: pd.DataFrame, notes: list[str] | None, layout=None) -> int:
+    """How many lines the table takes, roughly: each row as many as its most wrapped cell, the
+    header, the group headings and the notes."""
+    numeric = numeric_columns(df)
+    widths, _ = _widths_em(df, numeric)
+    chars = [max(w / CHAR_EM, 1.0) for w in widths]
+    lines = max((math.ceil(len(cell_text(c)) * BOLD_CHAR_EM / max(widths[j], 1.0))
+                 for j, c in enumerate(df.columns)), default=1)
+    for row in df.itertuples(index=False):
+        lines += max([math.ceil(len(cell_text(v)) / chars[j]) for j, v in enumerate(row)] + [1])
+    lines += len(layout.group_rows) if layout else 0
+    page_chars = (TEXT_WIDTH_PT / NOTE_SIZE_PT) / CHAR_EM
+    lines += sum(math.ceil(len(n) / page_chars) for n in notes or [])
+    return lines
 
 
 @dataclass
@@ -102,25 +227,38 @@ class TableLayout:
 
 def typst_table(df: pd.DataFrame, notes: list[str] | None = None,
                 layout: TableLayout | None = None) -> str:
-    """Typst code for df: a breakable table with a repeated header row, then the notes."""
+    """Typst code for df: a table with a repeated header row, then its notes.
+
+    A short table never breaks across pages. A long one breaks between rows; its last rows and its
+    notes form the table's footer (not repeated), which Typst never splits, so the notes are on the
+    page of the table's last rows and the table never ends with one row alone on a page."""
     layout = layout or TableLayout()
     numeric = numeric_columns(df)
     ncol = max(len(df.columns), 1)
     align = ", ".join("right" if n else "left" for n in numeric) or "left"
-    head = ", ".join(f"strong({typst_string(c)})" for c in df.columns)
-    body = []
+    head = ", ".join(f"strong({header_string(c)})" for c in df.columns)
+    rows = []
     for i, row in enumerate(df.itertuples(index=False)):
+        lines = []
         if i in layout.group_rows:
-            body.append(f"  table.cell(colspan: {ncol}, fill: luma(238), "
-                        f"strong({typst_string(layout.group_rows[i])})),")
+            lines.append(f"  table.cell(colspan: {ncol}, fill: luma(238), "
+                         f"strong({typst_string(layout.group_rows[i])})),")
         bold = i < len(layout.bold_rows) and layout.bold_rows[i]
         cells = []
         for j, v in enumerate(row):
             lit = typst_string(v, breakable=not numeric[j])
             cells.append(f"strong({lit})" if bold and j == 0 else lit)
-        body.append("  " + ", ".join(cells) + ",")
+        lines.append("  " + ", ".join(cells) + ",")
+        rows.append(lines)
+    notes = list(notes or [])
+    short = estimated_lines(df, notes, layout) <= SHORT_TABLE_LINES
+    note_cells = [f"  table.cell(colspan: {ncol}, stroke: none, inset: (x: 0pt, top: 4pt, bottom: 0pt), "
+                  f"text(size: {NOTE_SIZE_PT:g}pt, {typst_string(n, breakable=False)})),"
+                  for n in notes]
+    tail = [] if short or len(rows) <= TAIL_ROWS else rows[-TAIL_ROWS:]
+    body = rows[:len(rows) - len(tail)]
     lines = [
-        "#block(width: 100%, breakable: true)[",
+        f"#block(width: 100%, breakable: {'false' if short else 'true'})[",
         "#set align(left)",
         f"#set text(size: {font_size(ncol):g}pt, hyphenate: false)",
         "#set par(justify: false)",
@@ -131,11 +269,12 @@ def typst_table(df: pd.DataFrame, notes: list[str] | None = None,
         "  stroke: (x, y) => if y > 0 { (bottom: 0.4pt + luma(205)) },",
         "  table.hline(stroke: 0.8pt),",
         f"  table.header(repeat: true, {head}, table.hline(stroke: 0.8pt)),",
-        *body,
-        "  table.hline(stroke: 0.8pt),",
-        ")",
+        *[line for r in body for line in r],
     ]
-    for note in notes or []:
-        lines.append(f"#block(above: 0.5em, text(size: 7.5pt, {typst_string(note, breakable=False)}))")
-    lines.append("]")
+    if tail or note_cells:
+        lines += ["  table.footer(repeat: false,", *[line for r in tail for line in r],
+                  "  table.hline(stroke: 0.8pt),", *note_cells, "  ),"]
+    else:
+        lines.append("  table.hline(stroke: 0.8pt),")
+    lines += [")", "]"]
     return "\n".join(lines)

@@ -60,12 +60,13 @@ def test_prepare_for_quarto_sets_front_matter_and_gives_figures_as_cross_referen
     fm = yaml.safe_load(nb.cells[0].source.strip().strip("-"))
     assert fm["subtitle"] == "Data cut-off 2025-12-31 · report v3 · SYNTHETIC DATA"
     assert fm["date"] == "2026-01-05"
-    outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    fig = [o for o in outs if o.metadata.get(Figure.QUARTO_KEY)]
-    assert fig and all("text/html" not in o.data and "text/markdown" in o.data for o in fig)
-    table = [o for o in outs if not o.metadata.get(Figure.QUARTO_KEY)]
-    # Quarto gets Markdown only: any text/html output makes it load require.js and jQuery from a CDN
-    assert table and "text/html" not in table[0].data and "text/markdown" in table[0].data
+    # Quarto gets Markdown only: any text/html output makes it load require.js and jQuery from a
+    # CDN; and each code cell becomes a Markdown cell (its headings are then sections like any
+    # other, in the HTML's contents list as in the PDF's), captioned as its cell options say
+    assert [c for c in nb.cells if c.cell_type == "code"] == []
+    text = "\n".join(c.source for c in nb.cells)
+    assert "::: {#fig-x}\n:::" in text and "<table/>" not in text
+    assert "::: {#tbl-flow}\n\n|a|\n\nParticipant flow (ClinicalTrials.gov layout)\n:::" in text
 
 
 def test_preview_numbers_the_table_captions():
@@ -101,8 +102,8 @@ def test_tables_made_in_a_loop_are_captioned_and_cross_referenced():
                    if c.cell_type == "code" for o in c.outputs)
     assert "Table 2: Primary outcome" in html  # after Table 1, the participant flow
     quarto = prepare_for_quarto(nb, {"cut": "2025-12-31"}, "v1", "2026-01-05")
-    outs = [o for c in quarto.cells if c.cell_type == "code" for o in c.outputs if o.metadata.get("her2cr-kind") == "table"]
-    assert outs and "text/html" not in outs[0].data
+    text = "\n".join(c.source for c in quarto.cells)
+    assert "::: {#tbl-outcome-1}" in text and "<table" not in text.split("```{=html}")[0]
 
 
 def test_a_quarto_setting_that_names_no_program_is_said_as_such(monkeypatch, tmp_path):
@@ -114,3 +115,10 @@ def test_a_quarto_setting_that_names_no_program_is_said_as_such(monkeypatch, tmp
     assert note.startswith(f"QUARTO={tmp_path / 'no-such-quarto'} is not an executable file")
     monkeypatch.delenv("QUARTO")
     assert quarto_missing_note() == QUARTO_MISSING
+
+
+def test_preview_writes_cross_references_as_figure_and_table_numbers():
+    nb = _executed_like()
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("See @fig-x and @tbl-flow; @fig-unknown stays."))
+    cells = add_preview_captions(nb).cells
+    assert cells[1].source == "See Figure 1 and Table 1; @fig-unknown stays."

@@ -114,9 +114,10 @@ def test_every_baseline_row_and_every_data_issue_is_in_the_pdf(report):
         assert f"{r.file} {r.row} {r.subject_id}" in text, (r.file, r.row)
 
 
-def _words(pdf: Path, tmp: Path) -> list[list[tuple[float, float, float, float, str]]]:
+def _words(pdf: Path, tmp: Path, sizes: list | None = None) -> list[list[tuple[float, float, float, float, str]]]:
+    """Each page's words with their boxes (pt); `sizes` gets each page's (width, height)."""
     out = tmp / "bbox.html"
-    subprocess.run(["pdftotext", "-bbox", str(pdf), str(out)], check=True)
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(out)], check=True, capture_output=True)
 
     class Parser(HTMLParser):
         def __init__(self):
@@ -127,6 +128,8 @@ def _words(pdf: Path, tmp: Path) -> list[list[tuple[float, float, float, float, 
             a = dict(attrs)
             if tag == "page":
                 self.pages.append([])
+                if sizes is not None:
+                    sizes.append((float(a["width"]), float(a["height"])))
             elif tag == "word":
                 self.box = tuple(float(a[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
 
@@ -192,3 +195,107 @@ def test_html_is_self_contained_without_code_and_with_contents(report):
     assert "her2cr-table" in html and "table.her2cr-table" in html  # the preview's table styles
     assert ("synthetic-banner" in text or 'class="synthetic-banner"' in html) == synthetic
     assert ("SYNTHETIC DATA" in text) == synthetic
+
+
+# -- issue 18: figures, layout and the HTML, checked in the rendered files ----------------------
+
+FIGURE_IDS = ("fig-consort", "fig-ctdna-positivity", "fig-ctdna-swimmer", "fig-ctdna-forest", "fig-ctdna-mtm",
+              "fig-ctdna-km-time-to-positive", "fig-ctdna-km-pfs")
+# characters that make a word of the PDF impossible to find or copy as it reads
+INVISIBLE = {"\u200b": "zero-width space", "\u200c": "zero-width non-joiner", "\u200d": "zero-width joiner",
+             "\u2060": "word joiner", "\ufeff": "zero-width no-break space", "\u00ad": "soft hyphen"}
+
+
+def _figure_block(html: str, fig: str) -> str:
+    m = re.search(rf'<div id="{fig}".*?</figure>', html, flags=re.S)
+    assert m, f"{fig} is not in the HTML"
+    return m.group(0)
+
+
+def test_figures_are_vector_in_the_pdf_and_the_html(report):
+    folder, _ = report
+    if not shutil.which("pdfimages"):
+        pytest.skip("pdfimages is not installed (Debian package poppler-utils)")
+    listing = subprocess.run(["pdfimages", "-list", str(folder / "report.pdf")], capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    assert listing[2:] == [], "raster images in the PDF:\n" + "\n".join(listing)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"data:image/(png|jpe?g|gif|webp)", html)
+    for fig in FIGURE_IDS:
+        assert "data:image/svg+xml" in _figure_block(html, fig), fig
+
+
+def test_every_figure_has_alt_text_and_is_cited_in_the_text(report):
+    folder, _ = report
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for fig in FIGURE_IDS:
+        alts = re.findall(r'<img\b[^>]*\balt="([^"]*)"', _figure_block(html, fig))
+        assert alts and all(len(a.split()) >= 8 for a in alts), (fig, alts)
+        assert f'href="#{fig}"' in html, f"{fig} is never cited"
+
+
+def test_pdf_text_has_no_zero_width_or_soft_characters(report):
+    _needs_poppler()
+    folder, _ = report
+    text = "".join(pdf_pages(folder / "report.pdf"))
+    found = {name: text.count(ch) for ch, name in INVISIBLE.items() if ch in text}
+    assert found == {}
+    assert "NIH/OMB" in text  # found by a search as written
+
+
+def test_no_word_runs_past_the_page_edge(report, tmp_path):
+    _needs_poppler()
+    folder, _ = report
+    sizes: list = []
+    pages = _words(folder / "report.pdf", tmp_path, sizes)
+    margin = 28.0  # pt (1 cm); the text block keeps 2 cm on each side
+    past = [(i, w[4], round(w[0]), round(w[2])) for i, (words, (width, _)) in enumerate(zip(pages, sizes), start=1)
+            for w in words if w[2] > width - margin or w[0] < margin]
+    assert past == []
+
+
+def test_table_notes_are_on_the_page_of_the_table_s_last_rows(report):
+    _needs_poppler()
+    folder, _ = report
+    pages = [squash(p) for p in pdf_pages(folder / "report.pdf")]
+    frame, _, notes = read_markdown((folder / "tables" / "baseline.md").read_text(encoding="utf-8"))
+    first_words = squash(notes[0])[:60]
+    with_note = [i for i, p in enumerate(pages) if first_words in p]
+    assert len(with_note) == 1, first_words
+    page = pages[with_note[0]]
+    # every note, and the table's last row under its repeated column header, on that page
+    assert all(squash(n)[:60] in page for n in notes)
+    last = squash(frame["Characteristic"].iloc[-1].replace("\u00a0", " "))
+    assert "Characteristic" in page and 0 <= page.find(last) < page.index(first_words)
+
+
+def _pdf_contents(pdf: Path) -> list[str]:
+    return re.findall(r"^(\d+(?:\.\d+)*) .*?(?: \.){3,}", pdf_pages(pdf)[0], flags=re.M)
+
+
+def test_contents_list_is_as_deep_in_the_html_as_in_the_pdf(report):
+    _needs_poppler()
+    folder, _ = report
+    pdf = _pdf_contents(folder / "report.pdf")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    toc = re.search(r'<nav id="TOC".*?</nav>', html, flags=re.S).group(0)
+    assert any("." in n for n in pdf), pdf  # sub-sections are listed
+    assert re.findall(r'class="header-section-number">([\d.]+)<', toc) == pdf
+
+
+def test_headings_reached_from_the_contents_land_below_the_sticky_banner(report):
+    folder, synthetic = report
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    margin = re.search(r"\[id\]\s*\{\s*scroll-margin-top:\s*([\d.]+)rem", html)
+    # the banner is at most two lines of about 1.6 rem each (58 px at 1280 and 768 px wide)
+    assert margin and float(margin.group(1)) >= 3.5
+    assert ('class="synthetic-banner"' in html) == synthetic
+
+
+def test_the_html_preview_fetches_nothing_from_the_network(pipeline_run):
+    html = (pipeline_run.version_dir / "report-preview.html").read_text(encoding="utf-8")
+    external = re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=[\"'](?:https?:)?//[^\"']*",
+                          html, flags=re.I)
+    assert external == []
+    assert "mathjax" not in html.lower() and "require.min.js" not in html
+    assert "her2cr-table" in html and "data:image/svg+xml" in html  # its tables and figures are there

@@ -9,8 +9,9 @@ import pytest
 from her2cr.ctdna.labels import analysis_title
 from her2cr.reporting.context import estimates_display
 from her2cr.reporting.display import Table, grouped
-from her2cr.reporting.typst_table import (INSET_PT, TEXT_WIDTH_PT, TableLayout, column_widths, font_size,
-                                          numeric_columns, typst_string, typst_table)
+from her2cr.reporting.typst_table import (INSET_PT, NOTE_SIZE_PT, TEXT_WIDTH_PT, TableLayout, column_widths,
+                                          font_size, header_string, numeric_columns, token_pieces,
+                                          typst_string, typst_table)
 
 
 def test_cells_are_typst_string_literals_so_no_value_is_read_as_markup():
@@ -21,10 +22,48 @@ def test_cells_are_typst_string_literals_so_no_value_is_read_as_markup():
     assert typst_string(nasty) in code
 
 
-def test_long_tokens_may_break_after_underscores_and_slashes_but_numbers_do_not():
-    assert "\u200b" in typst_string("subjects.csv/last_contact_date")
+def test_long_tokens_break_between_boxes_and_no_invisible_character_enters_the_text():
+    code = typst_string("subjects.csv/last_contact_date")
+    assert code == 'box("subjects.csv/last_") + box("contact_") + box("date")'
+    assert "\u200b" not in code and "\u00ad" not in code
+    # short tokens, words with a slash (Typst breaks after it by itself) and numbers stay whole
+    assert typst_string("NIH/OMB a_b") == '"NIH/OMB a_b"'
     code = typst_table(pd.DataFrame({"label": ["a_b"], "n/N": ["4/22"]}))
-    assert '"4/22"' in code and '"a_\u200bb"' in code
+    assert '"4/22"' in code and '"a_b"' in code
+    # a checksum breaks, if it must, into even pieces
+    sha = "f31f338a7ffbed395360b02abcbdf83b8aba79a475b140fa79ce44eab11066d3"
+    assert typst_string(sha).count("box(") == 4 and "".join(token_pieces(sha)) == sha
+
+
+def test_header_cells_break_between_words_never_inside_a_parenthesis_or_at_an_underscore():
+    assert header_string("Continuing (N = 25)") == '"Continuing " + box("(N = 25)")'
+    assert header_string("Subject_id") == '"Subject_id"'
+    widths = column_widths(pd.DataFrame({"Continuing (N = 25)": ["4 (18.2%)"]}), [True])
+    assert float(widths[0].split("em")[0]) >= 0.62 * len("(N = 25)")
+
+
+def test_a_checksum_column_is_as_wide_as_the_checksum_where_the_page_has_room():
+    sha = "f31f338a7ffbed395360b02abcbdf83b8aba79a475b140fa79ce44eab11066d3"
+    df = pd.DataFrame({"Item": ["Input ctdna.csv (SHA-256)"] + ["Package numpy"] * 18,
+                       "Value": [sha] + ["2.3.5"] * 18})
+    widths = column_widths(df, numeric_columns(df))
+    assert widths[1].startswith(f"{0.55 * len(sha):.1f}em"), widths
+
+
+def test_notes_and_the_last_rows_of_a_long_table_form_its_footer_and_a_short_table_never_breaks():
+    long = pd.DataFrame({"a": [f"row {i}" for i in range(40)]})
+    code = typst_table(long, notes=["A note."])
+    assert "breakable: true" in code
+    footer = code[code.index("table.footer(repeat: false,"):]
+    assert '"row 38"' in footer and '"row 39"' in footer and '"A note."' in footer
+    assert '"row 37"' not in footer
+    short = typst_table(pd.DataFrame({"a": ["x"] * 3}), notes=["A note."])
+    assert "breakable: false" in short and short.index('"x"') < short.index('"A note."')
+
+
+def test_table_type_and_notes_are_at_least_8_5_pt():
+    assert min(font_size(n) for n in range(1, 12)) >= 8.5 and NOTE_SIZE_PT >= 8.5
+    assert "size: 7.5pt" not in typst_table(pd.DataFrame({f"c{i}": ["x"] for i in range(9)}), notes=["n"])
 
 
 def test_number_columns_are_right_aligned_and_text_columns_left():
@@ -37,7 +76,7 @@ def test_number_columns_are_right_aligned_and_text_columns_left():
 def test_header_repeats_on_every_page_and_nothing_is_hyphenated():
     code = typst_table(pd.DataFrame({"a": ["x"] * 3}), notes=["A note."])
     assert "table.header(repeat: true," in code
-    assert "hyphenate: false" in code and "justify: false" in code and "breakable: true" in code
+    assert "hyphenate: false" in code and "justify: false" in code
     assert code.index("#table(") < code.index('"A note."')
 
 
