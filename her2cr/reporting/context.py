@@ -406,7 +406,7 @@ def outcome_figures(out: Path):
 
 
 def exploratory_figures(out: Path):
-    return figure_blocks(out, EXPLORATORY_FIGURES, heading="Figures")
+    return figure_blocks(out, EXPLORATORY_FIGURES)
 
 
 def additional_analyses(ctx):

@@ -128,8 +128,10 @@ INSET_PT = 5.0
 # A table of up to this many lines (rows, wrapped lines and notes, estimated) never breaks across
 # pages: moved whole to the next page, it leaves less than a third of a page empty.
 SHORT_TABLE_LINES = 16
-# The last rows that a long table's notes take with them to a new page.
+# The last rows that a long table's notes take with them to a new page, and the first rows that
+# its caption and header take with them (never a caption over one or two rows at a page's foot).
 TAIL_ROWS = 2
+LEAD_ROWS = 2
 
 
 def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list[bool]]:
@@ -231,7 +233,9 @@ def typst_table(df: pd.DataFrame, notes: list[str] | None = None,
 
     A short table never breaks across pages. A long one breaks between rows; its last rows and its
     notes form the table's footer (not repeated), which Typst never splits, so the notes are on the
-    page of the table's last rows and the table never ends with one row alone on a page."""
+    page of the table's last rows and the table never ends with one row alone on a page; its first
+    rows form a sub-header (not repeated), which Typst never leaves at a page's foot without a row
+    after it, so a page never ends with the caption over one or two rows."""
     layout = layout or TableLayout()
     numeric = numeric_columns(df)
     ncol = max(len(df.columns), 1)
@@ -251,12 +255,16 @@ def typst_table(df: pd.DataFrame, notes: list[str] | None = None,
         lines.append("  " + ", ".join(cells) + ",")
         rows.append(lines)
     notes = list(notes or [])
-    short = estimated_lines(df, notes, layout) <= SHORT_TABLE_LINES
+    # short: few lines, or few rows with long notes (which would otherwise part from them)
+    lines_all, lines_rows = estimated_lines(df, notes, layout), estimated_lines(df, [], layout)
+    short = lines_all <= SHORT_TABLE_LINES or (lines_rows <= SHORT_TABLE_LINES // 2
+                                               and lines_all <= 2 * SHORT_TABLE_LINES)
     note_cells = [f"  table.cell(colspan: {ncol}, stroke: none, inset: (x: 0pt, top: 4pt, bottom: 0pt), "
                   f"text(size: {NOTE_SIZE_PT:g}pt, {typst_string(n, breakable=False)})),"
                   for n in notes]
     tail = [] if short or len(rows) <= TAIL_ROWS else rows[-TAIL_ROWS:]
-    body = rows[:len(rows) - len(tail)]
+    lead = [] if short or len(rows) <= TAIL_ROWS + LEAD_ROWS + 1 else rows[:LEAD_ROWS]
+    body = rows[len(lead):len(rows) - len(tail)]
     lines = [
         f"#block(width: 100%, breakable: {'false' if short else 'true'})[",
         "#set align(left)",
@@ -269,6 +277,8 @@ def typst_table(df: pd.DataFrame, notes: list[str] | None = None,
         "  stroke: (x, y) => if y > 0 { (bottom: 0.4pt + luma(205)) },",
         "  table.hline(stroke: 0.8pt),",
         f"  table.header(repeat: true, {head}, table.hline(stroke: 0.8pt)),",
+        *(["  table.header(repeat: false, level: 2,", *[line for r in lead for line in r], "  ),"]
+          if lead else []),
         *[line for r in body for line in r],
     ]
     if tail or note_cells:

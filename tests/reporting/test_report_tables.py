@@ -57,6 +57,9 @@ def test_notes_and_the_last_rows_of_a_long_table_form_its_footer_and_a_short_tab
     footer = code[code.index("table.footer(repeat: false,"):]
     assert '"row 38"' in footer and '"row 39"' in footer and '"A note."' in footer
     assert '"row 37"' not in footer
+    # the first two rows go with the caption and header: a sub-header that is not repeated
+    lead = code[code.index("table.header(repeat: false, level: 2,"):code.index('"row 2"')]
+    assert '"row 0"' in lead and '"row 1"' in lead
     short = typst_table(pd.DataFrame({"a": ["x"] * 3}), notes=["A note."])
     assert "breakable: false" in short and short.index('"x"') < short.index('"A note."')
 
