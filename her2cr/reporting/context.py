@@ -137,7 +137,7 @@ def methods_used(estimates: pd.DataFrame) -> list[str]:
     return seen
 
 
-def methods_markdown(estimates: pd.DataFrame, packages: dict[str, str]) -> str:
+def methods_markdown(estimates: pd.DataFrame) -> str:
     lines = [
         "**Design.** Prospective observational cohort study in women with HER2-positive metastatic "
         "breast cancer whose complete or partial response to anti-HER2 therapy has lasted more than "
@@ -162,8 +162,8 @@ def methods_markdown(estimates: pd.DataFrame, packages: dict[str, str]) -> str:
     lines += [f"- {m[0].upper() + m[1:]}." for m in methods_used(estimates)]
     lines += ["", "**Choices where the study specification is silent.**", ""]
     lines += [f"- {d}" for d in DECISIONS]
-    # the versions themselves are listed once, in the provenance appendix
-    lines += ["", "**Software.** " + ", ".join(packages) + " (versions in Appendix C)."]
+    # the software is listed once, with its versions, in the provenance appendix
+    lines += ["", "**Software.** Python and the packages that Appendix C lists with their versions."]
     return "\n".join(lines)
 
 
@@ -272,7 +272,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     # the synthetic-data notice is said once in the body, above the title block (the banner of the
     # HTML and the header and footer of every PDF page repeat it)
     ctx.summary = summary_sentences(ctx.estimates, ctx.flow)
-    ctx.methods = methods_markdown(ctx.estimates, ctx.packages)
+    ctx.methods = methods_markdown(ctx.estimates)
     ctx.flow_table = flow_table(ctx.results.participant_flow)
     ctx.flow_notes = [n for n in (ctx.results.participant_flow.recruitment_details,
                                   ctx.results.participant_flow.pre_assignment_details) if n]
@@ -387,7 +387,6 @@ EXPLORATORY_FIGURES = {
                                  "positive draw, by cohort.",
     "ctdna_km_pfs": "{ref} shows progression-free survival by baseline ctDNA status.",
 }
-CTDNA_FIGURES = (*OUTCOME_FIGURES, *EXPLORATORY_FIGURES)
 
 
 def figure_blocks(out: Path, figures: dict[str, str], heading: str = ""):

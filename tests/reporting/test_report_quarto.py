@@ -299,3 +299,15 @@ def test_the_html_preview_fetches_nothing_from_the_network(pipeline_run):
     assert external == []
     assert "mathjax" not in html.lower() and "require.min.js" not in html
     assert "her2cr-table" in html and "data:image/svg+xml" in html  # its tables and figures are there
+
+
+def test_the_synthetic_notice_and_the_software_list_are_said_once(report):
+    _needs_poppler()
+    import pandas
+
+    folder, synthetic = report
+    text = squash(" ".join(pdf_pages(folder / "report.pdf")))
+    # the body says it once (the page header and footer repeat it on every page)
+    assert text.count("this report was made from a synthetic data cut") == (1 if synthetic else 0)
+    # package versions only in the provenance appendix, not again in the methods
+    assert text.count(f"pandas {pandas.__version__}") == text.count(f"Package pandas {pandas.__version__}") == 1
