@@ -311,3 +311,31 @@ def test_the_synthetic_notice_and_the_software_list_are_said_once(report):
     assert text.count("this report was made from a synthetic data cut") == (1 if synthetic else 0)
     # package versions only in the provenance appendix, not again in the methods
     assert text.count(f"pandas {pandas.__version__}") == text.count(f"Package pandas {pandas.__version__}") == 1
+
+
+def largest_blank_band(png: Path, top_cm: float = 2.4, page_cm: float = 29.7) -> float:
+    """The tallest run of blank pixel rows inside a page's text block, as a fraction of its height
+    (a row is blank when the middle 80% of its width is white)."""
+    from PIL import Image
+
+    im = Image.open(png).convert("L")
+    w, h = im.size
+    top, bottom = round(h * top_cm / page_cm), round(h * (1 - top_cm / page_cm))
+    px = im.load()
+    best = run = 0
+    for y in range(top, bottom):
+        blank = all(px[x, y] > 245 for x in range(w // 10, w - w // 10, 2))
+        run = run + 1 if blank else 0
+        best = max(best, run)
+    return best / (bottom - top)
+
+
+def test_no_page_is_a_third_empty_before_the_last(report, tmp_path):
+    folder, _ = report
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed (Debian package poppler-utils)")
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(folder / "report.pdf"), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) >= 5
+    empty = {p.stem: round(largest_blank_band(p), 2) for p in pages[:-1]}
+    assert {k: v for k, v in empty.items() if v > 1 / 3} == {}, empty
