@@ -299,3 +299,31 @@ def test_mtm_plot_draws_many_points_as_one_picture_in_the_svg(tmp_path):
     # 5,001 vector markers would take several hundred kB; as a picture they take far less
     assert len(svg_many) < 400_000, len(svg_many)
     assert "MTM/mL" in svg_many  # the axis label is still text
+
+
+def test_figures_print_at_their_drawn_size_with_alt_text_and_one_cohort_order(tmp_path, data):
+    """Every figure fits the PDF's text width (6.6 in), so the report shows it at the size it was
+    drawn and its 9 pt text prints at 9 pt; it has alt text; its caption never says '(s)'; and the
+    cohorts keep one order and one colour, which no ctDNA result uses."""
+    import re
+
+    from her2cr.ctdna import figures
+
+    adsl, adct = data
+    res = ctdna.all_results(adsl, adct)
+    est = ctdna.estimates_long(res)
+    made = {"positivity": figures.positivity_plot(est), "mtm": figures.mtm_plot(ctdna.positive_draws(adsl, adct)),
+            "swimmer": figures.swimmer_plot(adsl, adct, "2025-12-31"), "pfs": figures.km_pfs_plot(res["pfs"]),
+            "ttpos": figures.km_ttpos_plot(res["ttpos"]), "forest": figures.forest_plot(res["subgroups"], est)}
+    for name, plot in made.items():
+        fig, caption = plot
+        if name == "swimmer":  # continuing on the left panel, stopped on the right
+            assert [ax.get_title(loc="left").split(" (")[0] for ax in fig.axes[:2]] == ["Continuing", "Stopped"]
+        paths = figures.save_figure(fig, tmp_path, name, caption, plot.alt)
+        svg = paths[1].read_text(encoding="utf-8")
+        width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+        assert width <= figures.MAX_WIDTH_IN * 72 + 0.5, (name, width)
+        assert height <= 8.0 * 72, (name, height)  # with its caption, within an A4 text block
+        assert len(plot.alt.split()) >= 10 and paths[-1].read_text(encoding="utf-8").strip() == plot.alt
+        assert "(s)" not in caption, name
+    assert set(figures.COHORT_COLORS.values()).isdisjoint(figures.STATUS_COLORS.values())
