@@ -12,39 +12,30 @@ from her2cr import study
 from her2cr.data.issues import counts_by_rule, read_issues
 from her2cr.data.contract import BASELINE_WINDOW_DAYS
 from her2cr.data.dictionary import DECISIONS
+from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
-from her2cr.formatting import estimate_text, p_text
+from her2cr.formatting import (NE, PARAMETER_KINDS, is_missing, number, p_phrase, p_text,
+                               with_unit)
+from her2cr.reporting.trace import Num, Traced, tjoin, traced_markdown
 
 
 # -- numbers as words ---------------------------------------------------------------------------
+# Every number comes from an output file through her2cr.formatting's one rule for its kind, and
+# carries its source (her2cr.reporting.trace) for the HTML report.
 
-def pct(x: float, digits: int = 1) -> str:
-    return "not estimable" if x is None or not math.isfinite(x) else f"{100 * x:.{digits}f}%"
-
-
-def num(x: float, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "not estimable"
-    if math.isinf(x):
-        return "infinity" if x > 0 else "minus infinity"
-    return f"{x:.{digits}f}"
+ESTIMATES_FILE = "results/estimates.csv"
+FLOW_FILE = "data/flow.csv"
 
 
-def pvalue(p: float) -> str:
-    from her2cr.formatting import p_phrase
-
-    return p_phrase(p)
-
-
-def ci(lo: float, hi: float, fmt=num, level: float = 0.95) -> str:
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (lo, hi)):
-        return f"{round(100 * level)}% CI not estimable"
-    return f"{round(100 * level)}% CI {fmt(lo)} to {fmt(hi)}"
-
-
-def pp(x: float) -> str:
-    """A difference of proportions in percentage points."""
-    return "not estimable" if x is None or not math.isfinite(x) else f"{100 * x:.1f}"
+def est_num(row, column: str, kind: str | None = None) -> Num:
+    """A number of an estimates.csv row, traced to the file, the row key and the column."""
+    kind = kind or ("count" if column in ("n", "N") else
+                    "p" if column == "p_value" else PARAMETER_KINDS.get(row["parameter"], "measure"))
+    value = row[column]
+    if kind == "count" and not is_missing(value):
+        value = int(value)
+    return Num(value, kind, ESTIMATES_FILE,
+               f"{row['analysis']} | {row['parameter']} | {row['group']} | {column}")
 
 
 # -- estimates ----------------------------------------------------------------------------------
@@ -63,15 +54,27 @@ def _f(row, col) -> float:
         return float("nan")
 
 
-def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
-    """The key results in plain sentences; every number comes from estimates.csv or flow.csv."""
+def _p_phrase(row) -> Traced:
+    """"p = 0.725" with the p-value traced; "p not estimable" when there is none."""
+    text = p_phrase(row["p_value"])
+    if is_missing(row["p_value"]):
+        return Traced(text)
+    return Traced(text[: text.index(p_text(row["p_value"]))], est_num(row, "p_value"))
+
+
+def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[Traced]:
+    """The key results in plain sentences; every number comes from estimates.csv or flow.csv and
+    carries its source."""
     counts = {(r.cohort, r.step): int(r.count) for r in flow.itertuples(index=False)}
-    out = [
-        f"By the data cut-off, {counts[('overall', 'enrolled')]} participants had consented "
-        f"({counts[('continuing', 'enrolled')]} continuing and {counts[('stopped', 'enrolled')]} "
-        f"stopped anti-HER2 treatment); {counts[('overall', 'eligible')]} were eligible and "
-        f"{counts[('overall', 'primary_set')]} had an evaluable baseline ctDNA result (primary analysis set)."
-    ]
+
+    def c(cohort, step):
+        return Num(counts[(cohort, step)], "count", FLOW_FILE, f"{cohort} | {step} | count")
+
+    out = [Traced(
+        "By the data cut-off, ", c("overall", "enrolled"), " participants had consented (",
+        c("continuing", "enrolled"), " continuing and ", c("stopped", "enrolled"),
+        " stopped anti-HER2 treatment); ", c("overall", "eligible"), " were eligible and ",
+        c("overall", "primary_set"), " had an evaluable baseline ctDNA result (primary analysis set).")]
     words = {"continuing": "continuing anti-HER2 treatment", "stopped": "who had stopped it"}
     parts, empty = [], []
     for cohort in ("continuing", "stopped"):
@@ -79,35 +82,49 @@ def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
         if r is None or not (_f(r, "N") > 0):
             empty.append(cohort)
             continue
-        parts.append(f"{int(_f(r, 'n'))} of {int(_f(r, 'N'))} participants {words[cohort]} "
-                     f"({pct(_f(r, 'estimate'))}, {ci(_f(r, 'ci_lower'), _f(r, 'ci_upper'), pct)})")
+        parts.append(Traced(est_num(r, "n"), " of ", est_num(r, "N"), f" participants {words[cohort]} (",
+                            est_num(r, "estimate"), "%, ", _ci(r, "%"), ")"))
     if parts:
-        out.append("Baseline ctDNA was positive in " + " and in ".join(parts) + ".")
+        out.append(Traced("Baseline ctDNA was positive in ", tjoin(" and in ", parts), "."))
     for cohort in empty:
-        out.append(f"No participant in the {cohort} cohort had an evaluable baseline ctDNA result.")
+        out.append(Traced(f"No participant in the {cohort} cohort had an evaluable baseline ctDNA result."))
     rd = estimate(estimates, "primary", "risk_difference", "stopped vs continuing")
     orow = estimate(estimates, "primary", "odds_ratio", "stopped vs continuing")
     if rd is not None and math.isfinite(_f(rd, "estimate")):
-        s = (f"The difference in positivity, stopped minus continuing, was {pp(_f(rd, 'estimate'))} "
-             f"percentage points ({ci(_f(rd, 'ci_lower'), _f(rd, 'ci_upper'), pp)}, Newcombe hybrid score; "
-             f"Fisher's exact test {pvalue(_f(rd, 'p_value'))})")
+        s = Traced("The difference in positivity, stopped minus continuing, was ", est_num(rd, "estimate"),
+                   " percentage points (", _ci(rd), ", Newcombe hybrid score; Fisher's exact test ",
+                   _p_phrase(rd), ")")
         if orow is not None and not math.isnan(_f(orow, "estimate")):
-            s += (f"; the conditional maximum-likelihood odds ratio was {num(_f(orow, 'estimate'))} "
-                  f"({ci(_f(orow, 'ci_lower'), _f(orow, 'ci_upper'))}, exact)")
-        out.append(s + ".")
+            s = Traced(s, "; the conditional maximum-likelihood odds ratio was ", est_num(orow, "estimate"),
+                       " (", _ci(orow), ", exact)")
+        out.append(Traced(s, "."))
     else:
-        out.append("The cohorts cannot be compared at this cut-off: each needs at least one participant "
-                   "with an evaluable baseline result.")
+        out.append(Traced("The cohorts cannot be compared at this cut-off: each needs at least one "
+                          "participant with an evaluable baseline result."))
     wc = estimate(estimates, "sensitivity_worst_case", "risk_difference", "stopped vs continuing")
     bc = estimate(estimates, "sensitivity_best_case", "risk_difference", "stopped vs continuing")
     if wc is not None and bc is not None and all(math.isfinite(_f(x, "estimate")) for x in (wc, bc)):
-        out.append(
-            f"Counting eligible participants without an evaluable baseline result as positive, then as "
-            f"negative, the difference was {pp(_f(wc, 'estimate'))} and {pp(_f(bc, 'estimate'))} "
-            f"percentage points.")
-    out.append("These analyses are descriptive: the cohorts were not randomised, and the study was not "
-               "powered for a formal comparison.")
+        out.append(Traced(
+            "Counting eligible participants without an evaluable baseline result as positive, then as "
+            "negative, the difference was ", est_num(wc, "estimate"), " and ", est_num(bc, "estimate"),
+            " percentage points."))
+    out.append(Traced("These analyses are descriptive: the cohorts were not randomised, and the study "
+                      "was not powered for a formal comparison."))
     return out
+
+
+def _ci(row, unit: str = "") -> Traced:
+    """"95% CI 5.2% to 40.3%" for an estimates.csv row, limits traced; "95% CI not estimable"."""
+    level = _f(row, "ci_level")
+    label = f"{100 * level:g}% CI" if not math.isnan(level) else "CI"
+    if is_missing(row["ci_lower"]) or is_missing(row["ci_upper"]):
+        return Traced(f"{label} not estimable")
+    return Traced(f"{label} ", est_num(row, "ci_lower"), unit, " to ", est_num(row, "ci_upper"), unit)
+
+
+def summary_markdown(ctx) -> str:
+    """The summary as Markdown; each number a span with its source (only the HTML shows it)."""
+    return "\n\n".join(traced_markdown(s) for s in ctx.summary)
 
 
 # -- methods ------------------------------------------------------------------------------------
@@ -221,25 +238,57 @@ def ci_level_label(estimates: pd.DataFrame) -> str:
 
 
 def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
-    """estimates.csv rounded for reading, with names a reviewer reads, ordered primary, sensitivity,
-    subgroup, exploratory (Analysis is meant as the grouping column: `Table(..., group_by=...)`).
-    Proportions and differences in %, others by formatting.plain_number."""
-    from her2cr.ctdna.labels import analysis_rank, analysis_title, parameter_name
+    """estimates.csv for reading: names a reviewer reads (her2cr.ctdna.labels), each quantity by
+    the one rule of its kind (her2cr.formatting), ordered primary, sensitivity, subgroup,
+    exploratory (Analysis is meant as the grouping column: `Table(..., group_by=...)`).
+
+    "Counts" says what n and N count in each row; log-rank chi-square statistics have their own
+    column; medians of times are in months. Every number carries its source (trace.Num)."""
+    from her2cr.ctdna.labels import COUNT_WORDS, analysis_rank, analysis_title, method_text, parameter_name
 
     rows = []
-    for r in estimates.itertuples(index=False):
-        nN = "" if pd.isna(r.N) else (f"{int(r.n)}/{int(r.N)}" if not pd.isna(r.n) else f"N = {int(r.N)}")
-        est = estimate_text(r.parameter, r.estimate, missing="NE")
-        lo, hi = float(r.ci_lower), float(r.ci_upper)
-        ci_txt = "" if math.isnan(lo) and math.isnan(hi) else (
-            f"{estimate_text(r.parameter, lo, 'NE')} to {estimate_text(r.parameter, hi, 'NE')}")
-        p = p_text(r.p_value)
-        rows.append((analysis_rank(r.analysis), analysis_title(r.analysis), parameter_name(r.parameter),
-                     r.group, nN, est, ci_txt, p, r.method))
-    frame = pd.DataFrame(rows, columns=["rank", "Analysis", "Parameter", "Group", "n/N", "Estimate",
-                                        ci_level_label(estimates), "p-value", "Method"])
+    for _, r in estimates.iterrows():
+        counts = ""
+        if not is_missing(r["N"]):
+            noun, joiner, tail = COUNT_WORDS.get(r["parameter"], ("", "of", ""))
+            counts = (Traced(f"N = ", est_num(r, "N")) if is_missing(r["n"]) else Traced(
+                est_num(r, "n"), f" {noun} {joiner} ".replace("  ", " "), est_num(r, "N"),
+                f" {tail}" if tail else ""))
+        test = r["parameter"] == "logrank"
+        est = "" if test else Traced(est_num(r, "estimate"))
+        lo, hi = r["ci_lower"], r["ci_upper"]
+        ci_txt = "" if test or (is_missing(lo) and is_missing(hi)) else Traced(
+            est_num(r, "ci_lower"), " to ", est_num(r, "ci_upper"))
+        if r["parameter"] == "median" and is_missing(lo) and is_missing(hi):
+            ci_txt = ""
+        stat = Traced(est_num(r, "estimate")) if test else ""
+        p = "" if is_missing(r["p_value"]) else Traced(est_num(r, "p_value"))
+        rows.append((analysis_rank(r["analysis"]), analysis_title(r["analysis"]),
+                     parameter_name(r["parameter"], unit=True), r["group"], counts, est, ci_txt, stat, p,
+                     method_text(r["method"])))
+    frame = pd.DataFrame(rows, columns=["rank", "Analysis", "Estimate of", "Group", "Counts", "Estimate",
+                                        ci_level_label(estimates), "Chi-square", "p-value", "Method"])
+    if not (frame["Chi-square"] != "").any():
+        frame = frame.drop(columns="Chi-square")
     # stable: within a rank, analyses keep the order of estimates.csv
     return frame.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
+
+
+def estimates_notes(estimates: pd.DataFrame) -> list[str]:
+    """The estimates table's notes: units, NE and ∞, and what the method column leaves out."""
+    from her2cr.ctdna.labels import METHOD_SAID_ONCE
+
+    methods = " ".join(estimates["method"].dropna().astype(str))
+    said = [words for part, words in METHOD_SAID_ONCE.items() if words and part in methods]
+    return [
+        "Proportions in percent; differences in proportions (stopped minus continuing) in percentage "
+        "points; odds ratios stopped vs continuing (2 decimals); medians of times from consent in "
+        f"months (days / {DAYS_PER_MONTH:g}); MTM/mL and chi-square statistics to 3 significant digits. "
+        f"{NE}: not estimable (no participants, median or limit not reached); ∞: no finite upper "
+        "limit. Unrounded values: results/estimates.csv.",
+        f"CI: {ci_level_label(estimates).replace('CI', 'confidence interval').strip()}; the method "
+        "column names the interval and the test. " + " ".join(said),
+    ]
 
 
 class ReportContext:
@@ -287,12 +336,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.baseline_display = baseline_display(tables)
     ctx.baseline_ctgov = baseline_ctgov_table(ctx.results.baseline)
     ctx.estimates_display = estimates_display(ctx.estimates)
-    ctx.estimates_notes = [
-        "Proportions and differences in percent (differences: stopped minus continuing, in percentage "
-        "points); odds ratios stopped vs continuing; NE = not estimable; inf = unbounded limit.",
-        f"CI: {ci_level_label(ctx.estimates).replace('CI', 'confidence interval').strip()}; the method "
-        "column names the interval and the test.",
-    ]
+    ctx.estimates_notes = estimates_notes(ctx.estimates)
     ctx.issue_counts = counts_by_rule(issues)
     ctx.issues = issues.rename(columns=str.capitalize)
     if ctx.issues.empty:

@@ -81,9 +81,16 @@ def test_estimates_read_as_a_report_table_grouped_by_analysis_in_order():
     shown = estimates_display(ESTIMATES)
     assert shown["Analysis"].tolist() == [
         "Primary: baseline ctDNA positivity", "Sensitivity: Miettinen-Nurminen interval",
-        "Subgroup: best response = CR", "Exploratory: ctDNA level (MTM/mL) in positive baseline samples"]
-    assert shown["Parameter"].tolist() == ["Proportion positive", "Difference in proportions",
-                                           "Difference in proportions", "Median"]
+        "Subgroup: best response = CR",
+        # the MTM medians are of every positive draw, baseline and follow-up (study-data.md)
+        "Exploratory: ctDNA level (MTM/mL) of positive draws, baseline and follow-up"]
+    assert shown["Estimate of"].tolist() == [
+        "Proportion positive, %", "Difference in proportions, percentage points",
+        "Difference in proportions, percentage points", "Median MTM/mL"]
+    # each row says what its n and N count: no bare "6/6" (draws / participants)
+    assert shown["Counts"].tolist() == ["6 positive of 24", "10 positive of 46 (both cohorts)",
+                                        "5 positive of 16 (both cohorts)", "6 draws from 6 participants"]
+    assert shown["Estimate"].tolist() == ["25.0", "6.8", "20.0", "0.250"]
     assert not shown["Analysis"].str.contains("_").any()
 
 
@@ -93,6 +100,32 @@ def test_every_analysis_key_of_a_real_run_has_a_readable_name(pipeline_run):
     for key in estimates["analysis"].unique():
         title = analysis_title(key)
         assert title != key and "_" not in title, key
+    assert_every_estimate_has_its_label(estimates)
+
+
+def assert_every_estimate_has_its_label(estimates):
+    """Every analysis and parameter of estimates.csv has its reader's name, its unit (kind) and
+    the words for its n and N, from the definitions the estimates are made with."""
+    from her2cr.ctdna.labels import COUNT_WORDS, PARAMETER_NAMES, parameter_name
+    from her2cr.formatting import PARAMETER_KINDS
+
+    for key in estimates["analysis"].unique():
+        assert analysis_title(key) != key, key
+    for parameter in estimates["parameter"].unique():
+        assert parameter in PARAMETER_NAMES and parameter in PARAMETER_KINDS, parameter
+        assert parameter in COUNT_WORDS, parameter
+    assert set(estimates["status"]) <= {"estimated", "not estimable"}
+    # a blank estimate is never "estimated": "not estimable" and "not applicable" read apart
+    assert not (estimates["estimate"].isna() & (estimates["status"] == "estimated")).any()
+
+
+def test_an_analysis_without_a_label_cannot_be_written():
+    from her2cr.ctdna.analyses import _tag
+    from her2cr.stats import Estimate
+
+    with pytest.raises(ValueError, match="no title"):
+        _tag("exploratory_new_thing", [Estimate(parameter="proportion", group="stopped", n=1, N=2,
+                                                estimate=0.5)])
 
 
 def test_page_width_of_the_table_layout_is_the_quarto_project_s():

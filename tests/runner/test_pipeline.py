@@ -42,7 +42,7 @@ def test_outputs_of_a_run(pipeline_run):
         assert (v / rel).is_file(), rel
     est = pd.read_csv(v / "results" / "estimates.csv")
     assert list(est.columns) == ["analysis", "parameter", "group", "n", "N", "estimate", "ci_lower",
-                                 "ci_upper", "ci_level", "p_value", "method"]
+                                 "ci_upper", "ci_level", "p_value", "method", "status", "note"]
     keys = set(est[["analysis", "parameter", "group"]].itertuples(index=False, name=None))
     assert set(REQUIRED_KEYS) <= keys
 

@@ -1,0 +1,105 @@
+"""Numbers that know where they come from: the report's traceability (issue 18).
+
+A `Num` is one number as the reader sees it, formatted by the one rule of its kind
+(her2cr.formatting.number), with its source: the output file, the row key and the unrounded value.
+A `Traced` is a piece of text (a table cell, a sentence) made of plain text and Nums; it *is* a
+str, equal to what the reader sees, so tables, the PDF (Typst) and the Markdown use it unchanged.
+Only the HTML report shows the sources: `traced_html` wraps each number in a span carrying
+`data-src-file`, `data-src-key`, `data-src-value` and `data-src-kind` and a tooltip; the PDF is
+not changed by it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from her2cr.formatting import NE, number
+
+ATTRS = ("data-src-file", "data-src-key", "data-src-value", "data-src-kind")
+
+
+@dataclass(frozen=True)
+class Num:
+    """One number: `value` (unrounded) of `kind`, from `file` at row `key` (column included)."""
+
+    value: object
+    kind: str
+    file: str
+    key: str
+    missing: str = NE
+
+    @property
+    def text(self) -> str:
+        return number(self.kind, self.value, self.missing)
+
+    def html(self) -> str:
+        raw = "" if self.value is None else repr(float(self.value)) if _is_float(self.value) else str(self.value)
+        title = f"{self.file} · {self.key} = {raw}"
+        attrs = (f'data-src-file="{html.escape(self.file)}" data-src-key="{html.escape(self.key)}" '
+                 f'data-src-value="{html.escape(raw)}" data-src-kind="{self.kind}" '
+                 f'title="{html.escape(title)}"')
+        return f'<span class="src" {attrs}>{html.escape(self.text)}</span>'
+
+
+def _is_float(v) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+class Traced(str):
+    """Text whose numbers carry their sources; str(self) is the text the reader sees."""
+
+    parts: tuple
+
+    def __new__(cls, *parts):
+        flat = []
+        for p in parts:
+            if isinstance(p, Traced):
+                flat.extend(p.parts)
+            elif isinstance(p, Num):
+                flat.append(p)
+            elif p is not None and str(p):
+                flat.append(str(p))
+        text = "".join(p.text if isinstance(p, Num) else p for p in flat)
+        obj = super().__new__(cls, text)
+        obj.parts = tuple(flat)
+        return obj
+
+    def __add__(self, other):
+        return Traced(self, other)
+
+    def __radd__(self, other):
+        return Traced(other, self)
+
+    @property
+    def sources(self) -> list[Num]:
+        return [p for p in self.parts if isinstance(p, Num)]
+
+
+def tjoin(sep: str, items) -> Traced:
+    """sep.join(items), keeping the sources of traced items."""
+    parts: list = []
+    for i, item in enumerate(items):
+        if i:
+            parts.append(sep)
+        parts.append(item)
+    return Traced(*parts)
+
+
+def traced_html(value) -> str:
+    """HTML of a cell or a sentence: numbers with a source become spans, the rest is escaped."""
+    if isinstance(value, Traced):
+        return "".join(p.html() if isinstance(p, Num) else html.escape(p) for p in value.parts)
+    return html.escape("" if value is None else str(value))
+
+
+def traced_markdown(value) -> str:
+    """Markdown with the numbers as inline HTML spans: Quarto's HTML keeps the spans (pandoc reads
+    them as native spans), its Typst output keeps only the text."""
+    if isinstance(value, Traced):
+        return "".join(p.html() if isinstance(p, Num) else p for p in value.parts)
+    return "" if value is None else str(value)
