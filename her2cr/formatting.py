@@ -12,8 +12,12 @@ reviewer never sees 0.29 in one place and 0.293 in another:
 | p           | p-values                                   | 3 significant digits, "<0.001" below   |
 | months      | durations (stored in days)                 | days / DAYS_PER_MONTH, 1 decimal       |
 | count       | counts of participants, draws, events      | whole number                           |
-| measure     | other estimates and summary statistics     | 3 significant digits, trailing zeros   |
-|             | (MTM/mL, age, test statistics)             | kept; whole numbers from 100 up        |
+| measure     | other estimates (MTM/mL, test statistics)  | 3 significant digits, trailing zeros   |
+|             |                                            | kept; whole numbers from 100 up        |
+| summary     | a baseline characteristic's mean, SD,      | the characteristic's decimals (1       |
+|             | median, quartiles                          | unless its table row says otherwise)   |
+| bound       | its minimum and maximum                    | as summary; whole values whole ("38")  |
+| smd         | standardised mean differences              | 2 decimals                             |
 
 Negative numbers carry the minus sign U+2212 (MINUS) in every format the report is read in.
 Missing values are "NE" (not estimable) and unbounded confidence limits "∞"; the notes of the
@@ -33,7 +37,7 @@ INFINITY = "\u221e"
 P_FLOOR = 0.001
 P_SIG_DIGITS = 3
 
-KINDS = ("percent", "pp", "ratio", "p", "months", "count", "measure")
+KINDS = ("percent", "pp", "ratio", "p", "months", "count", "measure", "summary", "bound", "smd")
 # The kind of each parameter of results/estimates.csv (the logrank row's estimate is a
 # chi-square statistic: a measure).
 PARAMETER_KINDS = {"proportion": "percent", "risk_difference": "pp", "odds_ratio": "ratio",
@@ -72,8 +76,9 @@ def _sig(f: float, digits: int = 3) -> str:
     return text
 
 
-def number(kind: str, x, missing: str = NE) -> str:
+def number(kind: str, x, missing: str = NE, digits: int = 1) -> str:
     """The one rule: x written as a quantity of `kind` (see the module's table), without its unit.
+    digits: the decimals of "summary" and "bound" (a baseline characteristic's own).
 
     Infinite values are "∞" (with the minus sign when negative); missing ones `missing`."""
     if kind not in KINDS:
@@ -91,8 +96,12 @@ def number(kind: str, x, missing: str = NE) -> str:
         text = str(int(f))
     elif kind in ("percent", "pp"):
         text = f"{100 * f:.1f}"
-    elif kind == "ratio":
+    elif kind in ("ratio", "smd"):
         text = f"{f:.2f}"
+    elif kind == "summary" or (kind == "bound" and not f.is_integer()):
+        text = f"{f:.{digits}f}"
+    elif kind == "bound":
+        text = f"{f:.0f}"
     elif kind == "months":
         text = f"{f / DAYS_PER_MONTH:.1f}"
     else:

@@ -22,7 +22,8 @@ TARGET_ENROLLMENT = 50
 COHORTS = ("continuing", "stopped")
 COHORT_TITLES = {
     "continuing": "Continuing anti-HER2 treatment",
-    "stopped": "Follow up (stop anti-HER2 treatment)",
+    # registered as "Follow up (...)"; written with the noun's hyphen (issue 18)
+    "stopped": "Follow-up (stop anti-HER2 treatment)",
 }
 COHORT_SHORT = {"continuing": "Continuing", "stopped": "Stopped", "overall": "Overall"}
 COHORT_DESCRIPTIONS = {

@@ -16,12 +16,12 @@ from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
 from her2cr.formatting import (NE, PARAMETER_KINDS, is_missing, number, p_phrase, p_text,
                                with_unit)
-from her2cr.reporting.trace import Num, Traced, tjoin, traced_markdown
+from her2cr.trace import Num, Traced, tjoin, traced_markdown
 
 
 # -- numbers as words ---------------------------------------------------------------------------
 # Every number comes from an output file through her2cr.formatting's one rule for its kind, and
-# carries its source (her2cr.reporting.trace) for the HTML report.
+# carries its source (her2cr.trace) for the HTML report.
 
 ESTIMATES_FILE = "results/estimates.csv"
 FLOW_FILE = "data/flow.csv"
@@ -158,13 +158,16 @@ def methods_markdown(estimates: pd.DataFrame, packages: dict[str, str]) -> str:
     lines = [
         "**Design.** Prospective observational cohort study in women with HER2-positive metastatic "
         "breast cancer whose complete or partial response to anti-HER2 therapy has lasted more than "
-        "two years; two cohorts: continuing anti-HER2 treatment, and stopped (follow-up only).",
+        "two years (operationally: criterion E3 below); two cohorts: continuing anti-HER2 treatment, "
+        "and stopped (follow-up only).",
         "",
         "**Analysis sets.** *Enrolled*: consent on or before the data cut-off (baseline "
-        "characteristics, participant flow). *Eligible*: enrolled and eligibility criteria E1-E5 hold "
-        "(E1 age >= 20 years; E2 female; E3 response lasted at least 2 years at consent; E4 at least "
-        "2 years of anti-HER2 therapy; E5 a stop date for the stopped cohort and none for the "
-        "continuing one). *Primary analysis set*: eligible with an evaluable baseline ctDNA result.",
+        "characteristics, participant flow). *Eligible*: enrolled and eligibility criteria E1–E5 hold "
+        "(E1 age \u2265 20 years; E2 female; E3 the response had lasted 2 years (730 days) or more at "
+        "consent: date of response + 730 days \u2264 date of consent; E4 \u2265 730 days of anti-HER2 "
+        "therapy, from its start to its stop (stopped cohort) or to consent (continuing cohort); E5 a "
+        "stop date for the stopped cohort and none for the continuing one). *Primary analysis set*: "
+        "eligible with an evaluable baseline ctDNA result.",
         "",
         "**Assay.** Signatera (Natera), a personalised tumour-informed assay tracking about 16 "
         f"patient-specific variants; a sample is ctDNA-positive when at least {POSITIVITY_MIN_VARIANTS} are detected, and the "
@@ -213,14 +216,28 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
 # -- the report's inputs ------------------------------------------------------------------------
 
 def baseline_display(tables: Path):
-    """Table 1 as notebook 02 wrote it: its great_tables HTML, and a PDF table from its Markdown."""
-    from her2cr.baseline.display import read_markdown
+    """Table 1 from the tidy table notebook 02 wrote (tables/baseline_tidy.csv), laid out by the
+    same code as notebook 02's (baseline.display), so that each number carries its row of the tidy
+    table in the HTML; the notes are those notebook 02 wrote (baseline.md)."""
+    from her2cr.baseline.characteristics import BASELINE_ROWS
+    from her2cr.baseline.display import display_frame, read_markdown
+    from her2cr.baseline.table1 import BaselineTable
     from her2cr.reporting.display import Table
     from her2cr.reporting.typst_table import TableLayout
+    from her2cr.study import COHORTS
 
-    frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
-    return Table(frame, notes, html_override=(tables / "baseline.html").read_text(encoding="utf-8"),
-                 layout=TableLayout(bold_rows=bold))
+    md_frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
+    tidy = pd.read_csv(tables / "baseline_tidy.csv", keep_default_na=True)
+    for col in ("applicable", "collected"):
+        tidy[col] = tidy[col].astype(str).str.lower().eq("true")
+    table = BaselineTable(tidy, tuple(notes), tuple(COHORTS), overall=True,
+                          p_values="p-value" in md_frame.columns,
+                          digits={r.variable: r.digits for r in BASELINE_ROWS})
+    frame = display_frame(table)
+    if [str(c) for c in frame.columns] != list(md_frame.columns) or len(frame) != len(md_frame):
+        # notebook 02 laid its table out otherwise (another version): show what it wrote
+        return Table(md_frame, notes, layout=TableLayout(bold_rows=bold))
+    return Table(frame, notes, layout=TableLayout(bold_rows=bold))
 
 
 def synthetic_banner():
@@ -298,7 +315,7 @@ class ReportContext:
 def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", failed_steps: dict | None = None):
     from her2cr.ctgov import build_results
     from her2cr.ctgov.cut_facts import read_cut_facts
-    from her2cr.ctgov.display import baseline_ctgov_table, flow_table
+    from her2cr.ctgov.display import baseline_ctgov_notes, baseline_ctgov_table, flow_table
     from her2cr.data.cutinfo import read_cut_info
     from her2cr.provenance import git_state, lock_hash, package_versions
     from her2cr.ctgov.posting import load_posting_inputs
@@ -335,6 +352,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     tables = out / "tables"
     ctx.baseline_display = baseline_display(tables)
     ctx.baseline_ctgov = baseline_ctgov_table(ctx.results.baseline)
+    ctx.baseline_ctgov_notes = baseline_ctgov_notes(ctx.results.baseline)
     ctx.estimates_display = estimates_display(ctx.estimates)
     ctx.estimates_notes = estimates_notes(ctx.estimates)
     ctx.issue_counts = counts_by_rule(issues)
@@ -373,7 +391,7 @@ def save_report_outputs(ctx) -> list[Path]:
 
 def outcome_blocks(ctx):
     """Each outcome measure: header, data and statistical analyses, as display objects."""
-    from her2cr.ctgov.display import analysis_table, measure_table, outcome_header
+    from her2cr.ctgov.display import POSTED_PRECISION_NOTE, analysis_table, measure_table, outcome_header
     from her2cr.reporting.display import Table, Text
 
     blocks = []
@@ -382,10 +400,12 @@ def outcome_blocks(ctx):
         blocks.append(Table(outcome_header(om), label=f"tbl-outcome-{i}",
                             caption=f"{om.measure_type} outcome measure: {om.title}"))
         blocks.append(Table(measure_table(om, om.groups), label=f"tbl-outcome-{i}-data",
-                            caption=f"{om.title}: participants analysed and counts by cohort"))
+                            caption=f"{om.title}: participants analysed and counts by cohort",
+                            notes=[POSTED_PRECISION_NOTE]))
         for j, a in enumerate(om.analyses, start=1):
             blocks.append(Table(analysis_table(a, om.groups), label=f"tbl-outcome-{i}-analysis-{j}",
-                                caption=f"{om.title}: statistical analysis {j}, {a.param_type}"))
+                                caption=f"{om.title}: statistical analysis {j}, {a.param_type}",
+                                notes=[POSTED_PRECISION_NOTE]))
     return blocks
 
 
@@ -395,10 +415,15 @@ def posting_blocks(ctx):
     from her2cr.ctgov import posting_summary as P
     from her2cr.reporting.display import Table, Text
 
+    from her2cr.ctgov.display import groups_table
+
     r = ctx.results
     blocks = [Table(P.modules_table(r), label="tbl-posting-modules",
                     caption="ClinicalTrials.gov modules in the PRS upload file"),
-              Text(P.PARTIAL_UPLOAD_NOTE)]
+              Text(P.PARTIAL_UPLOAD_NOTE),
+              Table(groups_table(r.participant_flow.groups), label="tbl-posting-groups",
+                    caption="Reporting groups as posted (participant flow, baseline, outcome "
+                            "measures and adverse events)")]
     if r.adverse_events is not None:
         blocks.append(Text("## Adverse events"))
         blocks.append(Table(P.adverse_events_table(r.adverse_events), label="tbl-posting-ae",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2cr.reporting.trace import traced_html
+from her2cr.trace import traced_html
 from her2cr.reporting.typst_table import TableLayout, numeric_columns, typst_table
 
 

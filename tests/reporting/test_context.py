@@ -39,7 +39,7 @@ def test_every_number_of_the_summary_carries_its_source():
     import re
 
     from her2cr.formatting import number
-    from her2cr.reporting.trace import Num
+    from her2cr.trace import Num
 
     est = pd.DataFrame([
         ("primary", "proportion", "continuing", 4, 22, 4 / 22, 0.0519, 0.4028, 0.95, NAN, "Clopper-Pearson exact"),

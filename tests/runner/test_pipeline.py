@@ -111,7 +111,7 @@ def test_posting_section_of_the_report_agrees_with_the_upload_file(pipeline_run)
     assert doc.findtext("limitationsAndCaveats/description") in preview
     # nothing filled in yet: no contact or agreement in the file, and the report lists them
     assert doc.find("pointOfContact") is None and doc.find("certainAgreement") is None
-    assert "point_of_contact.name_or_title" in preview
+    assert "Results Point of Contact: Name or official title" in preview
     # the late consent (HCR-050) explained beside STARTED 49
     assert doc.findtext("participantFlow/recruitmentDetails").endswith(
         "50 participants consented; 1 consented after the data cut-off and is not analysed, so the "

@@ -28,16 +28,23 @@ class Num:
     file: str
     key: str
     missing: str = NE
+    scale: float = 1.0  # a value stored in percent (96.0) is a proportion of 0.96: scale 0.01
+    digits: int = 1  # decimals of the "summary" and "bound" kinds
 
     @property
     def text(self) -> str:
-        return number(self.kind, self.value, self.missing)
+        v = self.value
+        if self.scale != 1.0 and _is_float(v):
+            v = float(v) * self.scale
+        return number(self.kind, v, self.missing, self.digits)
 
     def html(self) -> str:
         raw = "" if self.value is None else repr(float(self.value)) if _is_float(self.value) else str(self.value)
         title = f"{self.file} · {self.key} = {raw}"
+        extra = (f' data-src-scale="{self.scale!r}"' if self.scale != 1.0 else "") + (
+            f' data-src-digits="{self.digits}"' if self.kind in ("summary", "bound") else "")
         attrs = (f'data-src-file="{html.escape(self.file)}" data-src-key="{html.escape(self.key)}" '
-                 f'data-src-value="{html.escape(raw)}" data-src-kind="{self.kind}" '
+                 f'data-src-value="{html.escape(raw)}" data-src-kind="{self.kind}"{extra} '
                  f'title="{html.escape(title)}"')
         return f'<span class="src" {attrs}>{html.escape(self.text)}</span>'
 
