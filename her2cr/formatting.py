@@ -56,6 +56,17 @@ def is_missing(x) -> bool:
     return math.isnan(f)
 
 
+def display_text(text) -> str:
+    """Text quoted from an output (a posted value, a category label) as the report writes it: the
+    minus sign U+2212 before a number, and \u2264 / \u2265 where the text spells "<=" and ">="."""
+    import re
+
+    if text is None:
+        return ""
+    text = str(text).replace("<=", "\u2264").replace(">=", "\u2265")
+    return re.sub(r"(?<![\w.])-(?=\d)", MINUS, text)
+
+
 def with_minus(text: str) -> str:
     """A leading hyphen-minus of a number becomes the minus sign U+2212."""
     return MINUS + text[1:] if text.startswith("-") else text

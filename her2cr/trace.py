@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from her2cr.formatting import NE, number
+from her2cr.formatting import NE, display_text, number
 
 ATTRS = ("data-src-file", "data-src-key", "data-src-value", "data-src-kind")
 
@@ -39,7 +39,9 @@ class Num:
         return number(self.kind, v, self.missing, self.digits)
 
     def html(self) -> str:
-        raw = "" if self.value is None else repr(float(self.value)) if _is_float(self.value) else str(self.value)
+        v = self.value
+        raw = ("" if v is None else str(int(v)) if self.kind == "count" and _is_float(v) and float(v).is_integer()
+               else repr(float(v)) if _is_float(v) else str(v))
         title = f"{self.file} · {self.key} = {raw}"
         extra = (f' data-src-scale="{self.scale!r}"' if self.scale != 1.0 else "") + (
             f' data-src-digits="{self.digits}"' if self.kind in ("summary", "bound") else "")
@@ -47,6 +49,27 @@ class Num:
                  f'data-src-value="{html.escape(raw)}" data-src-kind="{self.kind}"{extra} '
                  f'title="{html.escape(title)}"')
         return f'<span class="src" {attrs}>{html.escape(self.text)}</span>'
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Text quoted from an output file (a posted value or description, a category label, a cell of
+    a listing): `value` as the file holds it, shown by formatting.display_text (kind "quote")."""
+
+    value: str
+    file: str
+    key: str
+    kind: str = "quote"
+
+    @property
+    def text(self) -> str:
+        return display_text(self.value)
+
+    def html(self) -> str:
+        title = f"{self.file} · {self.key}"
+        return (f'<span class="src" data-src-file="{html.escape(self.file)}" '
+                f'data-src-key="{html.escape(self.key)}" data-src-value="{html.escape(str(self.value))}" '
+                f'data-src-kind="quote" title="{html.escape(title)}">{html.escape(self.text)}</span>')
 
 
 def _is_float(v) -> bool:
@@ -67,11 +90,11 @@ class Traced(str):
         for p in parts:
             if isinstance(p, Traced):
                 flat.extend(p.parts)
-            elif isinstance(p, Num):
+            elif isinstance(p, (Num, Quote)):
                 flat.append(p)
             elif p is not None and str(p):
                 flat.append(str(p))
-        text = "".join(p.text if isinstance(p, Num) else p for p in flat)
+        text = "".join(p if isinstance(p, str) else p.text for p in flat)
         obj = super().__new__(cls, text)
         obj.parts = tuple(flat)
         return obj
@@ -83,8 +106,15 @@ class Traced(str):
         return Traced(other, self)
 
     @property
-    def sources(self) -> list[Num]:
-        return [p for p in self.parts if isinstance(p, Num)]
+    def sources(self) -> list:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+
+def quote(value, file: str, key: str) -> "Traced | str":
+    """A cell quoted from a file (empty text stays a plain empty string)."""
+    if value is None or (isinstance(value, float) and value != value) or str(value) == "":
+        return ""
+    return Traced(Quote(str(value), file, key))
 
 
 def tjoin(sep: str, items) -> Traced:
@@ -100,7 +130,7 @@ def tjoin(sep: str, items) -> Traced:
 def traced_html(value) -> str:
     """HTML of a cell or a sentence: numbers with a source become spans, the rest is escaped."""
     if isinstance(value, Traced):
-        return "".join(p.html() if isinstance(p, Num) else html.escape(p) for p in value.parts)
+        return "".join(html.escape(p) if isinstance(p, str) else p.html() for p in value.parts)
     return html.escape("" if value is None else str(value))
 
 
@@ -108,5 +138,5 @@ def traced_markdown(value) -> str:
     """Markdown with the numbers as inline HTML spans: Quarto's HTML keeps the spans (pandoc reads
     them as native spans), its Typst output keeps only the text."""
     if isinstance(value, Traced):
-        return "".join(p.html() if isinstance(p, Num) else p for p in value.parts)
+        return "".join(p if isinstance(p, str) else p.html() for p in value.parts)
     return "" if value is None else str(value)

@@ -58,13 +58,22 @@ def _in_file(present: bool) -> str:
 def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     """One row per ClinicalTrials.gov results module: in the upload file or not, and what."""
     flow, info, ae = r.participant_flow, r.more_info, r.adverse_events
+    from her2cr.ctgov.display import POSTED
+    from her2cr.trace import Num, Traced
+
+    def count(n, key):
+        return Num(n, "count", POSTED, f"{key} (counted in the file)")
+
     kept = "not in the file (the study configuration is incomplete): PRS keeps what it holds"
+    measures = len(r.baseline.measures)
     rows = [
         ("Participant Flow", "yes",
-         f"1 period ({flow.period_title}), {len(flow.groups)} groups; STARTED "
-         f"{sum(flow.started.values())}"),
+         Traced(count(1, "participant flow | periods"), f" period ({flow.period_title}), ",
+                count(len(flow.groups), "participant flow | groups"), " groups; STARTED ",
+                count(sum(flow.started.values()), "participant flow | STARTED, all groups"))),
         ("Baseline Characteristics", "yes",
-         f"{plural(len(r.baseline.measures), 'measure')}, {len(r.baseline.groups)} groups with the total"),
+         Traced(count(measures, "baseline | measures"), " measure" if measures == 1 else " measures", ", ",
+                count(len(r.baseline.groups), "baseline | groups"), " groups with the total")),
         ("Outcome Measures", "yes",
          "; ".join(f"{om.measure_type}: {om.title}" for om in r.outcome_measures)),
         ("Adverse Events", _in_file(ae is not None),
@@ -81,11 +90,17 @@ def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Module", "In the upload file", "Content"])
 
 
-def _n_of(n: int, at_risk: int) -> str:
-    """"2/24 (8.3%)": the percentage ClinicalTrials.gov shows beside a count, by the report's rule."""
-    from her2cr.formatting import count_of
+def _n_of(n: int, at_risk: int, key: str = "adverse events"):
+    """"2/24 (8.3%)": the posted counts, and the percentage ClinicalTrials.gov shows beside them
+    (by the report's rule)."""
+    from her2cr.ctgov.display import POSTED, posted
+    from her2cr.trace import Num, Traced
 
-    return count_of(n, at_risk)
+    parts = [posted(str(n), f"{key} | affected"), "/", posted(str(at_risk), f"{key} | at risk")]
+    if at_risk:
+        parts += [" (", Num(n / at_risk, "percent", POSTED, f"{key} | affected / at risk "
+                                                              "(computed by ClinicalTrials.gov)"), "%)"]
+    return Traced(*parts)
 
 
 NOT_COLLECTED = "Not collected (posted as 0 affected of 0 at risk)"
@@ -95,20 +110,28 @@ def adverse_events_table(ae: m.AdverseEvents) -> pd.DataFrame:
     """Rows: all-cause mortality, serious and other adverse events; columns: the cohorts."""
     rows = [
         ("All-cause mortality (died / at risk)",
-         *[_n_of(ae.deaths[g.key], ae.deaths_at_risk[g.key]) for g in ae.groups]),
+         *[_n_of(ae.deaths[g.key], ae.deaths_at_risk[g.key], f"all-cause mortality | {g.key}")
+           for g in ae.groups]),
         ("Serious adverse events (affected / at risk)",
-         *[_n_of(ae.serious_affected[g.key], ae.serious_at_risk[g.key])
+         *[_n_of(ae.serious_affected[g.key], ae.serious_at_risk[g.key], f"serious adverse events | {g.key}")
            if ae.serious_at_risk[g.key] else NOT_COLLECTED for g in ae.groups]),
         ("Other adverse events (affected / at risk)",
-         *[_n_of(ae.other_affected[g.key], ae.other_at_risk[g.key])
+         *[_n_of(ae.other_affected[g.key], ae.other_at_risk[g.key], f"other adverse events | {g.key}")
            if ae.other_at_risk[g.key] else NOT_COLLECTED for g in ae.groups]),
     ]
     return pd.DataFrame(rows, columns=["", *[g.title for g in ae.groups]])
 
 
 def adverse_events_notes(ae: m.AdverseEvents) -> list[str]:
-    return [f"Time frame: {ae.time_frame}", f"Adverse Event Reporting Description: {ae.description}",
-            f"All-cause mortality comment: {ae.mortality_comment}", NOT_COLLECTED_NOTE]
+    from her2cr.ctgov.display import posted
+    from her2cr.trace import Traced
+
+    return [Traced("Time frame: ", posted(ae.time_frame, "adverse events | time frame")),
+            Traced("Adverse Event Reporting Description: ",
+                   posted(ae.description, "adverse events | description")),
+            Traced("All-cause mortality comment: ",
+                   posted(ae.mortality_comment, "adverse events | all-cause mortality comment")),
+            NOT_COLLECTED_NOTE]
 
 
 def limitations_markdown(info: m.MoreInfo) -> str:

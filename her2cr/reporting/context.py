@@ -16,7 +16,8 @@ from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
 from her2cr.formatting import (NE, PARAMETER_KINDS, is_missing, number, p_phrase, p_text,
                                with_unit)
-from her2cr.trace import Num, Traced, tjoin, traced_markdown
+from her2cr.data.issues import ISSUES_FILE
+from her2cr.trace import Num, Traced, quote, tjoin, traced_markdown
 
 
 # -- numbers as words ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def baseline_display(tables: Path):
     from her2cr.study import COHORTS
 
     md_frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
-    tidy = pd.read_csv(tables / "baseline_tidy.csv", keep_default_na=True)
+    tidy = pd.read_csv(tables / "baseline_tidy.csv", keep_default_na=True, float_precision="round_trip")
     for col in ("applicable", "collected"):
         tidy[col] = tidy[col].astype(str).str.lower().eq("true")
     table = BaselineTable(tidy, tuple(notes), tuple(COHORTS), overall=True,
@@ -339,13 +340,20 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
         ctx.summary.insert(0, f"**{SYNTHETIC_WARNING}**")
     ctx.methods = methods_markdown(ctx.estimates, ctx.packages)
     ctx.flow_table = flow_table(ctx.results.participant_flow)
-    ctx.flow_notes = [n for n in (ctx.results.participant_flow.recruitment_details,
-                                  ctx.results.participant_flow.pre_assignment_details) if n]
+    from her2cr.ctgov.display import posted
+
+    pf = ctx.results.participant_flow
+    ctx.flow_notes = [Traced(posted(n, f"participant flow | {what}")) for n, what in
+                      ((pf.recruitment_details, "recruitment details"),
+                       (pf.pre_assignment_details, "pre-assignment details")) if n]
     adsl = pd.read_parquet(out / "data" / "adsl.parquet",
                            columns=["subject_id", "cohort", "eligible", "ineligible_reasons"])
     inel = adsl.loc[~adsl["eligible"], ["subject_id", "cohort", "ineligible_reasons"]]
     ctx.ineligible = inel.rename(columns={"subject_id": "Participant", "cohort": "Cohort",
                                           "ineligible_reasons": "Criteria not met"}).reset_index(drop=True)
+    ctx.ineligible["Criteria not met"] = [
+        quote(v, "data/adsl.parquet", f"subject_id={s} | ineligible_reasons")
+        for s, v in zip(ctx.ineligible["Participant"], ctx.ineligible["Criteria not met"])]
     if ctx.ineligible.empty:
         ctx.ineligible = pd.DataFrame([("none", "", "every enrolled participant is eligible")],
                                       columns=ctx.ineligible.columns)
@@ -356,7 +364,13 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.estimates_display = estimates_display(ctx.estimates)
     ctx.estimates_notes = estimates_notes(ctx.estimates)
     ctx.issue_counts = counts_by_rule(issues)
+    ctx.issue_counts["Count"] = [
+        Traced(Num(int(c), "count", ISSUES_FILE, f"rows with rule={r} and file={f} (counted)"))
+        for c, r, f in zip(ctx.issue_counts["Count"], ctx.issue_counts["Rule"], ctx.issue_counts["File"])]
     ctx.issues = issues.rename(columns=str.capitalize)
+    for col in issues.columns:
+        ctx.issues[col.capitalize()] = [quote(v, ISSUES_FILE, f"row {i + 2} | {col}")
+                                        for i, v in enumerate(issues[col])]
     if ctx.issues.empty:
         ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)
     ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
@@ -389,11 +403,20 @@ def save_report_outputs(ctx) -> list[Path]:
     return written
 
 
+def _outcome_keys():
+    from her2cr.ctgov import model as m
+    from her2cr.ctgov.outcomes import ANY_DRAW_TITLE, PRIMARY_TITLE
+
+    return ({PRIMARY_TITLE: "primary", ANY_DRAW_TITLE: "exploratory_any_draw"},
+            {m.EST_RISK_DIFFERENCE: "risk_difference", m.EST_ODDS_RATIO: "odds_ratio"})
+
+
 def outcome_blocks(ctx):
     """Each outcome measure: header, data and statistical analyses, as display objects."""
     from her2cr.ctgov.display import POSTED_PRECISION_NOTE, analysis_table, measure_table, outcome_header
     from her2cr.reporting.display import Table, Text
 
+    OUTCOME_ANALYSES, POSTED_PARAMETERS = _outcome_keys()
     blocks = []
     for i, om in enumerate(ctx.results.outcome_measures, start=1):
         blocks.append(Text(f"## {om.measure_type} outcome: {om.title}"))
@@ -403,7 +426,9 @@ def outcome_blocks(ctx):
                             caption=f"{om.title}: participants analysed and counts by cohort",
                             notes=[POSTED_PRECISION_NOTE]))
         for j, a in enumerate(om.analyses, start=1):
-            blocks.append(Table(analysis_table(a, om.groups), label=f"tbl-outcome-{i}-analysis-{j}",
+            raw = estimate(ctx.estimates, OUTCOME_ANALYSES.get(om.title, ""),
+                           POSTED_PARAMETERS.get(a.param_type, ""), "stopped vs continuing")
+            blocks.append(Table(analysis_table(a, om.groups, raw), label=f"tbl-outcome-{i}-analysis-{j}",
                                 caption=f"{om.title}: statistical analysis {j}, {a.param_type}",
                                 notes=[POSTED_PRECISION_NOTE]))
     return blocks
@@ -455,6 +480,7 @@ def ctdna_figures(out: Path):
 def additional_analyses(ctx):
     """Tables and figures of the co-investigators' sub-analyses (folder additional/<notebook>/)."""
     from her2cr.reporting.display import Table, Text, figure_from_files
+    from her2cr.reporting.subanalysis import read_display_table
 
     blocks = []
     root = ctx.out / "additional"
@@ -469,7 +495,7 @@ def additional_analyses(ctx):
         for csv in sorted((sub / "tables").glob("*.csv")) if (sub / "tables").is_dir() else []:
             cap = csv.with_suffix(".txt")
             caption = cap.read_text(encoding="utf-8").strip() if cap.exists() else csv.stem
-            blocks.append(Table(pd.read_csv(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
+            blocks.append(Table(read_display_table(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
                                 caption=caption))
         for png in sorted((sub / "figures").glob("*.png")) if (sub / "figures").is_dir() else []:
             blocks.append(figure_from_files(sub / "figures", png.stem, f"fig-{sub.name}-{png.stem}".replace("_", "-"),

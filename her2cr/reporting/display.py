@@ -51,7 +51,7 @@ def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str 
     foot = ""
     if notes:
         foot = "<tfoot>" + "".join(
-            f'<tr><td colspan="{len(df.columns)}" class="note">{html.escape(n)}</td></tr>' for n in notes) + "</tfoot>"
+            f'<tr><td colspan="{len(df.columns)}" class="note">{traced_html(n)}</td></tr>' for n in notes) + "</tfoot>"
     return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>'
 
 
