@@ -86,6 +86,6 @@ def test_report_table_and_change_report_write_an_estimate_alike():
                         "method": ["Kaplan-Meier"]})
     shown = estimates_display(row)
     assert shown.loc[0, "Estimate"] == "40.5" and shown.loc[0, "95% CI"] == "32.9 to NE"
-    assert shown.loc[0, "Counts"] == "3 events among 10 participants"
+    assert shown.loc[0, "Counts"] == "3 events among 10"
     assert estimate_summary("median_days", 3, 10, 1234.0, 1001.0, float("nan"), 0.95, float("nan")) \
         == "40.5 months (95% CI 32.9 to NE)"

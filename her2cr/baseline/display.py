@@ -117,6 +117,8 @@ def _n_pct_cell(r: pd.Series) -> str:
 
 def display_rows(table) -> pd.DataFrame:
     """One row per displayed line, with `kind` (label, level, missing) for styling."""
+    from her2cr.trace import Traced, quote
+
     tidy = table.tidy
     cols = list(table.columns)
     headers = {g: table.column_header(g) for g in cols}
@@ -161,12 +163,14 @@ def display_rows(table) -> pd.DataFrame:
             for order, lv in v.groupby("level_order", sort=True):
                 cells = {r["group"]: _n_pct_cell(r) if r["group"] in shown_cols else DASH
                          for _, r in lv.iterrows()}
-                line("level", level_label(lv.iloc[0]["level"]), cells)
+                first_level = lv.iloc[0]
+                line("level", quote(first_level["level"], SOURCE,
+                                    f"{first_level['variable']} | {first_level['level']} | level"), cells)
         miss = v.drop_duplicates("group").set_index("group")["n_missing"]
         if (miss.fillna(0) > 0).any():
             rows_g = v.drop_duplicates("group").set_index("group", drop=False)
             line("missing", "Missing", {g: DASH if pd.isna(miss[g]) or g not in shown_cols
-                                        else _num(rows_g.loc[g], "n_missing", "count") for g in cols})
+                                        else Traced(_num(rows_g.loc[g], "n_missing", "count")) for g in cols})
     header = ["kind", STUB, *(headers[g] for g in cols), "SMD"]
     return pd.DataFrame(out, columns=header + (["p-value"] if table.p_values else []))
 

@@ -30,14 +30,15 @@ PARAMETER_NAMES = {
 PARAMETER_UNITS = {"proportion": "%", "risk_difference": "percentage points", "median_days": "months"}
 
 # What n and N of an estimates.csv row count, by parameter (the analyses define them so:
-# her2cr.ctdna.analyses): the report writes "5 positive of 22", never a bare "5/22".
+# her2cr.ctdna.analyses): the report writes "5 of 22 positive", never a bare "5/22". A comparison
+# counts both cohorts together (the estimates table's note says so).
 COUNT_WORDS = {
-    "proportion": ("positive", "of", ""),
-    "risk_difference": ("positive", "of", "(both cohorts)"),
-    "odds_ratio": ("positive", "of", "(both cohorts)"),
-    "median": ("draws", "from", "participants"),
-    "median_days": ("events", "among", "participants"),
-    "logrank": ("events", "among", "participants"),
+    "proportion": "{n} of {N} positive",
+    "risk_difference": "{n} of {N} positive",
+    "odds_ratio": "{n} of {N} positive",
+    "median": "{n} draws from {N} participants",
+    "median_days": "{n} events among {N}",
+    "logrank": "{n} events among {N}",
 }
 
 # Parts of estimates.csv's method text that the report says once, in the table's note.

@@ -23,10 +23,12 @@ def posted(text, key: str):
 
 # Said under every table of posted values: the posted text keeps ClinicalTrials.gov's precision.
 POSTED_PRECISION_NOTE = (
-    "Values as posted: ClinicalTrials.gov stores each value as text, here with 4 significant digits "
-    "(trailing zeros dropped), which is more than the report's tables show; percentages beside counts "
-    "are the ones ClinicalTrials.gov computes from the count and the number of participants in the "
-    "column (or analysed), written here to 1 decimal.")
+    "Values as posted: ClinicalTrials.gov stores each value as text, here to 4 significant digits "
+    "(trailing zeros dropped), more than the report's other tables show (which round odds ratios to 2 "
+    "decimals, percentages and percentage points to 1, other estimates to 3 significant digits).")
+POSTED_PERCENT_NOTE = (
+    "Percentages beside counts: those ClinicalTrials.gov computes from the posted count and the "
+    "number of participants analysed (else in the column), written here to 1 decimal.")
 
 
 def shown(text: str | None) -> str:
@@ -122,7 +124,7 @@ def baseline_ctgov_notes(baseline) -> list[str]:
             if text:
                 notes.append(Traced(posted(m.display_title, "baseline | measure title"), f" ({what}): ",
                                     posted(text, f"{m.display_title} | {what}")))
-    return notes + [POSTED_PRECISION_NOTE]
+    return notes + [POSTED_PRECISION_NOTE, POSTED_PERCENT_NOTE]
 
 
 def groups_table(groups) -> pd.DataFrame:

@@ -123,7 +123,7 @@ def adverse_events_table(ae: m.AdverseEvents) -> pd.DataFrame:
 
 
 def adverse_events_notes(ae: m.AdverseEvents) -> list[str]:
-    from her2cr.ctgov.display import posted
+    from her2cr.ctgov.display import POSTED_PERCENT_NOTE, posted
     from her2cr.trace import Traced
 
     return [Traced("Time frame: ", posted(ae.time_frame, "adverse events | time frame")),
@@ -131,7 +131,7 @@ def adverse_events_notes(ae: m.AdverseEvents) -> list[str]:
                    posted(ae.description, "adverse events | description")),
             Traced("All-cause mortality comment: ",
                    posted(ae.mortality_comment, "adverse events | all-cause mortality comment")),
-            NOT_COLLECTED_NOTE]
+            NOT_COLLECTED_NOTE, POSTED_PERCENT_NOTE]
 
 
 def limitations_markdown(info: m.MoreInfo) -> str:

@@ -104,14 +104,15 @@ DECISIONS = [
     "of the data specification; column names are matched ignoring case and spaces.",
     f"Years are {DAYS_PER_YEAR:g} days and months {DAYS_PER_YEAR:g}/12 days.",
     "Changes between cuts: a later last contact, a newly recorded progression or death, or a status "
-    "moving on from on study is follow-up; any other change to an existing record (an earlier last "
-    "contact, an erased date, any baseline field) is listed as a correction.",
+    "changing from on study to an end of participation is follow-up; any other change to an "
+    "existing record (an earlier last contact, an erased date, any baseline field) is listed as a "
+    "correction.",
     f"Boschloo's exact test is computed when the product of the cohort sizes is at most "
     f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
     f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
     f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
     "ClinicalTrials.gov all-cause mortality: deaths with a date of death on or before the cut-off, over "
-    "all enrolled participants of the cohort (each at risk from consent). The contract has no adverse "
+    "all enrolled participants of the cohort (each at risk from consent). The data specification has no adverse "
     "event export: serious and other adverse events are posted as not collected (0 affected of 0 at "
     "risk, empty event tables, the reason in the description).",
 ]

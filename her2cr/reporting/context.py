@@ -268,10 +268,13 @@ def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
     for _, r in estimates.iterrows():
         counts = ""
         if not is_missing(r["N"]):
-            noun, joiner, tail = COUNT_WORDS.get(r["parameter"], ("", "of", ""))
-            counts = (Traced(f"N = ", est_num(r, "N")) if is_missing(r["n"]) else Traced(
-                est_num(r, "n"), f" {noun} {joiner} ".replace("  ", " "), est_num(r, "N"),
-                f" {tail}" if tail else ""))
+            words = COUNT_WORDS.get(r["parameter"], "{n} of {N}")
+            if is_missing(r["n"]):
+                counts = Traced("N = ", est_num(r, "N"))
+            else:
+                before, rest = words.split("{n}", 1)
+                middle, after = rest.split("{N}", 1)
+                counts = Traced(before, est_num(r, "n"), middle, est_num(r, "N"), after)
         test = r["parameter"] == "logrank"
         est = "" if test else Traced(est_num(r, "estimate"))
         lo, hi = r["ci_lower"], r["ci_upper"]
@@ -299,6 +302,7 @@ def estimates_notes(estimates: pd.DataFrame) -> list[str]:
     methods = " ".join(estimates["method"].dropna().astype(str))
     said = [words for part, words in METHOD_SAID_ONCE.items() if words and part in methods]
     return [
+        "Counts: for a comparison of the cohorts, both cohorts together. "
         "Proportions in percent; differences in proportions (stopped minus continuing) in percentage "
         "points; odds ratios stopped vs continuing (2 decimals); medians of times from consent in "
         f"months (days / {DAYS_PER_MONTH:g}); MTM/mL and chi-square statistics to 3 significant digits. "
@@ -364,6 +368,8 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.estimates_display = estimates_display(ctx.estimates)
     ctx.estimates_notes = estimates_notes(ctx.estimates)
     ctx.issue_counts = counts_by_rule(issues)
+    for col in ("Severity", "File", "Rule", "Action"):
+        ctx.issue_counts[col] = [quote(v, ISSUES_FILE, f"{col.lower()} column") for v in ctx.issue_counts[col]]
     ctx.issue_counts["Count"] = [
         Traced(Num(int(c), "count", ISSUES_FILE, f"rows with rule={r} and file={f} (counted)"))
         for c, r, f in zip(ctx.issue_counts["Count"], ctx.issue_counts["Rule"], ctx.issue_counts["File"])]
@@ -413,7 +419,8 @@ def _outcome_keys():
 
 def outcome_blocks(ctx):
     """Each outcome measure: header, data and statistical analyses, as display objects."""
-    from her2cr.ctgov.display import POSTED_PRECISION_NOTE, analysis_table, measure_table, outcome_header
+    from her2cr.ctgov.display import (POSTED_PERCENT_NOTE, POSTED_PRECISION_NOTE, analysis_table,
+                                      measure_table, outcome_header)
     from her2cr.reporting.display import Table, Text
 
     OUTCOME_ANALYSES, POSTED_PARAMETERS = _outcome_keys()
@@ -424,7 +431,7 @@ def outcome_blocks(ctx):
                             caption=f"{om.measure_type} outcome measure: {om.title}"))
         blocks.append(Table(measure_table(om, om.groups), label=f"tbl-outcome-{i}-data",
                             caption=f"{om.title}: participants analysed and counts by cohort",
-                            notes=[POSTED_PRECISION_NOTE]))
+                            notes=[POSTED_PERCENT_NOTE] if om.calculate_pct else [POSTED_PRECISION_NOTE]))
         for j, a in enumerate(om.analyses, start=1):
             raw = estimate(ctx.estimates, OUTCOME_ANALYSES.get(om.title, ""),
                            POSTED_PARAMETERS.get(a.param_type, ""), "stopped vs continuing")

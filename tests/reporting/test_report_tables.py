@@ -88,8 +88,8 @@ def test_estimates_read_as_a_report_table_grouped_by_analysis_in_order():
         "Proportion positive, %", "Difference in proportions, percentage points",
         "Difference in proportions, percentage points", "Median MTM/mL"]
     # each row says what its n and N count: no bare "6/6" (draws / participants)
-    assert shown["Counts"].tolist() == ["6 positive of 24", "10 positive of 46 (both cohorts)",
-                                        "5 positive of 16 (both cohorts)", "6 draws from 6 participants"]
+    assert shown["Counts"].tolist() == ["6 of 24 positive", "10 of 46 positive",
+                                        "5 of 16 positive", "6 draws from 6 participants"]
     assert shown["Estimate"].tolist() == ["25.0", "6.8", "20.0", "0.250"]
     assert not shown["Analysis"].str.contains("_").any()
 
