@@ -167,7 +167,7 @@ def analysis_table(a: StatisticalAnalysis, groups, raw=None, raw_file: str = "re
     if a.param_type == mm.EST_RISK_DIFFERENCE and raw is not None:
         key = f"{raw['analysis']} | {raw['parameter']} | {raw['group']}"
         n = {c: Num(raw[c], "pp", raw_file, f"{key} | {c}") for c in ("estimate", "ci_lower", "ci_upper")}
-        estimate = Traced(estimate, " (a fraction: ", n["estimate"], " percentage points)")
+        estimate = Traced(estimate, " (posted as a fraction; ", n["estimate"], " percentage points)")
         ci = Traced(ci, " (", n["ci_lower"], " to ", n["ci_upper"], " percentage points)")
     rows += [("Estimation parameter", p(a.param_type, "parameter")), ("Estimated value", estimate),
              ("Confidence interval", ci)]

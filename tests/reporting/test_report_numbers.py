@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 
 from her2cr.formatting import MINUS, display_text, number
+# the rendered reports (synthetic cut, and the same exports as study data), made once per session
+from tests.reporting.test_report_quarto import real_report, report, synthetic_report  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +40,8 @@ CONSTANTS = [
     ("assay panel and positivity rule", re.compile(r"\babout 16 patient-specific|\bat least 2 are detected")),
     ("visit schedule", re.compile(r"\bevery 3 months\b")),
     ("rule of a data issue", re.compile(r"\u2265 2 variants")),
-    ("precision of posted values", re.compile(r"\b4 significant digits|\bto 1 decimal|\(2 decimals\)|3 significant digits")),
+    ("precision of the rules", re.compile(r"\b4 significant digits|\bto 1 decimal|\(2 decimals\)|"
+                                          r"3 significant digits|ratios to 2 decimals|points to 1\b")),
     ("eligibility criterion", re.compile(r"< 2 years")),
     ("unit of months", re.compile(r"days / 30\.4375")),
     ("statistical method", re.compile(

@@ -137,3 +137,55 @@ def test_page_width_of_the_table_layout_is_the_quarto_project_s():
     typst = yaml.safe_load((PROJECT / "report" / "_quarto.yml").read_text())["format"]["typst"]
     assert typst["papersize"] == "a4"
     assert typst["margin"]["x"] == f"{typst_table.MARGIN_X_CM:g}cm"
+
+
+def _edge_cuts():
+    """The degenerate datasets of tests/ctdna (constructed cuts): normal, zero positives, one
+    cohort all positive, an empty cohort, one evaluable participant, nobody eligible."""
+    from tests.ctdna.fixtures_ctdna import make_datasets
+
+    adsl, adct = make_datasets(40)
+    zero = adsl.copy()
+    zero.loc[zero["baseline_evaluable"], "baseline_positive"] = False
+    allpos = adsl.copy()
+    allpos.loc[allpos["baseline_evaluable"] & (allpos["cohort"] == "stopped"), "baseline_positive"] = True
+    one = adsl[adsl["primary_set"]].iloc[:1]["subject_id"]
+    return {
+        "normal": (adsl, adct),
+        "zero positives": (zero, adct),
+        "one cohort all positive": (allpos, adct),
+        "empty cohort": (adsl[adsl["cohort"] == "continuing"], adct[adct["cohort"] == "continuing"]),
+        "one evaluable participant": (adsl[adsl["subject_id"].isin(one)], adct[adct["subject_id"].isin(one)]),
+        "nobody eligible": (adsl.assign(eligible=False, primary_set=False), adct),
+    }
+
+
+@pytest.mark.parametrize("cut", list(_edge_cuts()))
+def test_every_cut_gets_labelled_traced_estimates_by_the_one_rule(cut, tmp_path):
+    """On every cut, normal or degenerate: each estimate has its label, each number of the
+    estimates table is traced to estimates.csv and reads as the one rule writes its value, the
+    status column tells not estimable from not applicable, and no bare n/N is shown."""
+    import re
+
+    from her2cr.ctdna import analyses as ctdna
+    from her2cr.formatting import number
+    from her2cr.reporting.context import estimates_notes
+
+    adsl, adct = _edge_cuts()[cut]
+    table = ctdna.estimates_table(adsl.copy(), adct.copy())
+    path = tmp_path / "estimates.csv"
+    ctdna.write_csv(table, path)
+    estimates = pd.read_csv(path, float_precision="round_trip")
+    assert_every_estimate_has_its_label(estimates)
+    shown = estimates_display(estimates)
+    for column in shown.columns.drop(["Analysis", "Estimate of", "Group", "Method"]):
+        for cell in shown[column]:
+            text = str(cell)
+            assert "-" not in re.sub(r"[A-Za-z]-[A-Za-z]", "", text), (cut, text)  # U+2212 only
+            assert not re.fullmatch(r"\d+/\d+", text), (cut, text)  # counts say what they count
+            for n in getattr(cell, "sources", []):
+                assert n.file == "results/estimates.csv" and n.text == number(n.kind, n.value)
+            if text and text not in ("NE", "\u221e"):
+                assert cell.sources, (cut, column, text)
+    notes = " ".join(estimates_notes(estimates))
+    assert "NE: not estimable" in notes and "percentage points" in notes
