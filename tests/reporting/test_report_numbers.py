@@ -214,4 +214,4 @@ def test_every_difference_is_in_percentage_points(report):
         assert m.group(3) != "%", m.group(0)
     text = _body_text(folder)
     assert "Difference in proportions, percentage points" in text
-    assert re.search(r"difference in positivity, stopped minus continuing, was \S+ percentage points", text)
+    assert re.search(r"difference in positivity, stopped minus continuing, was\s+\S+\s+percentage points", text)
