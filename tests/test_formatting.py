@@ -85,7 +85,7 @@ def test_report_table_and_change_report_write_an_estimate_alike():
                         "ci_upper": [float("nan")], "ci_level": [0.95], "p_value": [float("nan")],
                         "method": ["Kaplan-Meier"]})
     shown = estimates_display(row)
-    assert shown.loc[0, "Estimate"] == "40.5" and shown.loc[0, "95% CI"] == "32.9 to NE"
+    assert shown.loc[0, "Estimate"] == "40.5" and shown.loc[0, "95% CI"] == "32.9\u00a0to\u00a0NE"
     assert shown.loc[0, "Counts"] == "3 events among 10"
     assert estimate_summary("median_days", 3, 10, 1234.0, 1001.0, float("nan"), 0.95, float("nan")) \
         == "40.5 months (95% CI 32.9 to NE)"

@@ -278,8 +278,9 @@ def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
         test = r["parameter"] == "logrank"
         est = "" if test else Traced(est_num(r, "estimate"))
         lo, hi = r["ci_lower"], r["ci_upper"]
+        # non-breaking spaces: an interval is read as one, never split over lines
         ci_txt = "" if test or (is_missing(lo) and is_missing(hi)) else Traced(
-            est_num(r, "ci_lower"), " to ", est_num(r, "ci_upper"))
+            est_num(r, "ci_lower"), "\u00a0to\u00a0", est_num(r, "ci_upper"))
         if r["parameter"] == "median" and is_missing(lo) and is_missing(hi):
             ci_txt = ""
         stat = Traced(est_num(r, "estimate")) if test else ""
