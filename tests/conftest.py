@@ -70,6 +70,20 @@ def pipeline_run(synthetic_raw, tmp_path_factory):
     return outcome
 
 
+@pytest.fixture(scope="session")
+def real_pipeline_run(synthetic_raw, tmp_path_factory):
+    """The same exports without the synthetic-data marker, run once: a cut the pipeline takes as
+    study data (the rendered-report tests of both tests/reporting files share it)."""
+    from her2cr.runner.pipeline import run_cut
+
+    raw = tmp_path_factory.mktemp("realraw") / CUT
+    shutil.copytree(synthetic_raw, raw)
+    (raw / "synthetic.json").unlink()
+    outcome = run_cut(raw, CUT, tmp_path_factory.mktemp("realreports") / CUT, echo=lambda *_: None)
+    assert outcome.status == "built", outcome.message
+    return outcome
+
+
 def _project_entries() -> set[str]:
     """What the project folder holds, a level down from the top (caches and the venv aside)."""
     skip = {".git", ".venv", ".pytest_cache", "__pycache__"}

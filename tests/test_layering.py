@@ -1,6 +1,6 @@
 """The package follows the pipeline: no import cycles, and each stage imports only from below.
 
-Stages, lowest first: the foundation (settings, study, formatting, provenance, stats), data
+Stages, lowest first: the foundation (settings, study, formatting, trace, provenance, stats), data
 (notebook 01), baseline (02), ctdna (03), ctgov, reporting (the report), runner, and the command
 line. Every `import` counts, also those inside functions (a lazy import is still a dependency);
 only `if TYPE_CHECKING:` blocks, which never run, are left out.
@@ -21,7 +21,8 @@ RANK = {  # a module may import modules of the same or a lower rank only
     "foundation": 0, "stats": 0, "data": 1, "baseline": 2, "ctdna": 3, "ctgov": 4,
     "reporting": 5, "runner": 6, "cli": 7,
 }
-FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.provenance"}
+FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.trace",
+              "her2cr.provenance"}
 
 
 def module_name(path: Path) -> str:

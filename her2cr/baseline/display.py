@@ -30,6 +30,19 @@ def _fmt_bound(x: float, digits: int) -> str:
     return f"{x:.0f}" if not pd.isna(x) and float(x).is_integer() else fmt_num(x, digits)
 
 
+def _smd_cell(r: pd.Series):
+    from her2cr.trace import Traced
+
+    if pd.isna(r["smd"]):
+        return DASH
+    return Traced(_num(r, "smd", "smd"))
+
+
+def level_label(text) -> str:
+    """A category as the reader sees it: "\u226418 years" for ClinicalTrials.gov's "<=18 years"."""
+    return str(text).replace("<=", "\u2264").replace(">=", "\u2265")
+
+
 def fmt_smd(x: float) -> str:
     if pd.isna(x):
         return DASH
@@ -50,19 +63,62 @@ def fmt_n_pct(n, denom, pct) -> str:
     return f"{int(n)} ({pct:.1f}%)"
 
 
+# The file the report's baseline table is read from: each number of the display carries its row
+# of it (her2cr.trace), which only the HTML report shows.
+SOURCE = "tables/baseline_tidy.csv"
+
+
+def _num(r: pd.Series, column: str, kind: str, digits: int = 1, scale: float = 1.0):
+    from her2cr.trace import Num
+
+    level = r.get("level")
+    level = "" if level is None or pd.isna(level) else str(level)
+    value = r[column]
+    if kind == "count" and not pd.isna(value):
+        value = int(value)
+    return Num(value, kind, SOURCE, f"{r['variable']} | {level} | {r['group']} | {column}",
+               missing=DASH, scale=scale, digits=digits)
+
+
 def _continuous_cells(r: pd.Series, digits: int) -> dict[str, str]:
+    from her2cr.trace import Traced
+
     if not r["applicable"] or r["n"] == 0:
         return {k: DASH for k in ("mean_sd", "median_iqr", "range")}
+
+    def s(col):
+        return _num(r, col, "summary", digits)
+
+    def b(col):
+        return _num(r, col, "bound", digits)
+
     return {
-        "mean_sd": f"{fmt_num(r['mean'], digits)} ({fmt_num(r['sd'], digits)})",
-        "median_iqr": f"{fmt_num(r['median'], digits)} "
-        f"({fmt_num(r['q1'], digits)}–{fmt_num(r['q3'], digits)})",
-        "range": f"{_fmt_bound(r['min'], digits)}–{_fmt_bound(r['max'], digits)}",
+        "mean_sd": Traced(s("mean"), " (", s("sd"), ")"),
+        "median_iqr": Traced(s("median"), " (", s("q1"), "–", s("q3"), ")"),
+        "range": Traced(b("min"), "–", b("max")),
     }
+
+
+def _n_pct_cell(r: pd.Series) -> str:
+    """n (%), or n/N (%) where the denominator (participants with a known value) is not the
+    column's N, so that "23 (100.0%)" under N = 24 shows its denominator: "23/23 (100.0%)"."""
+    from her2cr.trace import Traced
+
+    if pd.isna(r["n"]):
+        return DASH
+    n = _num(r, "n", "count")
+    if pd.isna(r["denominator"]) or r["denominator"] == 0:
+        return Traced(n)
+    pct = _num(r, "percent", "percent", scale=0.01)
+    if int(r["denominator"]) != int(r["group_N"]):
+        return Traced(n, "/", _num(r, "denominator", "count"), " (", pct, "%)")
+    return Traced(n, " (", pct, "%)")
 
 
 def display_rows(table) -> pd.DataFrame:
     """One row per displayed line, with `kind` (label, level, missing) for styling."""
+    from her2cr.trace import Traced, quote
+
     tidy = table.tidy
     cols = list(table.columns)
     headers = {g: table.column_header(g) for g in cols}
@@ -79,15 +135,20 @@ def display_rows(table) -> pd.DataFrame:
     for _, v in tidy.groupby("row_order", sort=True):
         first = v.iloc[0]
         cohort = v[v["group"] != OVERALL]
-        smd = fmt_smd(cohort["smd"].iloc[0]) if len(cohort) and len(table.groups) == 2 else ""
+        smd = _smd_cell(cohort.iloc[0]) if len(cohort) and len(table.groups) == 2 else ""
+        # a characteristic that applies to some cohorts only (months since stopping) is shown
+        # under those cohorts, not pooled into an Overall column
+        partial = not cohort["applicable"].astype(bool).all()
+        shown_cols = [g for g in cols if not (partial and g == OVERALL)]
         p = fmt_p(cohort["p_value"].iloc[0]) if len(cohort) else ""
         label = first["label"]
         if not first["collected"]:
-            line("label", label, {g: "Not collected" for g in cols}, "", "")
+            line("label", label, {g: "Not collected" for g in shown_cols}, "", "")
             continue
         if first["var_type"] == "continuous":
             dig = table.digits.get(first["variable"], 1)
-            by_g = {g: _continuous_cells(v[v["group"] == g].iloc[0], dig) for g in cols}
+            by_g = {g: _continuous_cells(v[v["group"] == g].iloc[0], dig) if g in shown_cols
+                    else {k: DASH for k in ("mean_sd", "median_iqr", "range")} for g in cols}
             if first["statistic"] in _STAT_LABEL:
                 key = first["statistic"]
                 line("label", f"{label}, {_STAT_LABEL[key]}", {g: by_g[g][key] for g in cols},
@@ -100,15 +161,16 @@ def display_rows(table) -> pd.DataFrame:
         else:
             line("label", label, {}, smd, p)
             for order, lv in v.groupby("level_order", sort=True):
-                cells = {
-                    r["group"]: fmt_n_pct(r["n"], r["denominator"], r["percent"])
-                    for _, r in lv.iterrows()
-                }
-                line("level", lv.iloc[0]["level"], cells)
+                cells = {r["group"]: _n_pct_cell(r) if r["group"] in shown_cols else DASH
+                         for _, r in lv.iterrows()}
+                first_level = lv.iloc[0]
+                line("level", quote(first_level["level"], SOURCE,
+                                    f"{first_level['variable']} | {first_level['level']} | level"), cells)
         miss = v.drop_duplicates("group").set_index("group")["n_missing"]
         if (miss.fillna(0) > 0).any():
-            line("missing", "Missing", {g: DASH if pd.isna(miss[g]) else str(int(miss[g]))
-                                        for g in cols})
+            rows_g = v.drop_duplicates("group").set_index("group", drop=False)
+            line("missing", "Missing", {g: DASH if pd.isna(miss[g]) or g not in shown_cols
+                                        else Traced(_num(rows_g.loc[g], "n_missing", "count")) for g in cols})
     header = ["kind", STUB, *(headers[g] for g in cols), "SMD"]
     return pd.DataFrame(out, columns=header + (["p-value"] if table.p_values else []))
 

@@ -30,8 +30,8 @@ def footnotes(
     if any(t == "categorical" for t, _ in used):
         notes.append(
             "Categorical characteristics: n (%), the denominator of each percentage being the "
-            "participants in that column with a known value; a Missing row gives the number "
-            "without one wherever any value is missing. Categories are listed in a fixed order "
+            "participants in that column with a known value, written n/N (%) where it is not the "
+            "column's N; a Missing row gives the number without one wherever any value is missing. Categories are listed in a fixed order "
             "and empty categories are shown as 0."
         )
     cont = [s for t, s in used if t == "continuous"]
@@ -86,8 +86,8 @@ def footnotes(
         if r.only_cohorts is not None:
             who = ", ".join(labels.get(g, g).lower() for g in r.only_cohorts)
             notes.append(
-                f"{r.label}: applies to the {who} cohort only; its Overall column pools that "
-                "cohort only."
+                f"{r.label}: applies to the {who} cohort only, and is shown under it alone (no "
+                "Overall column)."
             )
     not_collected = tidy.loc[~tidy["collected"], "label"].unique().tolist()
     if not_collected:

@@ -115,9 +115,15 @@ class BaselineTable:
         return self.groups + ((OVERALL,) if self.overall else ())
 
     def column_header(self, group: str) -> str:
-        n = self.tidy.loc[self.tidy["group"] == group, "group_N"]
-        big_n = int(n.iloc[0]) if len(n) else 0
-        return f"{self.group_labels.get(group, group)} (N = {big_n})"
+        """"Stopped (N = 24)"; the N carries its row of the tidy table (her2cr.trace)."""
+        from her2cr.baseline.display import SOURCE
+        from her2cr.trace import Num, Traced
+
+        rows = self.tidy.loc[self.tidy["group"] == group]
+        big_n = int(rows["group_N"].iloc[0]) if len(rows) else 0
+        key = (f"{rows['variable'].iloc[0]} | {'' if pd.isna(rows['level'].iloc[0]) else rows['level'].iloc[0]}"
+               f" | {group} | group_N") if len(rows) else f"| | {group} | group_N"
+        return Traced(f"{self.group_labels.get(group, group)} (N = ", Num(big_n, "count", SOURCE, key), ")")
 
     def to_frame(self) -> pd.DataFrame:
         """The display table as strings (levels indented), one column per group, SMD, p."""

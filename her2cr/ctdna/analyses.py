@@ -40,8 +40,12 @@ from her2cr.ctdna.labels import LEVEL_LABELS, SUBGROUP_TITLES
 LEVEL = 0.95
 COMPARISON = ("stopped", "continuing")  # stopped minus continuing; odds of stopped over continuing
 LABEL = "stopped vs continuing"
+# status: "estimated" or "not estimable", so that a blank estimate, limit or p-value reads apart
+# from one the analysis does not have (not applicable: no interval for a median of draws, no test
+# for a proportion); note: why a value is missing (e.g. "upper limit not reached").
 ESTIMATE_COLUMNS = ["analysis", "parameter", "group", "n", "N", "estimate", "ci_lower",
-                    "ci_upper", "ci_level", "p_value", "method"]
+                    "ci_upper", "ci_level", "p_value", "method", "status", "note"]
+ESTIMATED, NOT_ESTIMABLE = "estimated", "not estimable"
 
 # Subgroup variables and their levels in the data contract's order; every level is reported, so
 # the estimate keys do not depend on which levels happen to occur in a cut.
@@ -207,6 +211,10 @@ def subgroup_analyses(adsl: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
 # --- the machine-readable table --------------------------------------------------------------
 
 def _tag(analysis: str, rows) -> pd.DataFrame:
+    from her2cr.ctdna.labels import analysis_title
+
+    if analysis_title(analysis) == analysis:  # every analysis is named where it is defined
+        raise ValueError(f"analysis {analysis!r} has no title in her2cr.ctdna.labels")
     frame = stack(rows)
     frame.insert(0, "analysis", analysis)
     return frame
@@ -321,6 +329,9 @@ def estimates_long(results: dict) -> pd.DataFrame:
         out[col] = out[col].astype("Int64")
     for col in ("estimate", "ci_lower", "ci_upper", "ci_level", "p_value"):
         out[col] = out[col].astype(float)
+    estimated = out["estimable"].astype(bool) & out["estimate"].notna()
+    out["status"] = estimated.map({True: ESTIMATED, False: NOT_ESTIMABLE})
+    out["note"] = out["note"].fillna("").astype(str)
     return out
 
 

@@ -24,9 +24,8 @@ TIME_FRAME = (
 DESCRIPTION = (  # Adverse Event Reporting Description (PRS limit: 500 characters)
     "Adverse events were not collected: the data of this observational study (case report form and "
     "Signatera laboratory exports) hold no adverse event records. Serious and other adverse events "
-    "are therefore given as 0 affected of 0 at risk, with no events listed; the upload formats have "
-    "no element that states 'not collected'. All-cause mortality: deaths from any cause dated on or "
-    "before the data cut-off among all enrolled participants."
+    "are therefore given as 0 affected of 0 at risk, with no events listed. All-cause mortality: "
+    "deaths from any cause dated on or before the data cut-off among all enrolled participants."
 )
 MORTALITY_COMMENT = (
     "Deaths from any cause with a date of death on or before the data cut-off; participants at "

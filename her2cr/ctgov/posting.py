@@ -9,10 +9,11 @@ import pandas as pd
 
 def load_posting_inputs(out_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     out = Path(out_dir)
+    # round_trip: the floats exactly as written (the report shows them as the files' unrounded values)
     flow = pd.read_csv(out / "data" / "flow.csv")
     tidy = pd.read_csv(out / "tables" / "baseline_tidy.csv", keep_default_na=False,
-                       na_values=[""])
-    estimates = pd.read_csv(out / "results" / "estimates.csv")
+                       na_values=[""], float_precision="round_trip")
+    estimates = pd.read_csv(out / "results" / "estimates.csv", float_precision="round_trip")
     return flow, tidy, estimates
 
 

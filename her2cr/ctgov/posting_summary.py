@@ -15,7 +15,7 @@ from her2cr.ctgov.formatting import plural
 from her2cr.ctgov.study_config import CONFIG_SHOWN, RESTRICTION_WORDS, StudyConfig
 
 PARTIAL_UPLOAD_NOTE = (
-    'The PRS file is a partial upload (`partialUpload="true"`). Each module present in the file '
+    "The upload file is a partial upload: each module present in the file "
     "replaces that whole module in PRS, including anything entered there by hand; modules absent "
     "from the file are kept as PRS holds them. A full upload would instead delete every module it "
     "does not contain."
@@ -23,10 +23,32 @@ PARTIAL_UPLOAD_NOTE = (
 # Said once, after the description above it (which already says "not collected" and why 0 of 0):
 # only what the sponsor has to know beyond it.
 NOT_COLLECTED_NOTE = (
-    "For the sponsor: the description is the upload's only way to say \"not collected\" (neither "
-    "RRSUploadSchema.xsd nor the API v2 AdverseEventsModule has such an element); a PRS reviewer "
-    "may still ask for the sponsor's wording."
+    "For the sponsor: ClinicalTrials.gov records serious and other adverse events only as counts, "
+    "so the Adverse Event Reporting Description above is the one place that says they were not "
+    "collected; a PRS reviewer may still ask for the sponsor's wording."
 )
+
+
+# The sponsor's fields of the study configuration as PRS names them.
+FIELD_LABELS = {
+    "name_or_title": "Name or official title", "organization": "Organization",
+    "phone": "Phone", "phone_extension": "Phone extension", "email": "E-mail",
+    "pi_sponsor_employee": "All PIs are employees of the sponsor",
+    "restrictive_agreement": "Results disclosure restriction on the PIs",
+    "restriction_type": "Restriction type", "other_details": "Other details",
+}
+SECTION_LABELS = {"point_of_contact": "Results Point of Contact",
+                  "certain_agreements": "Certain Agreements"}
+
+
+def field_words(key: str) -> str:
+    """'point_of_contact.phone or point_of_contact.email' -> 'Results Point of Contact: Phone or
+    E-mail' (the words of the report's table; the keys stay in the configuration file)."""
+    alternatives = [k.strip().split(".", 1) for k in key.split(" or ")]
+    section = SECTION_LABELS.get(alternatives[0][0], alternatives[0][0])
+    names = [FIELD_LABELS.get(f[-1], f[-1]) for f in alternatives]
+    return f"{section}: " + " or ".join(names[:1] + [n[:1].lower() + n[1:] if n != "E-mail" else n
+                                                      for n in names[1:]])
 
 
 def _in_file(present: bool) -> str:
@@ -36,13 +58,22 @@ def _in_file(present: bool) -> str:
 def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     """One row per ClinicalTrials.gov results module: in the upload file or not, and what."""
     flow, info, ae = r.participant_flow, r.more_info, r.adverse_events
+    from her2cr.ctgov.display import POSTED
+    from her2cr.trace import Num, Traced
+
+    def count(n, key):
+        return Num(n, "count", POSTED, f"{key} (counted in the file)")
+
     kept = "not in the file (the study configuration is incomplete): PRS keeps what it holds"
+    measures = len(r.baseline.measures)
     rows = [
         ("Participant Flow", "yes",
-         f"1 period ({flow.period_title}), {len(flow.groups)} groups; STARTED "
-         f"{sum(flow.started.values())}"),
+         Traced(count(1, "participant flow | periods"), f" period ({flow.period_title}), ",
+                count(len(flow.groups), "participant flow | groups"), " groups; STARTED ",
+                count(sum(flow.started.values()), "participant flow | STARTED, all groups"))),
         ("Baseline Characteristics", "yes",
-         f"{plural(len(r.baseline.measures), 'measure')}, {len(r.baseline.groups)} groups with the total"),
+         Traced(count(measures, "baseline | measures"), " measure" if measures == 1 else " measures", ", ",
+                count(len(r.baseline.groups), "baseline | groups"), " groups with the total")),
         ("Outcome Measures", "yes",
          "; ".join(f"{om.measure_type}: {om.title}" for om in r.outcome_measures)),
         ("Adverse Events", _in_file(ae is not None),
@@ -59,30 +90,48 @@ def modules_table(r: m.ResultsSection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Module", "In the upload file", "Content"])
 
 
-def _n_of(n: int, at_risk: int) -> str:
-    if at_risk == 0:
-        return f"{n}/{at_risk}"
-    return f"{n}/{at_risk} ({100 * n / at_risk:.1f}%)"
+def _n_of(n: int, at_risk: int, key: str = "adverse events"):
+    """"2/24 (8.3%)": the posted counts, and the percentage ClinicalTrials.gov shows beside them
+    (by the report's rule)."""
+    from her2cr.ctgov.display import POSTED, posted
+    from her2cr.trace import Num, Traced
+
+    parts = [posted(str(n), f"{key} | affected"), "/", posted(str(at_risk), f"{key} | at risk")]
+    if at_risk:
+        parts += [" (", Num(n / at_risk, "percent", POSTED, f"{key} | affected / at risk "
+                                                              "(computed by ClinicalTrials.gov)"), "%)"]
+    return Traced(*parts)
+
+
+NOT_COLLECTED = "Not collected (posted as 0 affected of 0 at risk)"
 
 
 def adverse_events_table(ae: m.AdverseEvents) -> pd.DataFrame:
     """Rows: all-cause mortality, serious and other adverse events; columns: the cohorts."""
     rows = [
         ("All-cause mortality (died / at risk)",
-         *[_n_of(ae.deaths[g.key], ae.deaths_at_risk[g.key]) for g in ae.groups]),
+         *[_n_of(ae.deaths[g.key], ae.deaths_at_risk[g.key], f"all-cause mortality | {g.key}")
+           for g in ae.groups]),
         ("Serious adverse events (affected / at risk)",
-         *[f"{_n_of(ae.serious_affected[g.key], ae.serious_at_risk[g.key])}: not collected"
-           for g in ae.groups]),
+         *[_n_of(ae.serious_affected[g.key], ae.serious_at_risk[g.key], f"serious adverse events | {g.key}")
+           if ae.serious_at_risk[g.key] else NOT_COLLECTED for g in ae.groups]),
         ("Other adverse events (affected / at risk)",
-         *[f"{_n_of(ae.other_affected[g.key], ae.other_at_risk[g.key])}: not collected"
-           for g in ae.groups]),
+         *[_n_of(ae.other_affected[g.key], ae.other_at_risk[g.key], f"other adverse events | {g.key}")
+           if ae.other_at_risk[g.key] else NOT_COLLECTED for g in ae.groups]),
     ]
     return pd.DataFrame(rows, columns=["", *[g.title for g in ae.groups]])
 
 
 def adverse_events_notes(ae: m.AdverseEvents) -> list[str]:
-    return [f"Time frame: {ae.time_frame}", f"Adverse Event Reporting Description: {ae.description}",
-            f"All-cause mortality comment: {ae.mortality_comment}", NOT_COLLECTED_NOTE]
+    from her2cr.ctgov.display import POSTED_PERCENT_NOTE, posted
+    from her2cr.trace import Traced
+
+    return [Traced("Time frame: ", posted(ae.time_frame, "adverse events | time frame")),
+            Traced("Adverse Event Reporting Description: ",
+                   posted(ae.description, "adverse events | description")),
+            Traced("All-cause mortality comment: ",
+                   posted(ae.mortality_comment, "adverse events | all-cause mortality comment")),
+            NOT_COLLECTED_NOTE, POSTED_PERCENT_NOTE]
 
 
 def limitations_markdown(info: m.MoreInfo) -> str:
@@ -92,13 +141,7 @@ def limitations_markdown(info: m.MoreInfo) -> str:
 def more_info_table(info: m.MoreInfo, config: StudyConfig) -> pd.DataFrame:
     """The sponsor's fields: the value in the study configuration and whether the upload carries it (a
     section goes into the file only when complete, and then without its empty fields)."""
-    labels = {
-        "name_or_title": "Name or official title", "organization": "Organization",
-        "phone": "Phone", "phone_extension": "Phone extension", "email": "E-mail",
-        "pi_sponsor_employee": "All PIs are employees of the sponsor",
-        "restrictive_agreement": "Results disclosure restriction on the PIs",
-        "restriction_type": "Restriction type", "other_details": "Other details",
-    }
+    labels = FIELD_LABELS
     posted = {"point_of_contact": info.point_of_contact is not None,
               "certain_agreements": info.certain_agreement is not None}
     a = info.certain_agreement
@@ -126,6 +169,6 @@ def missing_markdown(info: m.MoreInfo) -> str:
     if not info.missing:
         return ("Nothing is missing from the study configuration (" + CONFIG_SHOWN + "): the point "
                 "of contact and the certain agreements are in the upload file.")
-    items = "\n".join(f"- `{f}`" for f in info.missing)
+    items = "\n".join(f"- {field_words(f)}" for f in info.missing)
     return (f"**To fill in before posting**, in {CONFIG_SHOWN}. The sections that are not complete "
             "are left out of the upload file, so PRS keeps what it holds:\n\n" + items)

@@ -21,7 +21,7 @@ CONFIG_NAME = "study.yml"
 # The project's file: report/study.yml (this module is her2cr/ctgov/study_config.py).
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "report" / CONFIG_NAME
 # How the report names the file the sponsor edits: the project's, unless a run was given another.
-CONFIG_SHOWN = "report/study.yml, or the file given to `her2cr run --study`"
+CONFIG_SHOWN = "the study configuration file (report/study.yml unless the run was given another)"
 # Certain Agreements, restriction type: the API v2 codes (AgreementRestrictionType), which the PRS
 # pick-list CertAgreeRestrictTypeUtil accepts; see the words in RESTRICTION_WORDS.
 RESTRICTION_WORDS = {

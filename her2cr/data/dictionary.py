@@ -85,8 +85,8 @@ DECISIONS = [
     "Records dated after the cut-off (consent, sample collection, progression, death) are excluded "
     "from the analysis and listed in the data-issues listing as 'after cut-off'.",
     "Status at the cut-off: a death, completion, withdrawal or loss to follow-up dated after the "
-    "cut-off (death_date for deaths, last_contact otherwise) had not happened at the cut-off; the "
-    "participant is counted as on study.",
+    "cut-off (the date of death for deaths, the date of last contact otherwise) had not happened at "
+    "the cut-off; the participant is counted as on study.",
     "Progression-free survival counts progression or death, whichever comes first, as the event; "
     "participants without an event are censored at their last contact or at the cut-off, "
     "whichever is earlier.",
@@ -95,23 +95,24 @@ DECISIONS = [
     "for positivity at any draw, time to first positive draw and MTM/mL.",
     "Repeat draws at the same visit: the first evaluable sample (earliest collection date, then "
     "file order) is the one analysed; QNS and FAILED samples are not evaluable.",
-    f"The laboratory's call defines positivity, also where it disagrees with the >= "
-    f"{POSITIVITY_MIN_VARIANTS} detected variants rule; such samples are listed as data queries.",
-    "A stopped-cohort participant without an anti_her2_stop date, or a continuing one with a stop "
-    "date, is a data query (warning) and is analysed as not eligible (E5); E4 then uses "
-    "consent_date for continuing and fails for stopped without a stop date.",
-    "Categorical values are matched ignoring case and surrounding spaces and stored in the "
-    "contract's canonical spelling; column names are matched ignoring case and spaces.",
+    f"The laboratory's call defines positivity, also where it disagrees with the rule of \u2265 "
+    f"{POSITIVITY_MIN_VARIANTS} detected variants; such samples are listed as data queries.",
+    "A stopped-cohort participant without a date of stopping anti-HER2 therapy, or a continuing "
+    "one with such a date, is a data query (warning) and is analysed as not eligible (E5); E4 then "
+    "uses the consent date for continuing and fails for stopped without a stop date.",
+    "Categorical values are matched ignoring case and surrounding spaces and stored in the spelling "
+    "of the data specification; column names are matched ignoring case and spaces.",
     f"Years are {DAYS_PER_YEAR:g} days and months {DAYS_PER_YEAR:g}/12 days.",
     "Changes between cuts: a later last contact, a newly recorded progression or death, or a status "
-    "moving on from on_study is follow-up; any other change to an existing record (an earlier last "
-    "contact, an erased date, any baseline field) is listed as a correction.",
+    "changing from on study to an end of participation is follow-up; any other change to an "
+    "existing record (an earlier last contact, an erased date, any baseline field) is listed as a "
+    "correction.",
     f"Boschloo's exact test is computed when the product of the cohort sizes is at most "
     f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
     f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
     f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
-    "ClinicalTrials.gov all-cause mortality: deaths with a death_date on or before the cut-off, over "
-    "all enrolled participants of the cohort (each at risk from consent). The contract has no adverse "
+    "ClinicalTrials.gov all-cause mortality: deaths with a date of death on or before the cut-off, over "
+    "all enrolled participants of the cohort (each at risk from consent). The data specification has no adverse "
     "event export: serious and other adverse events are posted as not collected (0 affected of 0 at "
     "risk, empty event tables, the reason in the description).",
 ]

@@ -12,39 +12,31 @@ from her2cr import study
 from her2cr.data.issues import counts_by_rule, read_issues
 from her2cr.data.contract import BASELINE_WINDOW_DAYS
 from her2cr.data.dictionary import DECISIONS
+from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
-from her2cr.formatting import estimate_text, p_text
+from her2cr.formatting import (NE, PARAMETER_KINDS, is_missing, number, p_phrase, p_text,
+                               with_unit)
+from her2cr.data.issues import ISSUES_FILE
+from her2cr.trace import Num, Traced, quote, tjoin, traced_markdown
 
 
 # -- numbers as words ---------------------------------------------------------------------------
+# Every number comes from an output file through her2cr.formatting's one rule for its kind, and
+# carries its source (her2cr.trace) for the HTML report.
 
-def pct(x: float, digits: int = 1) -> str:
-    return "not estimable" if x is None or not math.isfinite(x) else f"{100 * x:.{digits}f}%"
-
-
-def num(x: float, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "not estimable"
-    if math.isinf(x):
-        return "infinity" if x > 0 else "minus infinity"
-    return f"{x:.{digits}f}"
+ESTIMATES_FILE = "results/estimates.csv"
+FLOW_FILE = "data/flow.csv"
 
 
-def pvalue(p: float) -> str:
-    from her2cr.formatting import p_phrase
-
-    return p_phrase(p)
-
-
-def ci(lo: float, hi: float, fmt=num, level: float = 0.95) -> str:
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (lo, hi)):
-        return f"{round(100 * level)}% CI not estimable"
-    return f"{round(100 * level)}% CI {fmt(lo)} to {fmt(hi)}"
-
-
-def pp(x: float) -> str:
-    """A difference of proportions in percentage points."""
-    return "not estimable" if x is None or not math.isfinite(x) else f"{100 * x:.1f}"
+def est_num(row, column: str, kind: str | None = None) -> Num:
+    """A number of an estimates.csv row, traced to the file, the row key and the column."""
+    kind = kind or ("count" if column in ("n", "N") else
+                    "p" if column == "p_value" else PARAMETER_KINDS.get(row["parameter"], "measure"))
+    value = row[column]
+    if kind == "count" and not is_missing(value):
+        value = int(value)
+    return Num(value, kind, ESTIMATES_FILE,
+               f"{row['analysis']} | {row['parameter']} | {row['group']} | {column}")
 
 
 # -- estimates ----------------------------------------------------------------------------------
@@ -63,15 +55,27 @@ def _f(row, col) -> float:
         return float("nan")
 
 
-def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
-    """The key results in plain sentences; every number comes from estimates.csv or flow.csv."""
+def _p_phrase(row) -> Traced:
+    """"p = 0.725" with the p-value traced; "p not estimable" when there is none."""
+    text = p_phrase(row["p_value"])
+    if is_missing(row["p_value"]):
+        return Traced(text)
+    return Traced(text[: text.index(p_text(row["p_value"]))], est_num(row, "p_value"))
+
+
+def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[Traced]:
+    """The key results in plain sentences; every number comes from estimates.csv or flow.csv and
+    carries its source."""
     counts = {(r.cohort, r.step): int(r.count) for r in flow.itertuples(index=False)}
-    out = [
-        f"By the data cut-off, {counts[('overall', 'enrolled')]} participants had consented "
-        f"({counts[('continuing', 'enrolled')]} continuing and {counts[('stopped', 'enrolled')]} "
-        f"stopped anti-HER2 treatment); {counts[('overall', 'eligible')]} were eligible and "
-        f"{counts[('overall', 'primary_set')]} had an evaluable baseline ctDNA result (primary analysis set)."
-    ]
+
+    def c(cohort, step):
+        return Num(counts[(cohort, step)], "count", FLOW_FILE, f"{cohort} | {step} | count")
+
+    out = [Traced(
+        "By the data cut-off, ", c("overall", "enrolled"), " participants had consented (",
+        c("continuing", "enrolled"), " continuing and ", c("stopped", "enrolled"),
+        " stopped anti-HER2 treatment); ", c("overall", "eligible"), " were eligible and ",
+        c("overall", "primary_set"), " had an evaluable baseline ctDNA result (primary analysis set).")]
     words = {"continuing": "continuing anti-HER2 treatment", "stopped": "who had stopped it"}
     parts, empty = [], []
     for cohort in ("continuing", "stopped"):
@@ -79,35 +83,49 @@ def summary_sentences(estimates: pd.DataFrame, flow: pd.DataFrame) -> list[str]:
         if r is None or not (_f(r, "N") > 0):
             empty.append(cohort)
             continue
-        parts.append(f"{int(_f(r, 'n'))} of {int(_f(r, 'N'))} participants {words[cohort]} "
-                     f"({pct(_f(r, 'estimate'))}, {ci(_f(r, 'ci_lower'), _f(r, 'ci_upper'), pct)})")
+        parts.append(Traced(est_num(r, "n"), " of ", est_num(r, "N"), f" participants {words[cohort]} (",
+                            est_num(r, "estimate"), "%, ", _ci(r, "%"), ")"))
     if parts:
-        out.append("Baseline ctDNA was positive in " + " and in ".join(parts) + ".")
+        out.append(Traced("Baseline ctDNA was positive in ", tjoin(" and in ", parts), "."))
     for cohort in empty:
-        out.append(f"No participant in the {cohort} cohort had an evaluable baseline ctDNA result.")
+        out.append(Traced(f"No participant in the {cohort} cohort had an evaluable baseline ctDNA result."))
     rd = estimate(estimates, "primary", "risk_difference", "stopped vs continuing")
     orow = estimate(estimates, "primary", "odds_ratio", "stopped vs continuing")
     if rd is not None and math.isfinite(_f(rd, "estimate")):
-        s = (f"The difference in positivity, stopped minus continuing, was {pp(_f(rd, 'estimate'))} "
-             f"percentage points ({ci(_f(rd, 'ci_lower'), _f(rd, 'ci_upper'), pp)}, Newcombe hybrid score; "
-             f"Fisher's exact test {pvalue(_f(rd, 'p_value'))})")
+        s = Traced("The difference in positivity, stopped minus continuing, was ", est_num(rd, "estimate"),
+                   " percentage points (", _ci(rd), ", Newcombe hybrid score; Fisher's exact test ",
+                   _p_phrase(rd), ")")
         if orow is not None and not math.isnan(_f(orow, "estimate")):
-            s += (f"; the conditional maximum-likelihood odds ratio was {num(_f(orow, 'estimate'))} "
-                  f"({ci(_f(orow, 'ci_lower'), _f(orow, 'ci_upper'))}, exact)")
-        out.append(s + ".")
+            s = Traced(s, "; the conditional maximum-likelihood odds ratio was ", est_num(orow, "estimate"),
+                       " (", _ci(orow), ", exact)")
+        out.append(Traced(s, "."))
     else:
-        out.append("The cohorts cannot be compared at this cut-off: each needs at least one participant "
-                   "with an evaluable baseline result.")
+        out.append(Traced("The cohorts cannot be compared at this cut-off: each needs at least one "
+                          "participant with an evaluable baseline result."))
     wc = estimate(estimates, "sensitivity_worst_case", "risk_difference", "stopped vs continuing")
     bc = estimate(estimates, "sensitivity_best_case", "risk_difference", "stopped vs continuing")
     if wc is not None and bc is not None and all(math.isfinite(_f(x, "estimate")) for x in (wc, bc)):
-        out.append(
-            f"Counting eligible participants without an evaluable baseline result as positive, then as "
-            f"negative, the difference was {pp(_f(wc, 'estimate'))} and {pp(_f(bc, 'estimate'))} "
-            f"percentage points.")
-    out.append("These analyses are descriptive: the cohorts were not randomised, and the study was not "
-               "powered for a formal comparison.")
+        out.append(Traced(
+            "Counting eligible participants without an evaluable baseline result as positive, then as "
+            "negative, the difference was ", est_num(wc, "estimate"), " and ", est_num(bc, "estimate"),
+            " percentage points."))
+    out.append(Traced("These analyses are descriptive: the cohorts were not randomised, and the study "
+                      "was not powered for a formal comparison."))
     return out
+
+
+def _ci(row, unit: str = "") -> Traced:
+    """"95% CI 5.2% to 40.3%" for an estimates.csv row, limits traced; "95% CI not estimable"."""
+    level = _f(row, "ci_level")
+    label = f"{100 * level:g}% CI" if not math.isnan(level) else "CI"
+    if is_missing(row["ci_lower"]) or is_missing(row["ci_upper"]):
+        return Traced(f"{label} not estimable")
+    return Traced(f"{label} ", est_num(row, "ci_lower"), unit, " to ", est_num(row, "ci_upper"), unit)
+
+
+def summary_markdown(ctx) -> str:
+    """The summary as Markdown; each number a span with its source (only the HTML shows it)."""
+    return "\n\n".join(traced_markdown(s) for s in ctx.summary)
 
 
 # -- methods ------------------------------------------------------------------------------------
@@ -141,13 +159,16 @@ def methods_markdown(estimates: pd.DataFrame) -> str:
     lines = [
         "**Design.** Prospective observational cohort study in women with HER2-positive metastatic "
         "breast cancer whose complete or partial response to anti-HER2 therapy has lasted more than "
-        "two years; two cohorts: continuing anti-HER2 treatment, and stopped (follow-up only).",
+        "two years (operationally: criterion E3 below); two cohorts: continuing anti-HER2 treatment, "
+        "and stopped (follow-up only).",
         "",
         "**Analysis sets.** *Enrolled*: consent on or before the data cut-off (baseline "
-        "characteristics, participant flow). *Eligible*: enrolled and eligibility criteria E1-E5 hold "
-        "(E1 age >= 20 years; E2 female; E3 response lasted at least 2 years at consent; E4 at least "
-        "2 years of anti-HER2 therapy; E5 a stop date for the stopped cohort and none for the "
-        "continuing one). *Primary analysis set*: eligible with an evaluable baseline ctDNA result.",
+        "characteristics, participant flow). *Eligible*: enrolled and eligibility criteria E1–E5 hold "
+        "(E1 age \u2265 20 years; E2 female; E3 the response had lasted 2 years (730 days) or more at "
+        "consent: date of response + 730 days \u2264 date of consent; E4 \u2265 730 days of anti-HER2 "
+        "therapy, from its start to its stop (stopped cohort) or to consent (continuing cohort); E5 a "
+        "stop date for the stopped cohort and none for the continuing one). *Primary analysis set*: "
+        "eligible with an evaluable baseline ctDNA result.",
         "",
         "**Assay.** Signatera (Natera), a personalised tumour-informed assay tracking about 16 "
         f"patient-specific variants; a sample is ctDNA-positive when at least {POSITIVITY_MIN_VARIANTS} are detected, and the "
@@ -197,14 +218,28 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
 # -- the report's inputs ------------------------------------------------------------------------
 
 def baseline_display(tables: Path):
-    """Table 1 as notebook 02 wrote it: its great_tables HTML, and a PDF table from its Markdown."""
-    from her2cr.baseline.display import read_markdown
+    """Table 1 from the tidy table notebook 02 wrote (tables/baseline_tidy.csv), laid out by the
+    same code as notebook 02's (baseline.display), so that each number carries its row of the tidy
+    table in the HTML; the notes are those notebook 02 wrote (baseline.md)."""
+    from her2cr.baseline.characteristics import BASELINE_ROWS
+    from her2cr.baseline.display import display_frame, read_markdown
+    from her2cr.baseline.table1 import BaselineTable
     from her2cr.reporting.display import Table
     from her2cr.reporting.typst_table import TableLayout
+    from her2cr.study import COHORTS
 
-    frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
-    return Table(frame, notes, html_override=(tables / "baseline.html").read_text(encoding="utf-8"),
-                 layout=TableLayout(bold_rows=bold))
+    md_frame, bold, notes = read_markdown((tables / "baseline.md").read_text(encoding="utf-8"))
+    tidy = pd.read_csv(tables / "baseline_tidy.csv", keep_default_na=True, float_precision="round_trip")
+    for col in ("applicable", "collected"):
+        tidy[col] = tidy[col].astype(str).str.lower().eq("true")
+    table = BaselineTable(tidy, tuple(notes), tuple(COHORTS), overall=True,
+                          p_values="p-value" in md_frame.columns,
+                          digits={r.variable: r.digits for r in BASELINE_ROWS})
+    frame = display_frame(table)
+    if [str(c) for c in frame.columns] != list(md_frame.columns) or len(frame) != len(md_frame):
+        # notebook 02 laid its table out otherwise (another version): show what it wrote
+        return Table(md_frame, notes, layout=TableLayout(bold_rows=bold))
+    return Table(frame, notes, layout=TableLayout(bold_rows=bold))
 
 
 def synthetic_banner():
@@ -222,25 +257,62 @@ def ci_level_label(estimates: pd.DataFrame) -> str:
 
 
 def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
-    """estimates.csv rounded for reading, with names a reviewer reads, ordered primary, sensitivity,
-    subgroup, exploratory (Analysis is meant as the grouping column: `Table(..., group_by=...)`).
-    Proportions and differences in %, others by formatting.plain_number."""
-    from her2cr.ctdna.labels import analysis_rank, analysis_title, parameter_name
+    """estimates.csv for reading: names a reviewer reads (her2cr.ctdna.labels), each quantity by
+    the one rule of its kind (her2cr.formatting), ordered primary, sensitivity, subgroup,
+    exploratory (Analysis is meant as the grouping column: `Table(..., group_by=...)`).
+
+    "Counts" says what n and N count in each row; log-rank chi-square statistics have their own
+    column; medians of times are in months. Every number carries its source (trace.Num)."""
+    from her2cr.ctdna.labels import COUNT_WORDS, analysis_rank, analysis_title, method_text, parameter_name
 
     rows = []
-    for r in estimates.itertuples(index=False):
-        nN = "" if pd.isna(r.N) else (f"{int(r.n)}/{int(r.N)}" if not pd.isna(r.n) else f"N = {int(r.N)}")
-        est = estimate_text(r.parameter, r.estimate, missing="NE")
-        lo, hi = float(r.ci_lower), float(r.ci_upper)
-        ci_txt = "" if math.isnan(lo) and math.isnan(hi) else (
-            f"{estimate_text(r.parameter, lo, 'NE')} to {estimate_text(r.parameter, hi, 'NE')}")
-        p = p_text(r.p_value)
-        rows.append((analysis_rank(r.analysis), analysis_title(r.analysis), parameter_name(r.parameter),
-                     r.group, nN, est, ci_txt, p, r.method))
-    frame = pd.DataFrame(rows, columns=["rank", "Analysis", "Parameter", "Group", "n/N", "Estimate",
-                                        ci_level_label(estimates), "p-value", "Method"])
+    for _, r in estimates.iterrows():
+        counts = ""
+        if not is_missing(r["N"]):
+            words = COUNT_WORDS.get(r["parameter"], "{n} of {N}")
+            if is_missing(r["n"]):
+                counts = Traced("N = ", est_num(r, "N"))
+            else:
+                before, rest = words.split("{n}", 1)
+                middle, after = rest.split("{N}", 1)
+                counts = Traced(before, est_num(r, "n"), middle, est_num(r, "N"), after)
+        test = r["parameter"] == "logrank"
+        est = "" if test else Traced(est_num(r, "estimate"))
+        lo, hi = r["ci_lower"], r["ci_upper"]
+        # non-breaking spaces: an interval is read as one, never split over lines
+        ci_txt = "" if test or (is_missing(lo) and is_missing(hi)) else Traced(
+            est_num(r, "ci_lower"), "\u00a0to\u00a0", est_num(r, "ci_upper"))
+        if r["parameter"] == "median" and is_missing(lo) and is_missing(hi):
+            ci_txt = ""
+        stat = Traced(est_num(r, "estimate")) if test else ""
+        p = "" if is_missing(r["p_value"]) else Traced(est_num(r, "p_value"))
+        rows.append((analysis_rank(r["analysis"]), analysis_title(r["analysis"]),
+                     parameter_name(r["parameter"], unit=True), r["group"], counts, est, ci_txt, stat, p,
+                     method_text(r["method"])))
+    frame = pd.DataFrame(rows, columns=["rank", "Analysis", "Estimate of", "Group", "Counts", "Estimate",
+                                        ci_level_label(estimates), "Chi-square", "p-value", "Method"])
+    if not (frame["Chi-square"] != "").any():
+        frame = frame.drop(columns="Chi-square")
     # stable: within a rank, analyses keep the order of estimates.csv
     return frame.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
+
+
+def estimates_notes(estimates: pd.DataFrame) -> list[str]:
+    """The estimates table's notes: units, NE and ∞, and what the method column leaves out."""
+    from her2cr.ctdna.labels import METHOD_SAID_ONCE
+
+    methods = " ".join(estimates["method"].dropna().astype(str))
+    said = [words for part, words in METHOD_SAID_ONCE.items() if words and part in methods]
+    return [
+        "Counts: for a comparison of the cohorts, both cohorts together. "
+        "Proportions in percent; differences in proportions (stopped minus continuing) in percentage "
+        "points; odds ratios stopped vs continuing (2 decimals); medians of times from consent in "
+        f"months (days / {DAYS_PER_MONTH:g}); MTM/mL and chi-square statistics to 3 significant digits. "
+        f"{NE}: not estimable (no participants, median or limit not reached); ∞: no finite upper "
+        "limit. Unrounded values: results/estimates.csv.",
+        f"CI: {ci_level_label(estimates).replace('CI', 'confidence interval').strip()}; the method "
+        "column names the interval and the test. " + " ".join(said),
+    ]
 
 
 class ReportContext:
@@ -250,7 +322,7 @@ class ReportContext:
 def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", failed_steps: dict | None = None):
     from her2cr.ctgov import build_results
     from her2cr.ctgov.cut_facts import read_cut_facts
-    from her2cr.ctgov.display import baseline_ctgov_table, flow_table
+    from her2cr.ctgov.display import baseline_ctgov_notes, baseline_ctgov_table, flow_table
     from her2cr.data.cutinfo import read_cut_info
     from her2cr.provenance import git_state, lock_hash, package_versions
     from her2cr.ctgov.posting import load_posting_inputs
@@ -274,28 +346,39 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.summary = summary_sentences(ctx.estimates, ctx.flow)
     ctx.methods = methods_markdown(ctx.estimates)
     ctx.flow_table = flow_table(ctx.results.participant_flow)
-    ctx.flow_notes = [n for n in (ctx.results.participant_flow.recruitment_details,
-                                  ctx.results.participant_flow.pre_assignment_details) if n]
+    from her2cr.ctgov.display import posted
+
+    pf = ctx.results.participant_flow
+    ctx.flow_notes = [Traced(posted(n, f"participant flow | {what}")) for n, what in
+                      ((pf.recruitment_details, "recruitment details"),
+                       (pf.pre_assignment_details, "pre-assignment details")) if n]
     adsl = pd.read_parquet(out / "data" / "adsl.parquet",
                            columns=["subject_id", "cohort", "eligible", "ineligible_reasons"])
     inel = adsl.loc[~adsl["eligible"], ["subject_id", "cohort", "ineligible_reasons"]]
     ctx.ineligible = inel.rename(columns={"subject_id": "Participant", "cohort": "Cohort",
                                           "ineligible_reasons": "Criteria not met"}).reset_index(drop=True)
+    ctx.ineligible["Criteria not met"] = [
+        quote(v, "data/adsl.parquet", f"subject_id={s} | ineligible_reasons")
+        for s, v in zip(ctx.ineligible["Participant"], ctx.ineligible["Criteria not met"])]
     if ctx.ineligible.empty:
         ctx.ineligible = pd.DataFrame([("none", "", "every enrolled participant is eligible")],
                                       columns=ctx.ineligible.columns)
     tables = out / "tables"
     ctx.baseline_display = baseline_display(tables)
     ctx.baseline_ctgov = baseline_ctgov_table(ctx.results.baseline)
+    ctx.baseline_ctgov_notes = baseline_ctgov_notes(ctx.results.baseline)
     ctx.estimates_display = estimates_display(ctx.estimates)
-    ctx.estimates_notes = [
-        "Proportions and differences in percent (differences: stopped minus continuing, in percentage "
-        "points); odds ratios stopped vs continuing; NE = not estimable; inf = unbounded limit.",
-        f"CI: {ci_level_label(ctx.estimates).replace('CI', 'confidence interval').strip()}; the method "
-        "column names the interval and the test.",
-    ]
+    ctx.estimates_notes = estimates_notes(ctx.estimates)
     ctx.issue_counts = counts_by_rule(issues)
+    for col in ("Severity", "File", "Rule", "Action"):
+        ctx.issue_counts[col] = [quote(v, ISSUES_FILE, f"{col.lower()} column") for v in ctx.issue_counts[col]]
+    ctx.issue_counts["Count"] = [
+        Traced(Num(int(c), "count", ISSUES_FILE, f"rows with rule={r} and file={f} (counted)"))
+        for c, r, f in zip(ctx.issue_counts["Count"], ctx.issue_counts["Rule"], ctx.issue_counts["File"])]
     ctx.issues = issues.rename(columns=str.capitalize)
+    for col in issues.columns:
+        ctx.issues[col.capitalize()] = [quote(v, ISSUES_FILE, f"row {i + 2} | {col}")
+                                        for i, v in enumerate(issues[col])]
     if ctx.issues.empty:
         ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)
     ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
@@ -328,21 +411,35 @@ def save_report_outputs(ctx) -> list[Path]:
     return written
 
 
+def _outcome_keys():
+    from her2cr.ctgov import model as m
+    from her2cr.ctgov.outcomes import ANY_DRAW_TITLE, PRIMARY_TITLE
+
+    return ({PRIMARY_TITLE: "primary", ANY_DRAW_TITLE: "exploratory_any_draw"},
+            {m.EST_RISK_DIFFERENCE: "risk_difference", m.EST_ODDS_RATIO: "odds_ratio"})
+
+
 def outcome_blocks(ctx):
     """Each outcome measure: header, data and statistical analyses, as display objects."""
-    from her2cr.ctgov.display import analysis_table, measure_table, outcome_header
+    from her2cr.ctgov.display import (POSTED_PERCENT_NOTE, POSTED_PRECISION_NOTE, analysis_table,
+                                      measure_table, outcome_header)
     from her2cr.reporting.display import Table, Text
 
+    OUTCOME_ANALYSES, POSTED_PARAMETERS = _outcome_keys()
     blocks = []
     for i, om in enumerate(ctx.results.outcome_measures, start=1):
         blocks.append(Text(f"## {om.measure_type} outcome: {om.title}"))
         blocks.append(Table(outcome_header(om), label=f"tbl-outcome-{i}",
                             caption=f"{om.measure_type} outcome measure: {om.title}"))
         blocks.append(Table(measure_table(om, om.groups), label=f"tbl-outcome-{i}-data",
-                            caption=f"{om.title}: participants analysed and counts by cohort"))
+                            caption=f"{om.title}: participants analysed and counts by cohort",
+                            notes=[POSTED_PERCENT_NOTE] if om.calculate_pct else [POSTED_PRECISION_NOTE]))
         for j, a in enumerate(om.analyses, start=1):
-            blocks.append(Table(analysis_table(a, om.groups), label=f"tbl-outcome-{i}-analysis-{j}",
-                                caption=f"{om.title}: statistical analysis {j}, {a.param_type}"))
+            raw = estimate(ctx.estimates, OUTCOME_ANALYSES.get(om.title, ""),
+                           POSTED_PARAMETERS.get(a.param_type, ""), "stopped vs continuing")
+            blocks.append(Table(analysis_table(a, om.groups, raw), label=f"tbl-outcome-{i}-analysis-{j}",
+                                caption=f"{om.title}: statistical analysis {j}, {a.param_type}",
+                                notes=[POSTED_PRECISION_NOTE]))
     return blocks
 
 
@@ -352,10 +449,15 @@ def posting_blocks(ctx):
     from her2cr.ctgov import posting_summary as P
     from her2cr.reporting.display import Table, Text
 
+    from her2cr.ctgov.display import groups_table
+
     r = ctx.results
     blocks = [Table(P.modules_table(r), label="tbl-posting-modules",
                     caption="ClinicalTrials.gov modules in the PRS upload file"),
-              Text(P.PARTIAL_UPLOAD_NOTE)]
+              Text(P.PARTIAL_UPLOAD_NOTE),
+              Table(groups_table(r.participant_flow.groups), label="tbl-posting-groups",
+                    caption="Reporting groups as posted (participant flow, baseline, outcome "
+                            "measures and adverse events)")]
     if r.adverse_events is not None:
         blocks.append(Text("## Adverse events"))
         blocks.append(Table(P.adverse_events_table(r.adverse_events), label="tbl-posting-ae",
@@ -411,6 +513,7 @@ def exploratory_figures(out: Path):
 def additional_analyses(ctx):
     """Tables and figures of the co-investigators' sub-analyses (folder additional/<notebook>/)."""
     from her2cr.reporting.display import Table, Text, figure_from_files
+    from her2cr.reporting.subanalysis import read_display_table
 
     blocks = []
     root = ctx.out / "additional"
@@ -425,7 +528,7 @@ def additional_analyses(ctx):
         for csv in sorted((sub / "tables").glob("*.csv")) if (sub / "tables").is_dir() else []:
             cap = csv.with_suffix(".txt")
             caption = cap.read_text(encoding="utf-8").strip() if cap.exists() else csv.stem
-            blocks.append(Table(pd.read_csv(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
+            blocks.append(Table(read_display_table(csv), label=f"tbl-{sub.name}-{csv.stem}".replace("_", "-"),
                                 caption=caption))
         for svg in sorted((sub / "figures").glob("*.svg")) if (sub / "figures").is_dir() else []:
             blocks.append(figure_from_files(sub / "figures", svg.stem, f"fig-{sub.name}-{svg.stem}".replace("_", "-"),

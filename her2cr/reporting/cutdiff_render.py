@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2cr.formatting import PERCENT_PARAMETERS, estimate_text, plain_number, plural
+from her2cr.formatting import NE, change_text, estimate_text, plural
 from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
 from her2cr.study import COHORTS
 
@@ -26,7 +26,7 @@ def _missing(x) -> bool:
 
 
 def _num(x, parameter: str) -> str:
-    return estimate_text(parameter, None if _missing(x) else x, missing="NA")
+    return estimate_text(parameter, None if _missing(x) else x, missing=NE)
 
 
 def _p(p) -> str:
@@ -38,8 +38,9 @@ def _p(p) -> str:
 def estimate_summary(parameter: str, n, N, est, lo, hi, level, p) -> str:
     """"18.2% (4/22; 95% CI 5.2% to 40.3%)", "1.49 (95% CI 0.293 to 8.45; p = 0.725)"."""
     if _missing(est) and _missing(p) and _missing(n) and _missing(N):
-        return "NA"
-    head = _num(est, parameter) if not _missing(est) else ("NA" if _missing(p) else "")
+        return NE
+    head = (estimate_text(parameter, est, missing=NE, unit=True) if not _missing(est)
+            else (NE if _missing(p) else ""))
     inner = []
     if parameter == "proportion" and not _missing(n) and not _missing(N):
         inner.append(f"{int(n)}/{int(N)}")
@@ -64,9 +65,7 @@ def _change_text(row) -> str:
     ch = row["estimate_change"]
     if row["status"] != "changed" or _missing(ch) or math.isinf(ch):
         return ""
-    if row["parameter"] in PERCENT_PARAMETERS:
-        return f"{100 * ch:+.1f} percentage points"
-    return plain_number(ch, "+")
+    return change_text(row["parameter"], ch)
 
 
 def _estimate_name(row) -> str:

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from her2cr.trace import traced_html
 from her2cr.reporting.typst_table import TableLayout, numeric_columns, typst_table
+
+
+def _blank(v) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
 
 
 def markdown_table(df: pd.DataFrame) -> str:
@@ -33,7 +38,7 @@ def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str 
     layout = layout or TableLayout()
     numeric = numeric_columns(df)
     num = [' class="num"' if n else "" for n in numeric]
-    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(df.columns, num))
+    head = "".join(f"<th{k}>{traced_html(c)}</th>" for c, k in zip(df.columns, num))
     rows = []
     for i, row in enumerate(df.itertuples(index=False)):
         if i in layout.group_rows:
@@ -41,12 +46,12 @@ def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str 
                         f"{html.escape(layout.group_rows[i])}</td></tr>")
         bold = ' class="label"' if i < len(layout.bold_rows) and layout.bold_rows[i] else ""
         rows.append(f"<tr{bold}>" + "".join(
-            f"<td{k}>{html.escape('' if pd.isna(v) else str(v))}</td>" for v, k in zip(row, num)) + "</tr>")
+            f"<td{k}>{traced_html(None if _blank(v) else v)}</td>" for v, k in zip(row, num)) + "</tr>")
     body = "".join(rows)
     foot = ""
     if notes:
         foot = "<tfoot>" + "".join(
-            f'<tr><td colspan="{len(df.columns)}" class="note">{html.escape(n)}</td></tr>' for n in notes) + "</tfoot>"
+            f'<tr><td colspan="{len(df.columns)}" class="note">{traced_html(n)}</td></tr>' for n in notes) + "</tfoot>"
     return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>'
 
 

@@ -297,7 +297,10 @@ def test_posting_summary_lists_modules_and_what_is_missing(synthetic_out, handma
     assert [c.tag for c in doc] == ["baseline", "limitationsAndCaveats", "outcomeMeasures",
                                     "participantFlow", "reportedEvents"]
     assert "replaces that whole module in PRS" in P.PARTIAL_UPLOAD_NOTE
-    assert "- `point_of_contact.name_or_title`" in P.missing_markdown(empty.more_info)
+    # the reader's words, not the configuration's keys
+    shown = P.missing_markdown(empty.more_info)
+    assert "- Results Point of Contact: Name or official title" in shown
+    assert "- Results Point of Contact: Phone or E-mail" in shown and "point_of_contact" not in shown
     ae = P.adverse_events_table(empty.adverse_events)
     deaths, enrolled, _ = _raw_counts(synthetic_raw)
     assert ae.iloc[0, 1:].tolist() == [

@@ -29,8 +29,30 @@ def test_sentences_quote_the_estimates():
     ], columns=COLS)
     text = " ".join(summary_sentences(est, flow()))
     assert "4 of 22 participants continuing anti-HER2 treatment (18.2%, 95% CI 5.2% to 40.3%)" in text
-    assert "was 6.8 percentage points (95% CI -17.3 to 29.5" in text
+    # one minus sign (U+2212), as in every table of the report
+    assert "was 6.8 percentage points (95% CI \u221217.3 to 29.5" in text
     assert "Fisher's exact test p = 0.725" in text and "odds ratio was 1.49 (95% CI 0.29 to 8.45" in text
+
+
+def test_every_number_of_the_summary_carries_its_source():
+    """Each number of the summary is a traced Num whose value, by the one rule, is the text."""
+    import re
+
+    from her2cr.formatting import number
+    from her2cr.trace import Num
+
+    est = pd.DataFrame([
+        ("primary", "proportion", "continuing", 4, 22, 4 / 22, 0.0519, 0.4028, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "proportion", "stopped", 6, 24, 0.25, 0.0977, 0.4671, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "risk_difference", "stopped vs continuing", 10, 46, 0.06818, -0.1732, 0.2950, 0.95, 0.7246, "Newcombe"),
+        ("primary", "odds_ratio", "stopped vs continuing", 10, 46, 1.487, 0.2934, 8.452, 0.95, 0.7246, "conditional"),
+    ], columns=COLS)
+    for sentence in summary_sentences(est, flow()):
+        plain = "".join(p for p in sentence.parts if not isinstance(p, Num))
+        # numbers outside the traced parts are only the CI level ("95% CI")
+        assert re.findall(r"(?<![\w-])\d+(?:\.\d+)?", plain.replace("95% CI", "")) == [], plain
+        for n in sentence.sources:
+            assert n.text == number(n.kind, n.value) and n.file in ("results/estimates.csv", "data/flow.csv")
 
 
 def test_an_empty_cohort_is_said_plainly():

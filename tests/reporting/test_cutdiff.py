@@ -315,9 +315,10 @@ def test_estimate_movement():
         "Primary: baseline ctDNA positivity, proportion positive (continuing): 10.0% (2/20; 95% CI 1.2% to 31.7%) at the last cut, "
         "now 12.5% (3/24; 95% CI 2.7% to 32.4%); change +2.5 percentage points.",
         "Primary: baseline ctDNA positivity, proportion positive (stopped): unchanged, 20.0% (4/20; 95% CI 5.7% to 43.7%).",
-        "Primary: baseline ctDNA positivity, odds ratio (stopped vs continuing): 2.2 (95% CI 0.28 to "
-        "inf; p = 0.661) at the "
-        "last cut, now 1.75 (95% CI 0.25 to inf; p = 0.683); change -0.45.",
+        # ratios at 2 decimals, an unbounded limit as the infinity sign, the minus U+2212
+        "Primary: baseline ctDNA positivity, odds ratio (stopped vs continuing): 2.20 (95% CI 0.28 to "
+        "\u221e; p = 0.661) at the "
+        "last cut, now 1.75 (95% CI 0.25 to \u221e; p = 0.683); change \u22120.45.",
         "Other estimates (2): 1 added, 1 removed.",
         "No changes to: participants added, participants removed, status at the cut-off, "
         "field-level corrections, eligibility, ctDNA samples added, ctDNA samples removed, "
@@ -326,7 +327,7 @@ def test_estimate_movement():
     md = to_markdown(d)
     assert "| Primary: baseline ctDNA positivity, proportion positive (continuing) | 10.0% (2/20; 95% CI 1.2% to 31.7%) | " \
            "12.5% (3/24; 95% CI 2.7% to 32.4%) | +2.5 percentage points |" in md
-    assert "| Exploratory: ctDNA level (MTM/mL) in positive baseline samples, median (stopped) | 1.5 |  | removed |" in md
+    assert "| Exploratory: ctDNA level (MTM/mL) of positive draws, baseline and follow-up, median MTM/mL (stopped) | 1.50 |  | removed |" in md
 
 
 def test_identical_cuts_give_no_changes(two_cuts):

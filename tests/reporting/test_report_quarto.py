@@ -42,17 +42,11 @@ def synthetic_report(pipeline_run) -> Path:
 
 
 @pytest.fixture(scope="module")
-def real_report(synthetic_raw, tmp_path_factory) -> Path:
-    """The same exports without the synthetic-data marker: a cut the pipeline takes as real."""
+def real_report(real_pipeline_run) -> Path:
+    """The same exports without the synthetic-data marker: a cut the pipeline takes as real
+    (run once per session: tests/conftest.py)."""
     _needs_quarto()
-    from her2cr.runner.pipeline import run_cut
-
-    raw = tmp_path_factory.mktemp("realraw") / CUT
-    shutil.copytree(synthetic_raw, raw)
-    (raw / "synthetic.json").unlink()
-    outcome = run_cut(raw, CUT, tmp_path_factory.mktemp("realreports") / CUT, echo=lambda *_: None)
-    assert outcome.status == "built", outcome.message
-    return outcome.version_dir
+    return real_pipeline_run.version_dir
 
 
 @pytest.fixture(params=["synthetic_report", "real_report"])

@@ -123,9 +123,16 @@ def test_estimates_read_as_a_report_table_grouped_by_analysis_in_order():
     shown = estimates_display(ESTIMATES)
     assert shown["Analysis"].tolist() == [
         "Primary: baseline ctDNA positivity", "Sensitivity: Miettinen-Nurminen interval",
-        "Subgroup: best response = CR", "Exploratory: ctDNA level (MTM/mL) in positive baseline samples"]
-    assert shown["Parameter"].tolist() == ["Proportion positive", "Difference in proportions",
-                                           "Difference in proportions", "Median"]
+        "Subgroup: best response = CR",
+        # the MTM medians are of every positive draw, baseline and follow-up (study-data.md)
+        "Exploratory: ctDNA level (MTM/mL) of positive draws, baseline and follow-up"]
+    assert shown["Estimate of"].tolist() == [
+        "Proportion positive, %", "Difference in proportions, percentage points",
+        "Difference in proportions, percentage points", "Median MTM/mL"]
+    # each row says what its n and N count: no bare "6/6" (draws / participants)
+    assert shown["Counts"].tolist() == ["6 of 24 positive", "10 of 46 positive",
+                                        "5 of 16 positive", "6 draws from 6 participants"]
+    assert shown["Estimate"].tolist() == ["25.0", "6.8", "20.0", "0.250"]
     assert not shown["Analysis"].str.contains("_").any()
 
 
@@ -135,6 +142,32 @@ def test_every_analysis_key_of_a_real_run_has_a_readable_name(pipeline_run):
     for key in estimates["analysis"].unique():
         title = analysis_title(key)
         assert title != key and "_" not in title, key
+    assert_every_estimate_has_its_label(estimates)
+
+
+def assert_every_estimate_has_its_label(estimates):
+    """Every analysis and parameter of estimates.csv has its reader's name, its unit (kind) and
+    the words for its n and N, from the definitions the estimates are made with."""
+    from her2cr.ctdna.labels import COUNT_WORDS, PARAMETER_NAMES, parameter_name
+    from her2cr.formatting import PARAMETER_KINDS
+
+    for key in estimates["analysis"].unique():
+        assert analysis_title(key) != key, key
+    for parameter in estimates["parameter"].unique():
+        assert parameter in PARAMETER_NAMES and parameter in PARAMETER_KINDS, parameter
+        assert parameter in COUNT_WORDS, parameter
+    assert set(estimates["status"]) <= {"estimated", "not estimable"}
+    # a blank estimate is never "estimated": "not estimable" and "not applicable" read apart
+    assert not (estimates["estimate"].isna() & (estimates["status"] == "estimated")).any()
+
+
+def test_an_analysis_without_a_label_cannot_be_written():
+    from her2cr.ctdna.analyses import _tag
+    from her2cr.stats import Estimate
+
+    with pytest.raises(ValueError, match="no title"):
+        _tag("exploratory_new_thing", [Estimate(parameter="proportion", group="stopped", n=1, N=2,
+                                                estimate=0.5)])
 
 
 def test_page_width_of_the_table_layout_is_the_quarto_project_s():
@@ -146,3 +179,55 @@ def test_page_width_of_the_table_layout_is_the_quarto_project_s():
     typst = yaml.safe_load((PROJECT / "report" / "_quarto.yml").read_text())["format"]["typst"]
     assert typst["papersize"] == "a4"
     assert typst["margin"]["x"] == f"{typst_table.MARGIN_X_CM:g}cm"
+
+
+def _edge_cuts():
+    """The degenerate datasets of tests/ctdna (constructed cuts): normal, zero positives, one
+    cohort all positive, an empty cohort, one evaluable participant, nobody eligible."""
+    from tests.ctdna.fixtures_ctdna import make_datasets
+
+    adsl, adct = make_datasets(40)
+    zero = adsl.copy()
+    zero.loc[zero["baseline_evaluable"], "baseline_positive"] = False
+    allpos = adsl.copy()
+    allpos.loc[allpos["baseline_evaluable"] & (allpos["cohort"] == "stopped"), "baseline_positive"] = True
+    one = adsl[adsl["primary_set"]].iloc[:1]["subject_id"]
+    return {
+        "normal": (adsl, adct),
+        "zero positives": (zero, adct),
+        "one cohort all positive": (allpos, adct),
+        "empty cohort": (adsl[adsl["cohort"] == "continuing"], adct[adct["cohort"] == "continuing"]),
+        "one evaluable participant": (adsl[adsl["subject_id"].isin(one)], adct[adct["subject_id"].isin(one)]),
+        "nobody eligible": (adsl.assign(eligible=False, primary_set=False), adct),
+    }
+
+
+@pytest.mark.parametrize("cut", list(_edge_cuts()))
+def test_every_cut_gets_labelled_traced_estimates_by_the_one_rule(cut, tmp_path):
+    """On every cut, normal or degenerate: each estimate has its label, each number of the
+    estimates table is traced to estimates.csv and reads as the one rule writes its value, the
+    status column tells not estimable from not applicable, and no bare n/N is shown."""
+    import re
+
+    from her2cr.ctdna import analyses as ctdna
+    from her2cr.formatting import number
+    from her2cr.reporting.context import estimates_notes
+
+    adsl, adct = _edge_cuts()[cut]
+    table = ctdna.estimates_table(adsl.copy(), adct.copy())
+    path = tmp_path / "estimates.csv"
+    ctdna.write_csv(table, path)
+    estimates = pd.read_csv(path, float_precision="round_trip")
+    assert_every_estimate_has_its_label(estimates)
+    shown = estimates_display(estimates)
+    for column in shown.columns.drop(["Analysis", "Estimate of", "Group", "Method"]):
+        for cell in shown[column]:
+            text = str(cell)
+            assert "-" not in re.sub(r"[A-Za-z]-[A-Za-z]", "", text), (cut, text)  # U+2212 only
+            assert not re.fullmatch(r"\d+/\d+", text), (cut, text)  # counts say what they count
+            for n in getattr(cell, "sources", []):
+                assert n.file == "results/estimates.csv" and n.text == number(n.kind, n.value)
+            if text and text not in ("NE", "\u221e"):
+                assert cell.sources, (cut, column, text)
+    notes = " ".join(estimates_notes(estimates))
+    assert "NE: not estimable" in notes and "percentage points" in notes

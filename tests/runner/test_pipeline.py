@@ -42,7 +42,7 @@ def test_outputs_of_a_run(pipeline_run):
         assert (v / rel).is_file(), rel
     est = pd.read_csv(v / "results" / "estimates.csv")
     assert list(est.columns) == ["analysis", "parameter", "group", "n", "N", "estimate", "ci_lower",
-                                 "ci_upper", "ci_level", "p_value", "method"]
+                                 "ci_upper", "ci_level", "p_value", "method", "status", "note"]
     keys = set(est[["analysis", "parameter", "group"]].itertuples(index=False, name=None))
     assert set(REQUIRED_KEYS) <= keys
 
@@ -74,15 +74,27 @@ def test_raw_inputs_are_not_modified(pipeline_run, synthetic_raw):
         assert sha(synthetic_raw / name) == digest
 
 
+def _preview_text(v: Path) -> str:
+    """The preview's text as a reader reads it (numbers sit in spans that carry their sources)."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", (v / "report-preview.html").read_text()))
+
+
 def test_report_agrees_with_estimates_and_posting_files(pipeline_run):
+    from her2cr.formatting import number
+
     v = pipeline_run.version_dir
     est = pd.read_csv(v / "results" / "estimates.csv").set_index(["analysis", "parameter", "group"])
     rd = est.loc[("primary", "risk_difference", "stopped vs continuing")]
-    preview = (v / "report-preview.html").read_text()
+    preview = _preview_text(v)
     assert "SYNTHETIC DATA" in preview
-    # the summary sentence, in percentage points to one decimal, from the unrounded estimate
+    # the summary sentence, in percentage points to one decimal (minus U+2212), from the unrounded
+    # estimate
     assert f"was {100 * rd.estimate:.1f} percentage points" in preview
-    assert f"{100 * rd.ci_lower:.1f} to {100 * rd.ci_upper:.1f}" in preview
+    assert f"{number('pp', rd.ci_lower)} to {number('pp', rd.ci_upper)}" in preview
+    assert number("pp", rd.ci_lower) == f"\u2212{-100 * rd.ci_lower:.1f}"  # the synthetic limit is negative
     api = json.loads((v / "results" / "ctgov-results-section.json").read_text())
     primary = api["outcomeMeasuresModule"]["outcomeMeasures"][0]
     assert primary["type"] == "PRIMARY"
@@ -100,7 +112,7 @@ def test_posting_section_of_the_report_agrees_with_the_upload_file(pipeline_run)
     # the posting step used the project's study configuration and kept a copy of it
     assert (v / "results" / "study.yml").read_bytes() == (PROJECT / "report" / "study.yml").read_bytes()
     doc = etree.parse(str(v / "results" / "prs-results.xml")).getroot()
-    preview = (v / "report-preview.html").read_text()
+    preview = _preview_text(v)
     assert "Results posting" in preview and "replaces that whole module in PRS" in preview
     # all-cause mortality as the file has it (synthetic cut: 0/25 continuing, 2/24 stopped)
     groups = doc.findall("reportedEvents/interventionGroups/interventionGroup")
@@ -111,7 +123,7 @@ def test_posting_section_of_the_report_agrees_with_the_upload_file(pipeline_run)
     assert doc.findtext("limitationsAndCaveats/description") in preview
     # nothing filled in yet: no contact or agreement in the file, and the report lists them
     assert doc.find("pointOfContact") is None and doc.find("certainAgreement") is None
-    assert "point_of_contact.name_or_title" in preview
+    assert "Results Point of Contact: Name or official title" in preview
     # the late consent (HCR-050) explained beside STARTED 49
     assert doc.findtext("participantFlow/recruitmentDetails").endswith(
         "50 participants consented; 1 consented after the data cut-off and is not analysed, so the "
