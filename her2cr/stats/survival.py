@@ -83,6 +83,24 @@ def _one_group(time: np.ndarray, event: np.ndarray, level: float) -> pd.DataFram
     })
 
 
+def _logrank_uninformative(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> str:
+    """Why the log-rank test has no information on these data ("" when it has some).
+
+    For two groups the log-rank variance is the sum over event times of
+    n1 n2 d (n - d) / (n^2 (n - 1)) (hypergeometric variance; Collett, Modelling Survival Data in
+    Medical Research, section 2.6): it is zero when no event happens while both groups are at
+    risk and someone at risk survives it. R's survdiff then prints "Chisq = 0 on 0 degrees of
+    freedom, p = 1"; statsmodels' survdiff raises LinAlgError (singular matrix).
+    """
+    labels = np.unique(group)
+    for t in np.unique(time[event]):
+        at_risk = time >= t
+        both = sum(bool((at_risk & (group == g)).any()) for g in labels) >= 2
+        if both and int(at_risk.sum()) > int((event & (time == t)).sum()):
+            return ""
+    return "no event while both groups were at risk (the test has no information)"
+
+
 def kaplan_meier(
     time, event, group=None, level: float = 0.95, at_risk_times=None, groups=None
 ) -> KMResult:
@@ -124,15 +142,19 @@ def kaplan_meier(
         })
     chi2, p = math.nan, math.nan
     present = [g for g in groups if (group == g).sum() > 0]
-    if len(present) >= 2 and event.any():
+    sel = np.isin(group, present)
+    reason = ("fewer than two groups with participants" if len(present) < 2
+              else "no events" if not event.any()
+              else _logrank_uninformative(time[sel], event[sel], group[sel]))
+    if not reason:
         from statsmodels.duration.survfunc import survdiff
 
-        sel = np.isin(group, present)
-        chi2, p = (float(v) for v in survdiff(time[sel], event[sel].astype(int), group[sel]))
-    elif len(groups) >= 2:
-        notes.append("log-rank test not estimable: "
-                     + ("fewer than two groups with participants" if len(present) < 2
-                        else "no events"))
+        try:
+            chi2, p = (float(v) for v in survdiff(time[sel], event[sel].astype(int), group[sel]))
+        except np.linalg.LinAlgError:  # three or more groups, one without a shared risk set
+            reason = "singular variance matrix (a group shares no event time's risk set)"
+    if reason and len(groups) >= 2:
+        notes.append("log-rank test not estimable: " + reason)
     table = (pd.concat(tables, ignore_index=True) if tables else
              pd.DataFrame(columns=["group", "time", "n_risk", "n_event", "n_censor", "survival",
                                    "std_err", "ci_lower", "ci_upper"]))

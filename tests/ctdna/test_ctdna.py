@@ -222,6 +222,29 @@ def test_single_evaluable_participant(data):
     assert math.isnan(results["pfs"].logrank_p)
 
 
+def test_pfs_logrank_without_a_shared_risk_set_is_not_estimable(data):
+    # The synthetic cut n = 20, seed 7 (issue 18): every baseline-positive participant is censored
+    # before the only progression, so no event happens while both groups are at risk; the log-rank
+    # test has no information (R's survdiff: "Chisq = 0 on 0 degrees of freedom"; statsmodels
+    # raised LinAlgError: Singular matrix and the run stopped).
+    adsl, adct = data
+    adsl = adsl.copy()
+    positive = adsl["baseline_positive"].astype("boolean").fillna(False).astype(bool)
+    adsl["pfs_days"] = np.where(positive, 30.0, 200.0 + np.arange(len(adsl)))
+    adsl["pfs_event"] = False
+    first_negative = adsl.index[adsl["primary_set"] & ~positive][0]
+    adsl.loc[first_negative, "pfs_event"] = True
+    long, results = _run(adsl, adct)
+    row = _long_row(long, "exploratory_pfs", "logrank", "positive vs negative")
+    assert row["status"] == ctdna.NOT_ESTIMABLE and math.isnan(row["estimate"])
+    assert math.isnan(row["p_value"])
+    assert row["note"] == ("log-rank test not estimable: no event while both groups were at "
+                           "risk (the test has no information)")
+    # the medians are still reported (not reached), each with its own reason
+    negative = _long_row(long, "exploratory_pfs", "median_days", "negative")
+    assert negative["note"] == "median not reached" and negative["N"] > 0
+
+
 def test_no_eligible_participants(data):
     adsl, adct = data
     adsl = adsl.assign(eligible=False, primary_set=False)

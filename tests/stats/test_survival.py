@@ -90,3 +90,44 @@ def test_degenerate_inputs_do_not_raise():
     assert not empty.estimable and empty.table.empty and list(empty.at_risk["n_risk"]) == [0, 0]
     single = kaplan_meier([5.0], [1], ["a"])
     assert single.medians["median"].iloc[0] == 5.0
+
+
+# PFS by baseline ctDNA status on the synthetic cut n = 20, seed 7 (issue 18's small cut): the
+# only positive participant is censored at 134 days, before the only event (211 days). R 4.2.2,
+# survival::survdiff(Surv(t, e) ~ g) on these data prints "Chisq= 0 on 0 degrees of freedom,
+# p= 1": no event happens while both groups are at risk, so the test has no information.
+# statsmodels' survdiff raised numpy.linalg.LinAlgError (Singular matrix) and stopped the run.
+NO_SHARED_RISK_TIME = [19, 93, 99, 114, 116, 128, 134, 211, 278, 288, 308, 315, 334, 348, 541,
+                       553, 554]
+NO_SHARED_RISK_EVENT = [0] * 7 + [1] + [0] * 9
+NO_SHARED_RISK_GROUP = ["negative"] * 6 + ["positive"] + ["negative"] * 10
+
+
+def test_logrank_without_a_shared_risk_set_is_not_estimable():
+    res = kaplan_meier(NO_SHARED_RISK_TIME, NO_SHARED_RISK_EVENT, NO_SHARED_RISK_GROUP,
+                       groups=["negative", "positive"])
+    assert math.isnan(res.logrank_chi2) and math.isnan(res.logrank_p)
+    assert ("log-rank test not estimable: no event while both groups were at risk "
+            "(the test has no information)") in res.notes
+    # the curves themselves are still estimated: S(211) = 1 - 1/10 in the negative group
+    neg = res.table[(res.table["group"] == "negative") & (res.table["n_event"] > 0)]
+    assert list(neg["time"]) == [211.0] and neg["survival"].iloc[0] == pytest.approx(0.9)
+
+
+def test_logrank_when_everyone_at_risk_together_has_the_event_is_not_estimable():
+    # Both groups are at risk together only at t = 5 (b's other participant is censored at 3),
+    # and both participants then at risk have the event: the hypergeometric variance
+    # n1 n2 d (n - d) / (n^2 (n - 1)) is 0 (Collett, section 2.6). R 4.2.2's
+    # survdiff(Surv(c(3, 5, 5), c(0, 1, 1)) ~ c("b", "a", "b")) stops with "system is exactly
+    # singular".
+    res = kaplan_meier([3, 5, 5], [0, 1, 1], ["b", "a", "b"], groups=["a", "b"])
+    assert res.notes == ("log-rank test not estimable: no event while both groups were at risk "
+                         "(the test has no information)",)
+    assert math.isnan(res.logrank_p)
+    # one survivor of the shared time gives the test information; R 4.2.2:
+    # survdiff(Surv(c(5, 5, 6, 8), c(1, 1, 0, 1)) ~ c("a", "b", "b", "a")): Chisq = 0 on 1 df,
+    # p = 1
+    ok = kaplan_meier([5, 5, 6, 8], [1, 1, 0, 1], ["a", "b", "b", "a"], groups=["a", "b"])
+    assert ok.notes == ()
+    assert ok.logrank_chi2 == pytest.approx(0.0, abs=1e-12)
+    assert ok.logrank_p == pytest.approx(1.0)
