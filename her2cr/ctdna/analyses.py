@@ -235,7 +235,7 @@ def _firth_rows(res: FirthResult) -> list[Estimate]:
             estimate=float(np.exp(res.coef[j])), ci_lower=float(np.exp(res.ci_lower[j])),
             ci_upper=float(np.exp(res.ci_upper[j])), ci_level=res.ci_level,
             p_value=float(res.p_value[j]), method=FIRTH_METHOD, estimable=res.estimable,
-            note=res.note))
+            note=res.term_note(j)))
     # keep the cohort row even when the model could not be fitted, so the key is always there
     if not any(r.group == LABEL for r in rows):
         rows.insert(0, Estimate(parameter="odds_ratio", group=LABEL, n=res.events, N=res.n,

@@ -30,6 +30,7 @@ from scipy import optimize, special, stats
 METHOD = "Firth penalised likelihood; profile penalised-likelihood interval; p: penalised LR test"
 GROUP_FROM = 1000  # participants from which identical rows are fitted once, with their count
 GROUP_SHRINK = 2  # ... if that makes the design at least this many times shorter
+CONTINUATION = 20  # steps from b^_j to a profile point when the direct start is degenerate
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +51,13 @@ class FirthResult:
     converged: bool
     n_iter: int
     estimable: bool = True
-    note: str = ""
+    note: str = ""  # about the whole model
+    term_notes: tuple[str, ...] = ()  # about one coefficient (a limit or test that failed)
+
+    def term_note(self, j: int) -> str:
+        """The model's note and coefficient j's own, as one text."""
+        own = self.term_notes[j] if j < len(self.term_notes) else ""
+        return "; ".join(filter(None, [self.note, own]))
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({
@@ -59,7 +66,8 @@ class FirthResult:
             "p_value": self.p_value, "odds_ratio": np.exp(self.coef),
             "or_ci_lower": np.exp(self.ci_lower), "or_ci_upper": np.exp(self.ci_upper),
             "ci_level": self.ci_level, "n": self.n, "events": self.events,
-            "estimable": self.estimable, "note": self.note,
+            "estimable": self.estimable,
+            "note": [self.term_note(j) for j in range(len(self.names))],
         })
 
 
@@ -122,15 +130,33 @@ def _fit(X, y, m, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=
     return beta, ll, max_iter, False
 
 
+def _fit_fixed(X, y, m, beta_hat, j, b):
+    """Maximise the penalised likelihood over the other coefficients with b_j held at b.
+
+    The fit starts from b^ with b_j moved to b. In a small design that start can put every fitted
+    probability at 0 or 1 in floating point, where the information is singular and Newton-Raphson
+    cannot take a step (numpy LinAlgError); then b_j is walked from b^_j to b in CONTINUATION
+    steps, each fit started from the last one's solution. Raises LinAlgError if that fails too.
+    """
+    free = [k for k in range(X.shape[1]) if k != j]
+    beta = beta_hat.copy()
+    beta[j] = b
+    try:
+        return _fit(X, y, m, beta, free)
+    except np.linalg.LinAlgError:
+        pass
+    beta = beta_hat.copy()
+    for t in np.linspace(beta_hat[j], b, CONTINUATION + 1)[1:]:
+        beta[j] = t
+        beta, ll, n_iter, converged = _fit(X, y, m, beta, free)
+    return beta, ll, n_iter, converged
+
+
 def _profile_limit(X, y, m, beta_hat, ll_hat, j, crit, direction, se_j):
     """Root of 2 [l*(b^) - l*_j(b)] = crit on one side of b^_j; +-inf if the profile stays flat."""
-    free = [k for k in range(X.shape[1]) if k != j]
-    start = beta_hat.copy()
 
     def deviance_minus_crit(b):
-        beta = start.copy()
-        beta[j] = b
-        _, ll_b, _, _ = _fit(X, y, m, beta, free)
+        _, ll_b, _, _ = _fit_fixed(X, y, m, beta_hat, j, b)
         return 2.0 * (ll_hat - ll_b) - crit
 
     width = max(se_j, 0.1)
@@ -180,22 +206,34 @@ def firth_logit(y, X, names, level: float = 0.95, profile: bool = True,
         rows, events_by_row, counts = grouped(X, y)
         if group or len(rows) * GROUP_SHRINK <= n:
             Xf, yf, m = rows, events_by_row, counts
-    beta, ll, n_iter, converged = _fit(Xf, yf, m, np.zeros(k), list(range(k)))
-    _, info = _score_and_info(Xf, yf, m, beta)
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
+    try:
+        beta, ll, n_iter, converged = _fit(Xf, yf, m, np.zeros(k), list(range(k)))
+        _, info = _score_and_info(Xf, yf, m, beta)
+        se = np.sqrt(np.diag(np.linalg.inv(info)))
+    except np.linalg.LinAlgError:
+        return not_estimable(names, n, events, level, "not estimable: the information matrix is "
+                             "singular (fitted probabilities of 0 or 1; too few participants)")
     crit = stats.chi2.ppf(level, 1)
     lower, upper, chi2 = (np.full(k, np.nan) for _ in range(3))
+    term_notes = [[] for _ in range(k)]
     for j in range(k):
         if profile:
-            lower[j] = _profile_limit(Xf, yf, m, beta, ll, j, crit, -1.0, se[j])
-            upper[j] = _profile_limit(Xf, yf, m, beta, ll, j, crit, +1.0, se[j])
+            for limits, direction, which in ((lower, -1.0, "lower"), (upper, +1.0, "upper")):
+                try:
+                    limits[j] = _profile_limit(Xf, yf, m, beta, ll, j, crit, direction, se[j])
+                except np.linalg.LinAlgError:
+                    term_notes[j].append(f"{which} limit not estimable (the profile penalised "
+                                         "likelihood has a singular information matrix)")
         else:
             z = stats.norm.ppf(0.5 + level / 2.0)
             lower[j], upper[j] = beta[j] - z * se[j], beta[j] + z * se[j]
-        beta0 = beta.copy()
-        beta0[j] = 0.0
-        _, ll0, _, _ = _fit(Xf, yf, m, beta0, [i for i in range(k) if i != j])
-        chi2[j] = max(2.0 * (ll - ll0), 0.0)
+        try:
+            _, ll0, _, _ = _fit_fixed(Xf, yf, m, beta, j, 0.0)
+            chi2[j] = max(2.0 * (ll - ll0), 0.0)
+        except np.linalg.LinAlgError:
+            term_notes[j].append("p-value not estimable (the penalised likelihood at 0 has a "
+                                 "singular information matrix)")
     note = "" if converged else "Newton-Raphson did not converge"
     return FirthResult(names, beta, se, lower, upper, chi2, stats.chi2.sf(chi2, 1), ll, n,
-                       events, level, converged, n_iter, estimable=converged, note=note)
+                       events, level, converged, n_iter, estimable=converged, note=note,
+                       term_notes=tuple("; ".join(t) for t in term_notes))

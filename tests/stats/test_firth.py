@@ -147,3 +147,53 @@ def test_large_designs_are_grouped_and_give_the_row_by_row_numbers():
     b = firth_logit(y[small], X[small], names, group=False)
     for field in ("coef", "ci_lower", "ci_upper", "chi2"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+# Six participants of a small cut (cohort stopped, PR vs CR, years since response; outcome
+# baseline ctDNA positive). Profiling the per-year coefficient starts Newton-Raphson at b^ with
+# b_year moved 4 SE away, where every fitted probability is 0 or 1 in floating point: the
+# information matrix was singular and numpy raised LinAlgError, which stopped the run.
+SMALL_X = np.column_stack([np.ones(6), [1, 0, 1, 0, 1, 1], [0, 0, 1, 1, 0, 0],
+                           [4.681725, 2.776181, 7.279945, 4.982888, 3.967146, 2.874743]])
+SMALL_Y = np.array([1, 0, 1, 1, 0, 0], dtype=float)
+
+
+def _profile_deviance_by_nelder_mead(X, y, loglik_hat, j, b):
+    """2 [l*(b^) - max l*(b | b_j = b)], maximised by scipy's Nelder-Mead (no Newton, no
+    information matrix), started where no fitted probability is 0 or 1."""
+    from scipy import optimize
+
+    from her2cr.stats.firth import _penalised_loglik
+
+    free = [k for k in range(X.shape[1]) if k != j]
+    start = np.zeros(len(free))
+    if j != 0:
+        start[0] = -b * X[:, j].mean()  # the intercept that centres b x_j
+
+    def negative(beta_free):
+        beta = np.empty(X.shape[1])
+        beta[j], beta[free] = b, beta_free
+        value = _penalised_loglik(X, y, np.ones(len(y)), beta)
+        return -value if np.isfinite(value) else 1e10
+
+    fit = optimize.minimize(negative, start, method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 40000,
+                                     "maxfev": 80000})
+    return 2.0 * (loglik_hat + fit.fun)
+
+
+def test_profile_limits_of_a_tiny_design_do_not_crash_and_solve_the_profile_equation():
+    from scipy import stats
+
+    res = firth_logit(SMALL_Y, SMALL_X, ("(Intercept)", "stopped", "PR", "year"))
+    assert res.converged and res.estimable and res.term_notes == ("", "", "", "")
+    assert np.all(np.isfinite(res.ci_lower)) and np.all(np.isfinite(res.ci_upper))
+    assert np.all(res.ci_lower < res.coef) and np.all(res.coef < res.ci_upper)
+    # Each limit solves 2 [l*(b^) - l*_j(b)] = chi2(1, 0.95) (the profile penalised likelihood
+    # interval, Heinze & Schemper 2002, section 2.2), here re-maximised independently.
+    crit = stats.chi2.ppf(0.95, 1)
+    for j in range(4):
+        for limit in (res.ci_lower[j], res.ci_upper[j]):
+            deviance = _profile_deviance_by_nelder_mead(SMALL_X, SMALL_Y, res.loglik, j, limit)
+            assert deviance == pytest.approx(crit, abs=1e-4), (j, limit)
+    assert np.all((res.p_value > 0) & (res.p_value < 1))
