@@ -41,6 +41,18 @@ COUNT_WORDS = {
     "logrank": "{n} events among {N}",
 }
 
+
+
+def count_words(parameter: str, n, N) -> str:
+    """COUNT_WORDS for one row, in the singular where a count is 1 ("1 event among 16")."""
+    words = COUNT_WORDS.get(parameter, "{n} of {N}")
+    if n == 1:
+        words = words.replace("{n} events", "{n} event").replace("{n} draws", "{n} draw")
+    if N == 1:
+        words = words.replace("{N} participants", "{N} participant")
+    return words
+
+
 # Parts of estimates.csv's method text that the report says once, in the table's note.
 METHOD_SAID_ONCE = {
     "; median as in R survfit (n = events)":

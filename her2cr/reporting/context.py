@@ -263,13 +263,13 @@ def estimates_display(estimates: pd.DataFrame) -> pd.DataFrame:
 
     "Counts" says what n and N count in each row; log-rank chi-square statistics have their own
     column; medians of times are in months. Every number carries its source (trace.Num)."""
-    from her2cr.ctdna.labels import COUNT_WORDS, analysis_rank, analysis_title, method_text, parameter_name
+    from her2cr.ctdna.labels import analysis_rank, analysis_title, count_words, method_text, parameter_name
 
     rows = []
     for _, r in estimates.iterrows():
         counts = ""
         if not is_missing(r["N"]):
-            words = COUNT_WORDS.get(r["parameter"], "{n} of {N}")
+            words = count_words(r["parameter"], None if is_missing(r["n"]) else int(r["n"]), int(r["N"]))
             if is_missing(r["n"]):
                 counts = Traced("N = ", est_num(r, "N"))
             else:
@@ -312,7 +312,32 @@ def estimates_notes(estimates: pd.DataFrame) -> list[str]:
         "limit. Unrounded values: results/estimates.csv.",
         f"CI: {ci_level_label(estimates).replace('CI', 'confidence interval').strip()}; the method "
         "column names the interval and the test. " + " ".join(said),
-    ]
+    ] + not_estimable_notes(estimates)
+
+
+_REASON_PREFIXES = ("log-rank test not estimable: ", "not estimable: ")
+
+
+def not_estimable_notes(estimates: pd.DataFrame) -> list[str]:
+    """Why each NE of the estimates table is NE, from estimates.csv's status and note: one
+    sentence per reason, naming the rows it applies to (empty when everything was estimated)."""
+    from her2cr.ctdna.labels import analysis_title, parameter_name
+
+    if "status" not in estimates:
+        return []
+    rows = estimates[(estimates["status"] == "not estimable")
+                     & estimates["note"].fillna("").astype(str).ne("")]
+    by_reason: dict[str, list[str]] = {}
+    for _, r in rows.iterrows():
+        reason = str(r["note"])
+        for prefix in _REASON_PREFIXES:
+            reason = reason.removeprefix(prefix)
+        where = f"{analysis_title(r['analysis'])}, {parameter_name(r['parameter'])}, {r['group']}"
+        by_reason.setdefault(reason, []).append(where)
+    if not by_reason:
+        return []
+    return [f"{NE} on this cut: " + " ".join(
+        f"{reason[:1].upper() + reason[1:]} ({'; '.join(where)})." for reason, where in by_reason.items())]
 
 
 class ReportContext:

@@ -231,3 +231,38 @@ def test_every_cut_gets_labelled_traced_estimates_by_the_one_rule(cut, tmp_path)
                 assert cell.sources, (cut, column, text)
     notes = " ".join(estimates_notes(estimates))
     assert "NE: not estimable" in notes and "percentage points" in notes
+
+
+def test_the_estimates_table_says_why_each_ne_is_ne():
+    """Issue 18: an analysis that cannot be estimated shows NE with the reason (estimates.csv's
+    status and note), e.g. the log-rank test of the small cut n = 20, seed 7."""
+    from her2cr.reporting.context import estimates_notes, not_estimable_notes
+
+    reason = ("log-rank test not estimable: no event while both groups were at risk (the test has "
+              "no information)")
+    estimates = pd.DataFrame([
+        {"analysis": "exploratory_pfs", "parameter": "logrank", "group": "positive vs negative",
+         "n": 1, "N": 17, "estimate": float("nan"), "ci_lower": float("nan"),
+         "ci_upper": float("nan"), "ci_level": float("nan"), "p_value": float("nan"),
+         "method": "log-rank test (chi-square, 1 df); estimate = chi-square statistic",
+         "status": "not estimable", "note": reason},
+        {"analysis": "primary", "parameter": "proportion", "group": "stopped", "n": 1, "N": 9,
+         "estimate": 1 / 9, "ci_lower": 0.0028, "ci_upper": 0.48, "ci_level": 0.95,
+         "p_value": float("nan"), "method": "Clopper-Pearson exact", "status": "estimated",
+         "note": ""},
+    ])
+    assert not_estimable_notes(estimates) == [
+        "NE on this cut: No event while both groups were at risk (the test has no information) "
+        "(Exploratory: progression-free survival by baseline ctDNA, Log-rank test, positive vs "
+        "negative)."]
+    assert not_estimable_notes(estimates.iloc[[1]]) == []
+    assert estimates_notes(estimates)[-1] == not_estimable_notes(estimates)[0]
+
+
+def test_counts_of_one_read_in_the_singular():
+    from her2cr.ctdna.labels import count_words
+
+    assert count_words("logrank", 1, 16) == "{n} event among {N}"
+    assert count_words("median_days", 2, 16) == "{n} events among {N}"
+    assert count_words("median", 1, 1) == "{n} draw from {N} participant"
+    assert count_words("proportion", 1, 9) == "{n} of {N} positive"
