@@ -33,12 +33,18 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def header_html(column) -> str:
+    """A header cell's HTML; "(N = 25)" never breaks over lines (non-breaking spaces; the Typst
+    table keeps a header's parenthesis on one line by itself: typst_table)."""
+    return traced_html(column).replace("(N = ", "(N\u00a0=\u00a0")
+
+
 def html_table(df: pd.DataFrame, notes: list[str] | None = None, css_class: str = "her2cr-table",
                layout: TableLayout | None = None) -> str:
     layout = layout or TableLayout()
     numeric = numeric_columns(df)
     num = [' class="num"' if n else "" for n in numeric]
-    head = "".join(f"<th{k}>{traced_html(c)}</th>" for c, k in zip(df.columns, num))
+    head = "".join(f"<th{k}>{header_html(c)}</th>" for c, k in zip(df.columns, num))
     rows = []
     for i, row in enumerate(df.itertuples(index=False)):
         if i in layout.group_rows:

@@ -266,3 +266,22 @@ def test_counts_of_one_read_in_the_singular():
     assert count_words("median_days", 2, 16) == "{n} events among {N}"
     assert count_words("median", 1, 1) == "{n} draw from {N} participant"
     assert count_words("proportion", 1, 9) == "{n} of {N} positive"
+
+
+def test_html_header_keeps_n_equals_number_together():
+    """Issue 18: "(N = 25)" broke over lines in the HTML report's header cells."""
+    from her2cr.reporting.display import html_table
+    from her2cr.trace import Num, Traced
+
+    header = Traced("Stopped (N = ", Num(24, "count", "tables/baseline_tidy.csv", "k"), ")")
+    html = html_table(pd.DataFrame({header: ["1"], "Overall (N = 49)": ["2"]}))
+    assert "(N\u00a0=\u00a0<span" in html and "(N\u00a0=\u00a049)" in html
+    assert "(N = " not in html
+
+
+def test_html_banner_says_synthetic_without_naming_the_tool():
+    from her2cr.reporting.render import synthetic_html_banner
+
+    banner = synthetic_html_banner()
+    assert "SYNTHETIC DATA: not study results" in banner
+    assert "her2cr" not in banner.lower() and "synth " not in banner
