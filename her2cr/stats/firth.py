@@ -100,13 +100,20 @@ def _score_and_info(X: np.ndarray, y: np.ndarray, m: np.ndarray, beta: np.ndarra
     return score, info
 
 
-def _fit(X, y, m, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-10):
-    """Maximise the penalised likelihood over the coefficients in `free`, others held fixed."""
+def _fit(X, y, m, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=1e-10,
+         damping=1.0):
+    """Maximise the penalised likelihood over the coefficients in `free`, others held fixed.
+
+    Steps solve X'WX d = U* (the information, not the penalised Hessian, as logistf does). In a
+    tiny design full steps can cycle for ever between two points either side of the maximum
+    (both with the same penalised likelihood); if max_iter full steps do not converge, the fit
+    goes on from there with half steps (damping 0.5), which land between them.
+    """
     beta = beta0.astype(float).copy()
     ll = _penalised_loglik(X, y, m, beta)
     for it in range(1, max_iter + 1):
         score, info = _score_and_info(X, y, m, beta)
-        step = np.linalg.solve(info[np.ix_(free, free)], score[free])
+        step = np.linalg.solve(info[np.ix_(free, free)], score[free]) * damping
         biggest = np.max(np.abs(step)) if step.size else 0.0
         if biggest > max_step:  # logistf's maxstep: keeps early iterations from overshooting
             step *= max_step / biggest
@@ -127,6 +134,10 @@ def _fit(X, y, m, beta0, free, max_iter=200, max_step=5.0, max_halvings=30, tol=
         small_step = np.max(np.abs(step), initial=0.0) < tol
         if small_step and np.max(np.abs(score[free]), initial=0.0) < 1e-6:
             return beta, ll, it, True
+    if damping == 1.0:
+        beta, ll, more, converged = _fit(X, y, m, beta, free, max_iter, max_step, max_halvings,
+                                         tol, damping=0.5)
+        return beta, ll, max_iter + more, converged
     return beta, ll, max_iter, False
 
 

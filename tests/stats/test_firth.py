@@ -197,3 +197,27 @@ def test_profile_limits_of_a_tiny_design_do_not_crash_and_solve_the_profile_equa
             deviance = _profile_deviance_by_nelder_mead(SMALL_X, SMALL_Y, res.loglik, j, limit)
             assert deviance == pytest.approx(crit, abs=1e-4), (j, limit)
     assert np.all((res.p_value > 0) & (res.p_value < 1))
+
+
+# Eight participants of a small cut: full Newton-Raphson steps on X'WX cycled between two points
+# either side of the maximum (modified score 3.6e-4 at both) for all 200 iterations, and the model
+# was reported "did not converge". Half steps from there land on the maximum.
+CYCLE_X = np.column_stack([np.ones(8), [1, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 0, 1, 0, 0, 0],
+                           [5.32511978, 4.98288843, 3.88774812, 2.72963723, 4.1615332,
+                            2.94045175, 5.7303217, 4.46269678]])
+CYCLE_Y = np.array([1, 1, 0, 0, 0, 0, 0, 0], dtype=float)
+
+
+def test_a_fit_whose_full_newton_steps_cycle_converges_to_the_maximum():
+    from her2cr.stats.firth import _penalised_loglik
+
+    res = firth_logit(CYCLE_Y, CYCLE_X, ("(Intercept)", "stopped", "PR", "year"))
+    assert res.converged and res.estimable and res.n_iter > 200
+    # the estimate maximises l*(b) (Firth 1993): its gradient, by central differences of the
+    # penalised log-likelihood itself, is 0
+    h, ones = 1e-6, np.ones(8)
+    gradient = [(_penalised_loglik(CYCLE_X, CYCLE_Y, ones, res.coef + h * e)
+                 - _penalised_loglik(CYCLE_X, CYCLE_Y, ones, res.coef - h * e)) / (2 * h)
+                for e in np.eye(4)]
+    np.testing.assert_allclose(gradient, 0.0, atol=1e-6)
+    assert res.loglik > -4.0178403433  # above the two cycling points (-4.01784034330 and 3051)
