@@ -21,7 +21,8 @@ RANK = {  # a module may import modules of the same or a lower rank only
     "foundation": 0, "stats": 0, "data": 1, "baseline": 2, "ctdna": 3, "ctgov": 4,
     "reporting": 5, "runner": 6, "cli": 7,
 }
-FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.provenance"}
+FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.provenance",
+              "her2cr.processes"}
 
 
 def module_name(path: Path) -> str:
