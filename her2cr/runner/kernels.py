@@ -130,14 +130,15 @@ async def shutdown_kernel(km: RunKernelManager) -> None:
 
 
 async def wait_until_ready(km: RunKernelManager, kc) -> None:
+    """Within START_TIMEOUT; else KernelFailed, saying whether the kernel died or hangs."""
     try:
         await kc.wait_for_ready(timeout=START_TIMEOUT)
-    except RuntimeError as exc:  # jupyter_client: "Kernel died before replying to kernel_info"
+    except RuntimeError as exc:  # jupyter_client: "Kernel died before replying ...", "... didn't respond"
+        if await km.is_alive():
+            raise KernelFailed(f"its kernel did not answer within {START_TIMEOUT:.0f} s of its start") from None
         code = await km.provisioner.poll() if km.provisioner is not None else None
         raise KernelFailed("its kernel died as it started"
                            + (f" (exit code {code})" if code is not None else "") + f": {exc}") from None
-    except TimeoutError:
-        raise KernelFailed(f"its kernel did not answer within {START_TIMEOUT:.0f} s of its start") from None
 
 
 async def unless_dead(km: RunKernelManager, coro, doing: str):
