@@ -114,19 +114,29 @@ async def start_kernel(km: RunKernelManager, cwd: Path) -> None:
 
 
 async def shutdown_kernel(km: RunKernelManager) -> None:
-    """Kill the kernel (its notebook is saved), within SHUTDOWN_TIMEOUT; close its clients and
-    remove its connection file."""
+    """Kill the kernel (its notebook is saved; no interrupt first, as jupyter_client's
+    shutdown_kernel sends, which a kernel still starting answers with a traceback), within
+    SHUTDOWN_TIMEOUT; close its clients, control socket and zmq context, and remove its
+    connection file."""
     km.close_clients()
     pid = km.provisioner.pid if km.provisioner is not None else None
     try:
         if km.has_kernel:
-            await asyncio.wait_for(km.shutdown_kernel(now=True), SHUTDOWN_TIMEOUT)
+            await asyncio.wait_for(_kill(km), SHUTDOWN_TIMEOUT)
     except Exception:
         pass
     finally:
-        km.cleanup_connection_file()
+        try:
+            await km.cleanup_resources()
+        except Exception:
+            km.cleanup_connection_file()
         if pid:
             processes.untrack(pid)
+
+
+async def _kill(km: RunKernelManager) -> None:
+    await km.provisioner.kill()
+    await km.provisioner.wait()
 
 
 async def wait_until_ready(km: RunKernelManager, kc) -> None:
