@@ -57,7 +57,7 @@ def test_an_interrupted_run_leaves_nothing_behind(sig, step, built, synthetic_ra
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     seen = json.loads(done.stdout)
-    assert seen["descendants_before"] >= 2, seen  # the runner had kernels when it was interrupted
+    assert seen["descendants_before"] >= 1, seen  # the runner had a kernel when it was interrupted
     assert seen["survivors"] == {}, seen
     assert seen["gone_after"] is not None and seen["gone_after"] <= 5.0
     if sig == "SIGKILL":
