@@ -36,13 +36,19 @@ help: ## list the targets
 # --compile-bytecode: uv, unlike pip, leaves the libraries uncompiled; where PYTHONDONTWRITEBYTECODE
 # is set (as on the development and CI machines) every process, kernels included, would then
 # compile pandas, scipy and matplotlib from source at each import (about 1.5 s each).
-$(STAMP): requirements.lock pyproject.toml
+# Once `make lab` has installed JupyterLab, the venv is synced to requirements-lab.lock (the same
+# pins plus the `lab` extra) by every target, so that `make venv` or `make report` never removes
+# it; the stamp says which lock it synced.
+VENV_LOCK = $(if $(wildcard $(LAB_STAMP)),requirements-lab.lock,requirements.lock)
+
+$(STAMP): requirements.lock pyproject.toml $(if $(wildcard $(LAB_STAMP)),requirements-lab.lock)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python $(VENV_LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name her2cr --display-name "Python (her2cr)" >/dev/null
-	@touch $@
+	@echo $(VENV_LOCK) > $@
+	@if [ -e $(LAB_STAMP) ]; then touch $(LAB_STAMP); fi
 
 venv: $(STAMP) ## create .venv with the locked dependencies, the package and its Jupyter kernel
 
@@ -69,10 +75,12 @@ lock: ## regenerate requirements.lock and requirements-lab.lock from pyproject.t
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra lab -c requirements.lock --python-version 3.11 --universal --generate-hashes --quiet -o requirements-lab.lock
 
 # JupyterLab is not in requirements.lock (make report, make test and CI do not need it): the first
-# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra.
+# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra, and from then
+# on the venv keeps it (VENV_LOCK above).
 $(LAB_STAMP): $(STAMP) requirements-lab.lock
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-lab.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@echo requirements-lab.lock > $(STAMP)
 	@touch $@
 
 lab: $(LAB_STAMP) ## open JupyterLab in the project, kernel "Python (her2cr)" (installed into .venv on first use; LAB_ARGS=--no-browser ...)

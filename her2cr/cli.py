@@ -15,7 +15,25 @@ DEFAULT_CUT = "2025-12-31"
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    try:
+        print(msg, file=sys.stderr)
+    except OSError:  # the terminal has gone (SIGHUP)
+        pass
+
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _stop(signum, frame) -> None:
+    """Ctrl-C, `kill` (SIGTERM) and a closed terminal (SIGHUP) all stop a command the same way:
+    KeyboardInterrupt, so that the run kills its kernels and removes its staging folder and lock.
+    Once is enough: further signals do not interrupt that clean-up."""
+    import signal
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _check_cut(cut: str) -> str:
@@ -197,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
+    import signal
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            previous[name] = signal.signal(getattr(signal, name), _stop)
     try:
         return a.func(a)
     except KeyboardInterrupt:
@@ -210,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         _err(f"her2cr {a.command}: {type(exc).__name__}: {exc}")
         return EXIT_FAILED
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ RANK = {  # a module may import modules of the same or a lower rank only
     "reporting": 5, "runner": 6, "cli": 7,
 }
 FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.trace",
-              "her2cr.provenance"}
+              "her2cr.provenance", "her2cr.processes"}
 
 
 def module_name(path: Path) -> str:
