@@ -1,4 +1,4 @@
-"""Command line: `her2cr synth | validate | run | verify | diff | bench`.
+"""Command line: `her2cr synth | intake | validate | run | verify | diff | bench`.
 
 Bad input ends with a message naming the file, the row and the column and exit code 1, never
 with a Python traceback. Heavy libraries are imported only by the command that needs them.
@@ -72,6 +72,42 @@ def _write_export(data, folder):
     from her2cr.intake.synthetic import build_export, write_export
 
     return write_export(build_export(data), folder)
+
+
+def cmd_intake(a) -> int:
+    from her2cr.intake.issues import ERROR, IntakeFailed
+
+    if a.draft_mapping:
+        from her2cr.intake.draft import write_draft
+
+        try:
+            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, a.delimiter)
+        except IntakeFailed as exc:
+            for i in exc.errors:
+                _err(i.line())
+            return EXIT_BAD_INPUT
+        print(f"her2cr intake: draft mapping written to {path}; fill in every TODO, then run the intake "
+              "with --mapping")
+        return EXIT_OK
+    missing = [f"--{n}" for n in ("mapping", "cut", "out") if getattr(a, n) is None]
+    if missing:
+        _err(f"her2cr intake: {', '.join(missing)} required (or --draft-mapping to write a first mapping)")
+        return EXIT_BAD_INPUT
+    from her2cr.intake.run import ISSUES_CSV, intake
+
+    try:
+        record = intake(a.export, a.mapping, a.cut, a.out)
+    except IntakeFailed as exc:
+        for i in exc.errors:
+            _err(i.line())
+        n_warn = sum(i.severity != ERROR for i in exc.issues)
+        _err(f"her2cr intake: {len(exc.errors)} errors"
+             f"{f' (and {n_warn} warnings)' if n_warn else ''}; nothing was written.")
+        return EXIT_BAD_INPUT
+    c = record["counts"]
+    print(f"her2cr intake: {c['subjects']} subjects, {c['samples']} samples written to {a.out}; "
+          f"{c['warnings']} warnings in {Path(a.out) / ISSUES_CSV}")
+    return EXIT_OK
 
 
 def cmd_validate(a) -> int:
@@ -176,6 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_check_cut, default=None,
                    help="export the same study as it stood at this earlier date (successive cuts)")
     s.set_defaults(func=cmd_synth)
+
+    it = sub.add_parser("intake", help="map an EDC export and the laboratory file to a raw cut")
+    it.add_argument("--export", required=True, type=Path, help="the export folder (records, dictionary, lab file)")
+    it.add_argument("--mapping", type=Path, help="the mapping file (YAML, format 1)")
+    it.add_argument("--cut", type=_check_cut, help="cut-off YYYY-MM-DD")
+    it.add_argument("--out", type=Path, help="the raw cut folder to write (with --draft-mapping: the draft's file)")
+    it.add_argument("--draft-mapping", action="store_true", help="write a first mapping from the dictionary")
+    it.add_argument("--encoding", default="utf-8", help="with --draft-mapping: the export's encoding (utf-8, cp932)")
+    it.add_argument("--delimiter", default=",", help="with --draft-mapping: the export's delimiter")
+    it.set_defaults(func=cmd_intake)
 
     v = sub.add_parser("validate", help="check a raw data cut against the contract")
     v.add_argument("--raw", required=True, type=Path)
