@@ -473,6 +473,7 @@ lab:
   result_codes: {{"DETECTED": "POSITIVE", "NOT DETECTED": "NEGATIVE", "QNS": "QNS", "TEST FAILED": "FAILED"{extra_results}}}
   mtm_qualifiers:
     not_detected: [{MTM_NOT_DETECTED}]
+    not_detected_value: "0.00"   # as the contract cut writes the MTM/mL of a NEGATIVE sample
     below_limit: limit
     above_limit: limit
   corrections:   # the file is cumulative: a resent result replaces the earlier report
