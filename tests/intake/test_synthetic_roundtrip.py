@@ -48,3 +48,29 @@ def test_intake_of_the_synthetic_export_is_the_synthetic_contract_cut(tmp_path, 
     assert (issues["rule"] == "EDC05").sum() == codes > 0
     assert (issues["rule"] == "LAB04").sum() == 1
     assert set(issues["rule"]) == {"EDC05", "LAB04"}
+
+
+def test_default_make_report_goes_through_the_synthetic_export_and_the_intake():
+    """`make report` (dry run): generate the export when absent, take it in into data/interim, run
+    the pipeline on that, into reports/synthetic-CUT (the folder earlier reports are kept in)."""
+    import shutil
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    project = Path(__file__).resolve().parents[2]
+    r = subprocess.run(["make", "-n", "-B", "report", "CUT=2025-12-31"], capture_output=True, text=True,
+                       cwd=project, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stdout.splitlines() if "bin/her2cr " in ln]
+    commands = [ln.split("bin/her2cr ", 1)[1] for ln in lines]
+    assert commands[-3:] == [
+        "synth --export data/raw/synthetic-2025-12-31-export/ --seed 20251231 --cut 2025-12-31",
+        "intake --export data/raw/synthetic-2025-12-31-export --mapping "
+        "data/raw/synthetic-2025-12-31-export/mapping.yml --cut 2025-12-31 --out data/interim/synthetic-2025-12-31",
+        "run --raw data/interim/synthetic-2025-12-31 --cut 2025-12-31 --out reports/synthetic-2025-12-31 --jobs 2",
+    ]
+    # a contract cut given as RAW is read as it stands, with no intake
+    r = subprocess.run(["make", "-n", "-B", "report", "RAW=data/raw/2026-06-30", "CUT=2026-06-30"],
+                       capture_output=True, text=True, cwd=project, timeout=60)
+    assert "intake" not in r.stdout and "run --raw data/raw/2026-06-30 --cut 2026-06-30 --out reports/2026-06-30" in r.stdout
