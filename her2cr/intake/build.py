@@ -34,7 +34,7 @@ def column_values(c: Column, part: str, frame: pd.DataFrame, where: V.Where, f: 
         return pd.Series([c.name] * n, index=frame.index, dtype=object), []
     if c.source == "checkbox":
         return _checkbox(c, frame, where, f, m)
-    values = frame[c.name].astype(object)
+    values = frame[c.name]
     values, out = V.missing_codes(values, where, m.missing_codes)
     if c.codes is not None:
         mapped, more = V.apply_codes(values, where, c.codes, f.choices if f and f.choices else None)

@@ -36,16 +36,16 @@ class Where:
         return "" if self.identifier else value
 
     def say(self, value: str) -> str:
-        ev = f"event {self.event}: " if self.event else ""
-        return ev + ("the value" if self.identifier else f"{value!r}")
+        return "the value (an identifier, not shown)" if self.identifier else f"{value!r}"
 
 
 def _emit(rule: str, w: Where, mask: np.ndarray, values: pd.Series, text) -> list[IntakeIssue]:
     out = []
+    ev = f"event {w.event}: " if w.event else ""
     for i in np.flatnonzero(mask):
         row, rec = w.at(i)
         v = values.iat[i]
-        out.append(issue(rule, w.file, text(w.say(v), v), row=row, record=rec, field=w.field,
+        out.append(issue(rule, w.file, ev + text(w.say(v), v), row=row, record=rec, field=w.field,
                          value=w.shown(v)))
     return out
 

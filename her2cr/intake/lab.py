@@ -20,6 +20,7 @@ from her2cr.intake.mapping import Mapping
 from her2cr.intake.textio import read_table
 
 INTEGER_COLUMNS = ("variants_detected", "panel_size")
+TEXT = "string[pyarrow]"
 
 
 def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping, name: str, what: str
@@ -139,7 +140,7 @@ def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None,
     else:
         df, rows, more = _keep_newest(df, rows, [sample_col], m, name, "sample")
         out += more
-        lab = pd.DataFrame({t_: df[c].to_numpy(dtype=object) for t_, c in cols.items()})
+        lab = pd.DataFrame({t_: df[c].reset_index(drop=True) for t_, c in cols.items()})
         lab["_row"] = rows
     rows = lab["_row"].to_numpy()
     subj = lab["subject_id"].to_numpy(dtype=object) if "subject_id" in lab else np.full(len(lab), "")
@@ -148,7 +149,8 @@ def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None,
         return V.Where(name, rows, subj, cols.get(target, target))
 
     res_codes = {str(k).strip().upper(): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
-    word = lab["result"].astype(str).str.strip()
+    lab = lab.astype({c: TEXT for c in lab if c != "_row"})
+    word = lab["result"].str.strip()
     mapped = word.str.upper().map(res_codes)
     for i in np.flatnonzero(mapped.isna().to_numpy()):
         out.append(issue("LAB01", name, f"result {word.iat[i]!r} has no entry in lab.result_codes "
@@ -156,12 +158,12 @@ def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None,
                          row=int(rows[i]), record=subj[i], field=cols.get("result", "result"),
                          value=word.iat[i]))
     lab["result"] = mapped.fillna("").to_numpy(dtype=object)
-    lab["mtm_per_ml"], more = _mtm(lab["mtm_per_ml"].astype(str), where("mtm_per_ml"), m)
+    lab["mtm_per_ml"], more = _mtm(lab["mtm_per_ml"], where("mtm_per_ml"), m)
     out += more
     for target in INTEGER_COLUMNS:
-        lab[target], more = V.check_kind(lab[target].astype(str), where(target), "integer")
+        lab[target], more = V.check_kind(lab[target], where(target), "integer")
         out += more
     if "collection_date" in lab:
-        _, more = V.check_kind(lab["collection_date"].astype(str), where("collection_date"), "date")
+        _, more = V.check_kind(lab["collection_date"], where("collection_date"), "date")
         out += more
     return lab, out

@@ -212,8 +212,8 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
     if m.get("format") is not None and m.get("format") != FORMAT and not any(i.field == "format" for i in out):
         out.append(issue("MAP01", name, f"line {m.line('format')}: format {m.get('format')!r} is not known; "
                          f"this version reads format {FORMAT}", row=m.line("format"), field="format"))
-    if out:
-        return m, out
+    if any(i.rule != "MAP02" for i in out):
+        return m, out  # the structure is not sound enough to go on
     for part in ("subjects", "draws"):
         for target, spec in (m.get(part, "columns") or {}).items():
             col, problems = _column(m, part, target, spec)
@@ -305,10 +305,11 @@ def check_mapping(m: Mapping, fields: dict[str, Field]) -> list[IntakeIssue]:
                 continue
             cf = contract.get(c.target)
             if cf is None:
-                near = difflib.get_close_matches(c.target, list(contract), n=1, cutoff=0.75)
-                if near and near[0] not in targets:
+                near = difflib.get_close_matches(c.target, list(contract), n=1, cutoff=0.8)
+                if near:
                     out.append(issue("MAP06", name, f"{where}: {c.target!r} is not a column of the contract; "
-                                     f"did you mean {near[0]!r}? (other names are carried as extra columns)",
+                                     f"did you mean {near[0]!r}? (an extra column is carried along, but its "
+                                     "name must not be a near-miss of a contract column)",
                                      row=c.line, field=c.target))
             allowed = _allowed(cf)
             if c.source == "constant":

@@ -16,6 +16,10 @@ CTDNA_ORDER = ("subject_id", "sample_id", "visit", "collection_date", "result", 
                "variants_detected", "panel_size")
 
 
+def _days(n) -> str:
+    return f"{int(n)} day" + ("" if int(n) == 1 else "s")
+
+
 def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc_name: str,
               lab_name: str, tolerance_days: int = 0) -> tuple[pd.DataFrame, list[IntakeIssue]]:
     """subject_of: record ID -> subject_id. Returns the ctdna frame (contract order, extras after)."""
@@ -54,8 +58,9 @@ def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc
             out.append(issue("REC04", lab_name, f"sample {j['sample_id'].iat[i]} was collected on "
                              f"{j['collection_date_lab'].iat[i]} by the laboratory file but on "
                              f"{j['collection_date'].iat[i]} by the EDC (record {j['_record'].iat[i]}, row "
-                             f"{int(j['_row'].iat[i])}): {int(gap.iat[i])} days apart, more than the "
-                             f"tolerance of {tolerance_days}; correct the wrong date",
+                             f"{int(j['_row'].iat[i])}): {_days(gap.iat[i])} apart, more than the tolerance "
+                             f"of {_days(tolerance_days)} (reconciliation.date_tolerance_days); correct "
+                             "the wrong date",
                              row=int(j["_row_lab"].iat[i]), record=j["subject_id"].iat[i],
                              field="collection_date", value=j["collection_date_lab"].iat[i]))
     pending = ~d["sample_id"].isin(lab["sample_id"]).to_numpy()

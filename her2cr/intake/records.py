@@ -37,9 +37,19 @@ def labels_export_sign(t: Table, fields: dict[str, Field], record_id: str) -> st
 
 
 def read_records(path: Path, fields: dict[str, Field], record_id: str, encoding: str = "utf-8",
-                 delimiter: str = ",") -> tuple[Table | None, list[IntakeIssue]]:
+                 delimiter: str = ",", mapped: set[str] | None = None) -> tuple[Table | None, list[IntakeIssue]]:
+    """mapped: the fields the mapping reads; only their columns (with the special columns and the
+    forms' _complete columns, for telling a labels export) are read."""
     name = path.name
-    t, issues = read_table(path, encoding, delimiter, expect=(record_id,) + SPECIAL)
+    keep = None
+    if mapped is not None:
+        forms = {f.form for f in fields.values()}
+
+        def keep(header: list[str]) -> list[str]:
+            return [h for h in header if h in mapped or h == record_id or h in SPECIAL
+                    or (h.endswith("_complete") and h[: -len("_complete")] in forms)
+                    or ("___" in h and h.split("___", 1)[0] in mapped)]
+    t, issues = read_table(path, encoding, delimiter, expect=(record_id,) + SPECIAL, keep=keep)
     if t is None:
         return None, issues
     sign = labels_export_sign(t, fields, record_id)

@@ -72,21 +72,25 @@ def prepare(export, mapping) -> dict:
     if not export.is_dir():
         raise IntakeFailed([issue("FILE01", export.name, f"export folder {export} not found")])
     m, issues = load_mapping(mapping)
-    _stop(issues)
+    if any(i.rule != "MAP02" for i in issues):  # unknown keys alone: go on, to list more errors
+        _stop(issues)
     mname = mapping.name
     enc, delim = m.get("edc", "encoding", default="utf-8"), m.get("edc", "delimiter", default=",")
     dict_path, p1 = resolve(export, str(m.get("edc", "dictionary")), "data dictionary", mname)
     rec_path, p2 = resolve(export, str(m.get("edc", "records")), "records export", mname)
     lab_path, p3 = resolve(export, str(m.get("lab", "file")), "laboratory file", mname)
     issues += p1 + p2 + p3
-    _stop(issues)
+    if p1 or p2 or p3:
+        _stop(issues)
     fields, more = read_dictionary(dict_path, enc, delim)
     issues += more
-    _stop(issues)
+    if fields is None:
+        _stop(issues)
     issues += check_mapping(m, fields)
     _stop(issues)
     record_id = m.get("edc", "record_id") or next(iter(fields))
-    records, more = read_records(rec_path, fields, record_id, enc, delim)
+    mapped = {c.name for c in m.subjects + m.draws if c.source in ("field", "checkbox")}
+    records, more = read_records(rec_path, fields, record_id, enc, delim, mapped)
     issues += more
     lab, more = read_lab(export, lab_path, m)
     issues += more

@@ -194,3 +194,40 @@ def write_export(folder: Path, records: str | None = None, dictionary: str | Non
     mp = Path(folder) / "mapping.yml"
     mp.write_text(mapping or MAPPING, encoding="utf-8")
     return export, mp
+
+
+def scaled_texts(n: int) -> tuple[str, str]:
+    """Records export and lab file for n participants (3 draws each), for the timing tests."""
+    idx = {c: i for i, c in enumerate(RECORD_COLUMNS)}
+
+    def row(**values) -> str:
+        cells = [""] * len(RECORD_COLUMNS)
+        for c, v in values.items():
+            cells[idx[c]] = v
+        return ",".join(cells)
+
+    enrol, eos, draws, lab = [], [], [], [LAB_HEADER]
+    dags = ("ncu", "acc", "jfcr")
+    for k in range(1, n + 1):
+        rec, dag, sid = str(k), dags[k % 3], f"HCR-{k:06d}"
+        enrol.append(row(record_id=rec, redcap_event_name="enrollment_arm_1", redcap_data_access_group=dag,
+                         name_kanji="名古屋花子", mrn=f"MRN{k:07d}", subject_id=sid, cohort=str(1 + k % 2),
+                         consent_date="2024-05-01", age=str(40 + k % 40), race___1="1", race___2="0",
+                         race____99="0", meno="2", ecog=str(k % 2), hr="1", presentation="2", visceral="1",
+                         brain="0", prior_lines="2", regimen="4", best_response="1", rx_start="2020-06-01",
+                         response_date="2021-01-10", rx_stop="2023-01-20" if k % 2 == 0 else "",
+                         enrollment_complete="2"))
+        eos.append(row(record_id=rec, redcap_event_name="end_of_study_arm_1", redcap_data_access_group=dag,
+                       eos_status="1", last_contact="2025-11-30", end_of_study_complete="2"))
+        for j, (visit, date) in enumerate((("0", "2024-05-02"), ("3", "2024-08-01"), ("6", "2024-11-01"))):
+            sample = f"S-{k:06d}-{j}"
+            draws.append(row(record_id=rec, redcap_event_name="enrollment_arm_1",
+                             redcap_repeat_instrument="plasma_draw", redcap_repeat_instance=str(j + 1),
+                             redcap_data_access_group=dag, draw_sample_id=sample, draw_visit=visit,
+                             draw_date=date, plasma_draw_complete="2"))
+            lab.append(f"{sid},{sample},{date},DETECTED,0.35,3,16,2024-12-20")
+    return "\n".join([",".join(RECORD_COLUMNS)] + enrol + eos + draws) + "\n", "\n".join(lab) + "\n"
+
+
+SCALED_MAPPING = MAPPING.replace('{"0": baseline, "3": month_3}', '{"0": baseline, "3": month_3, "6": month_6}')
+SCALED_DICTIONARY_FIX = ("0, baseline | 3, month 3", "0, baseline | 3, month 3 | 6, month 6")
