@@ -340,12 +340,12 @@ def _records(cut: SynthCut, record: np.ndarray, ids: pd.DataFrame) -> pd.DataFra
     return out.iloc[order].reset_index(drop=True)
 
 
-def _lab(cut: SynthCut) -> tuple[pd.DataFrame, str]:
+def _lab(cut: SynthCut) -> pd.DataFrame:
     """Signatera's cumulative result file, one row per sample in the contract cut's order, plus
     one corrected result resent: the first report of a sample (a decimal-point slip) sits just
     before its correction, as a cumulative file sorted by specimen and report date has it, so
     the kept (newest) row is at the contract cut's place whichever of the two rows the intake
-    keeps the place of. Returns the table and the sample that was corrected ("" if none)."""
+    keeps the place of."""
     d = cut.ctdna
     m = len(d)
     rng = np.random.default_rng([cut.seed, 0x1AB])
@@ -376,15 +376,14 @@ def _lab(cut: SynthCut) -> tuple[pd.DataFrame, str]:
     planted = {r["sample_id"] for recs in cut.planted.values() for r in recs if r.get("sample_id")}
     cand = np.flatnonzero((canon == "POSITIVE").values & ~d["sample_id"].isin(planted).values)
     if not cand.size:
-        return lab, ""
+        return lab
     k = int(cand[0])
     first = lab.iloc[[k]].copy()
     whole, frac = str(d["mtm_per_ml"].iat[k]).split(".")
     first["MTM_PER_ML"] = f"{int(whole + frac[0])}.{frac[1]}0"  # the point one place to the right
     first["REPORT_DATE"] = report[k]
     lab.loc[k, "REPORT_DATE"] = str(np.datetime64(report[k]) + np.timedelta64(14, "D"))
-    lab = pd.concat([lab.iloc[:k], first, lab.iloc[k:]], ignore_index=True)
-    return lab, str(d["sample_id"].iat[k])
+    return pd.concat([lab.iloc[:k], first, lab.iloc[k:]], ignore_index=True)
 
 
 def _dictionary() -> pd.DataFrame:
@@ -490,7 +489,7 @@ def build_export(cut: SynthCut) -> SyntheticExport:
     record = s["subject_id"].str.slice(4).astype(np.int64).to_numpy()
     ids = _identifiers(cut, record)
     records = _records(cut, record, ids)
-    lab, _ = _lab(cut)
+    lab = _lab(cut)
     respelled = sorted({w for w in lab["RESULT"] if w not in RESULT_WORDS.values()})
     names = file_names(cut.cut)
     identifiers = pd.concat([pd.DataFrame({"record_id": record.astype(str), "subject_id": s["subject_id"].values}),
