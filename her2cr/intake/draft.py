@@ -102,6 +102,23 @@ def _column(target: str, cf, fields: list[Field], used: set, indent: str) -> lis
     return lines
 
 
+def _form_events(frame, fields: dict[str, Field]) -> dict[str, str]:
+    """The event where each form is filled in (most rows with the form's data), from the records."""
+    out = {}
+    nonrep = frame[frame["redcap_repeat_instrument"].str.strip() == ""] if "redcap_repeat_instrument" in frame \
+        else frame
+    for form in dict.fromkeys(f.form for f in fields.values()):
+        record_id = next(iter(fields))
+        cols = [f.name for f in fields.values() if f.form == form and f.name in nonrep and f.name != record_id]
+        if not cols:
+            continue
+        filled = (nonrep[cols] != "").any(axis=1)
+        counts = nonrep.loc[filled.to_numpy(), EVENT].value_counts()
+        if len(counts):
+            out[form] = str(counts.index[0])
+    return out
+
+
 def _find(export: Path, patterns: list[str]) -> str:
     for pat in patterns:
         hits = sorted(p.name for p in export.glob(pat) if p.is_file())
@@ -126,12 +143,14 @@ def draft_mapping(export, encoding: str = "utf-8", delimiter: str = ",") -> str:
     rec_name = next((p.name for p in sorted(export.glob("*_DATA_*.csv")) if "_LABELS_" not in p.name), TODO)
     dags: list[str] = []
     events: list[str] = []
+    form_event: dict[str, str] = {}
     if rec_name != TODO:
         t, _ = read_table(export / rec_name, encoding, delimiter)
         if t is not None and DAG in t.frame:
             dags = [d for d in dict.fromkeys(t.frame[DAG].str.strip()) if d]
         if t is not None and EVENT in t.frame:
             events = [e for e in dict.fromkeys(t.frame[EVENT].str.strip()) if e]
+            form_event = _form_events(t.frame, fields_d)
     others = [p for p in sorted(export.glob("*.csv")) if p.name not in (dict_name, rec_name)
               and "_LABELS_" not in p.name]
     lab_name = others[0].name if len(others) == 1 else TODO
@@ -142,6 +161,7 @@ def draft_mapping(export, encoding: str = "utf-8", delimiter: str = ",") -> str:
     forms = list(dict.fromkeys(f.form for f in fields))
     draw_form = next((fm for fm in forms if re.search(r"draw|plasma|sample|採血|検体", fm, re.I)), TODO)
     subject_fields = [f for f in fields if f.form != draw_form and f.name != record_id]
+    main_event = form_event.get(subject_fields[0].form, TODO) if subject_fields and form_event else TODO
     draw_fields = [f for f in fields if f.form == draw_form]
     used: set = set()
     L = [
@@ -157,7 +177,7 @@ def draft_mapping(export, encoding: str = "utf-8", delimiter: str = ",") -> str:
         f"  record_id: {record_id}",
         "  missing_codes: []   # the project's missing-data codes, e.g. [UNK, NASK, \"-999\"]",
         "subjects:",
-        (f"  event: TODO   # the event of the enrolment fields; the export's events: {', '.join(events)}"
+        (f"  event: {main_event}   # the event of the enrolment fields; the export's events: {', '.join(events)}"
          if events else "  # a classic project (no events): no subjects.event"),
         "  columns:",
     ]
@@ -169,7 +189,12 @@ def draft_mapping(export, encoding: str = "utf-8", delimiter: str = ",") -> str:
             for d in dags or [TODO]:
                 L.append(f"        {_q(d)}: {TODO}   # NCU, ACC or JFCR")
             continue
-        L += _column(cf.name, cf, subject_fields, used, "    ")
+        lines = _column(cf.name, cf, subject_fields, used, "    ")
+        chosen = next((f for f in subject_fields if lines[1].endswith(f": {f.name}")), None)
+        ev = form_event.get(chosen.form) if chosen is not None else None
+        if ev and ev != main_event:
+            lines.insert(2, f"      event: {ev}   # the event where form {chosen.form} is filled in")
+        L += lines
     idents = [f.name for f in fields if f.identifier and f.name not in used]
     L.append(f"  not_used: [{', '.join(idents)}]   # flagged as identifiers: never copied")
     rest = [f.name for f in fields if f.name not in used and f.name not in idents and f.name != record_id

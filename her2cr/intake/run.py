@@ -94,16 +94,23 @@ def prepare(export, mapping) -> dict:
     issues += more
     lab, more = read_lab(export, lab_path, m)
     issues += more
-    _stop(issues)
+    if records is None or lab is None:
+        _stop(issues)
     subjects, record_ids, more = build_subjects(records, m, fields, record_id)
     issues += more
     draws, more = build_draws(records, m, fields, record_id)
     issues += more
-    subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids) if "subject_id" in subjects \
-        else pd.Series(dtype=object)
-    ctdna, more = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
-                            int(m.get("reconciliation", "date_tolerance_days", default=0)))
-    issues += more
+    # Reconcile also when the data have errors, so that every error is listed at once; but not
+    # when a draw's subject cannot be known (it would only repeat those errors as mismatches).
+    unknown_subject = ("subject_id" not in subjects or (subjects["subject_id"] == "").any()
+                       or "sample_id" not in draws
+                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11") for i in issues))
+    ctdna = None
+    if not unknown_subject:
+        subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
+        ctdna, more = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
+                                int(m.get("reconciliation", "date_tolerance_days", default=0)))
+        issues += more
     _stop(issues)
     from her2cr.data import contract as C
 
