@@ -431,10 +431,12 @@ def test_cli_prints_every_error_without_a_traceback_and_exits_1(tmp_path):
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert p.stderr.splitlines()[-1] == "her2cr intake: 2 errors (and 1 warnings); nothing was written."
     assert p.stderr.count("ERROR ") == 2 and not (tmp_path / "raw").exists()
+    (e / X.RECORDS_NAME).write_text(R, encoding="utf-8")
     ok = subprocess.run([sys.executable, "-m", "her2cr", "intake", "--export", str(e), "--mapping", str(m),
-                         "--cut", CUT, "--out", str(tmp_path / "raw")], capture_output=True, text=True,
-                        input=None) if False else None
-    del ok
+                         "--cut", CUT, "--out", str(tmp_path / "raw")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == (f"her2cr intake: 2 subjects, 3 samples written to {tmp_path / 'raw'}; 1 warnings in "
+                         f"{tmp_path / 'raw' / 'intake_issues.csv'}\n")
 
 
 # -- draft mapping -----------------------------------------------------------------------------
