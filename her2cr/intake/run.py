@@ -28,6 +28,7 @@ from her2cr.intake.records import read_records
 from her2cr.intake.reconcile import reconcile
 
 INTAKE_JSON = "intake.json"
+SYNTHETIC_MARKER = "synthetic.json"  # her2cr.data.cutinfo.SYNTHETIC_MARKER, copied into the raw cut
 ISSUES_CSV = "intake_issues.csv"
 FORMAT = 1
 
@@ -117,6 +118,8 @@ def prepare(export, mapping) -> dict:
     order = [f.name for f in C.SUBJECTS if f.name in subjects] + [c for c in subjects if c not in
                                                                    {f.name for f in C.SUBJECTS}]
     sources = [(role, p) for role, p in (("records", rec_path), ("dictionary", dict_path), ("lab", lab_path))]
+    if (export / SYNTHETIC_MARKER).is_file():  # the synthetic study as an export: the report must say so
+        sources.append(("synthetic marker", export / SYNTHETIC_MARKER))
     return {"subjects": subjects[order], "ctdna": ctdna, "issues": issues, "sources": sources,
             "mapping": mapping, "export": export}
 
@@ -139,8 +142,8 @@ def intake(export, mapping, cut: str, out) -> dict:
     record = {
         "format": FORMAT,
         "cut": cut,
-        "export": str(export),
-        "mapping": {"file": str(mapping), "sha256": sha256(mapping)},
+        "export": str(export.resolve()),
+        "mapping": {"file": str(mapping.resolve()), "sha256": sha256(mapping)},
         "sources": [{"role": role, "file": p.name, "sha256": sha256(p), "bytes": p.stat().st_size}
                     for role, p in r["sources"]],
         "outputs": {},
@@ -153,6 +156,8 @@ def intake(export, mapping, cut: str, out) -> dict:
         _write_csv(r["subjects"], tmp / "subjects.csv")
         _write_csv(r["ctdna"], tmp / "ctdna.csv")
         _write_csv(to_frame(r["issues"]), tmp / ISSUES_CSV)
+        if (export / SYNTHETIC_MARKER).is_file():
+            shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
         for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV):
             record["outputs"][name] = sha256(tmp / name)
         (tmp / INTAKE_JSON).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -173,5 +178,33 @@ def read_intake_record(raw_dir) -> dict | None:
     """intake.json beside a raw cut, or None when the cut did not come through the intake."""
     p = Path(raw_dir) / INTAKE_JSON
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
+
+
+def verify_intake(record: dict) -> list[str]:
+    """Re-run a recorded intake from its export and mapping; [] when every source file and every
+    output is as recorded, else one line per difference."""
+    export, mapping = Path(record["export"]), Path(record["mapping"]["file"])
+    out = []
+    if not mapping.is_file():
+        return [f"intake: the mapping {mapping} is gone"]
+    if sha256(mapping) != record["mapping"]["sha256"]:
+        out.append(f"intake: the mapping {mapping} changed since the run")
+    for s in record["sources"]:
+        p = export / s["file"]
+        if not p.is_file():
+            out.append(f"intake: export file {p} is gone")
+        elif sha256(p) != s["sha256"]:
+            out.append(f"intake: export file {p} changed since the run")
+    if out:
+        return out
+    with tempfile.TemporaryDirectory(prefix="her2cr-verify-intake-") as tmp:
+        try:
+            again = intake(export, mapping, record["cut"], Path(tmp) / "raw")
+        except IntakeFailed as exc:
+            return [f"intake: the re-run failed: {exc}"]
+    for name, h in record.get("outputs", {}).items():
+        if again["outputs"].get(name) != h:
+            out.append(f"intake: {name} differs when the intake is run again")
+    return out
 
 
