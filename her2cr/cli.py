@@ -51,14 +51,27 @@ def cmd_synth(a) -> int:
     from her2cr.data.cutinfo import write_synthetic_marker
     from her2cr.data.synth import as_of
 
+    if a.out is None and a.export is None:
+        _err("her2cr synth: give --out (the contract cut) or --export (the EDC export), or both")
+        return EXIT_BAD_INPUT
     data = generate(n=a.n, seed=a.seed, cut=a.cut)
     if a.as_of:
         data = as_of(data, a.as_of)
-    paths = write_cut(data, a.out)
-    paths.append(write_synthetic_marker(a.out, n=a.n, seed=a.seed, cut=a.cut, as_of=a.as_of))
+    paths = []
+    for folder, write in ((a.out, write_cut), (a.export, _write_export)):
+        if folder is not None:
+            paths += write(data, folder)
+            # the marker travels with the export, so that a cut taken in from it is synthetic too
+            paths.append(write_synthetic_marker(folder, n=a.n, seed=a.seed, cut=a.cut, as_of=a.as_of))
     for p in paths:
         print(p)
     return EXIT_OK
+
+
+def _write_export(data, folder):
+    from her2cr.intake.synthetic import build_export, write_export
+
+    return write_export(build_export(data), folder)
 
 
 def cmd_intake(a) -> int:
@@ -188,8 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("synth", help="write a synthetic raw data cut")
-    s.add_argument("--out", required=True, type=Path, help="folder to write subjects.csv and ctdna.csv into")
+    s = sub.add_parser("synth", help="write a synthetic raw data cut, or the same study as an EDC export")
+    s.add_argument("--out", type=Path, default=None, help="folder to write subjects.csv and ctdna.csv into")
+    s.add_argument("--export", type=Path, default=None,
+                   help="folder to write the same study into as the EDC export (REDCap records and data "
+                        "dictionary), the laboratory's result file and the mapping.yml that takes them in")
     s.add_argument("--seed", type=int, default=20251231)
     s.add_argument("--n", type=int, default=50, help="participants (default 50)")
     s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")

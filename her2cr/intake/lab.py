@@ -63,7 +63,7 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     out = []
     res = s.copy()
     is_nd = s.str.upper().isin(nd).to_numpy()
-    res[is_nd] = "0"
+    res[is_nd] = str(q.get("not_detected_value", "0"))  # (17b) the text written for a not-detected value
     for sign, key in (("<", "below_limit"), (">", "above_limit")):
         mask = s.str.startswith(sign).to_numpy()
         rule = q.get(key)

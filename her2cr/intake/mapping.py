@@ -35,7 +35,7 @@ SCHEMA = {
     "lab": {"file": str, "encoding": str, "delimiter": str, "layout": str, "columns": ("map", str),
             "tests": {"column": str, "value": str, "codes": ("map", str)},
             "result_codes": ("map", str),
-            "mtm_qualifiers": {"not_detected": ("list", str), "below_limit": str, "above_limit": str},
+            "mtm_qualifiers": {"not_detected": ("list", str), "not_detected_value": str, "below_limit": str, "above_limit": str},
             "corrections": {"keep": str, "by": str}},
     "reconciliation": {"date_tolerance_days": int},
 }
@@ -410,9 +410,9 @@ def _check_lab(m: Mapping) -> list[IntakeIssue]:
             out.append(issue("MAP06", name, f"line {m.line('lab', 'tests', 'codes')}: tests.codes maps to "
                              f"{target!r}, not a laboratory column of the contract ({', '.join(LAB_COLUMNS)})",
                              row=m.line("lab", "tests", "codes"), field=target))
-    results = set(C.RESULTS)
+    results = {r.casefold() for r in C.RESULTS}  # the contract matches results ignoring case and spaces
     for word, target in (m.get("lab", "result_codes") or {}).items():
-        if _text(target) not in results:
+        if _text(target).strip().casefold() not in results:
             out.append(issue("MAP06", name, f"line {m.line('lab', 'result_codes', word)}: result {word!r} "
                              f"maps to {_text(target)!r}; the contract allows {', '.join(C.RESULTS)}",
                              row=m.line("lab", "result_codes", word), field="result", value=_text(word)))

@@ -160,6 +160,11 @@ def intake(export, mapping, cut: str, out) -> dict:
             shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
         for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV):
             record["outputs"][name] = sha256(tmp / name)
+        from her2cr.data.cutinfo import SYNTHETIC_MARKER
+
+        if (export / SYNTHETIC_MARKER).is_file():  # (17b) a synthetic export gives a cut marked synthetic
+            shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
+            record["outputs"][SYNTHETIC_MARKER] = sha256(tmp / SYNTHETIC_MARKER)
         (tmp / INTAKE_JSON).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         old = None
         if out.exists():
