@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from her2cr.data.cutinfo import SYNTHETIC_MARKER
 from her2cr.intake.build import build_draws, build_subjects
 from her2cr.intake.dictionary import read_dictionary
 from her2cr.intake.issues import ERROR, IntakeFailed, IntakeIssue, issue, to_frame
@@ -28,7 +29,6 @@ from her2cr.intake.records import read_records
 from her2cr.intake.reconcile import reconcile
 
 INTAKE_JSON = "intake.json"
-SYNTHETIC_MARKER = "synthetic.json"  # her2cr.data.cutinfo.SYNTHETIC_MARKER, copied into the raw cut
 ISSUES_CSV = "intake_issues.csv"
 FORMAT = 1
 
@@ -156,12 +156,8 @@ def intake(export, mapping, cut: str, out) -> dict:
         _write_csv(r["subjects"], tmp / "subjects.csv")
         _write_csv(r["ctdna"], tmp / "ctdna.csv")
         _write_csv(to_frame(r["issues"]), tmp / ISSUES_CSV)
-        if (export / SYNTHETIC_MARKER).is_file():
-            shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
         for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV):
             record["outputs"][name] = sha256(tmp / name)
-        from her2cr.data.cutinfo import SYNTHETIC_MARKER
-
         if (export / SYNTHETIC_MARKER).is_file():  # (17b) a synthetic export gives a cut marked synthetic
             shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
             record["outputs"][SYNTHETIC_MARKER] = sha256(tmp / SYNTHETIC_MARKER)
