@@ -429,13 +429,13 @@ def test_cli_prints_every_error_without_a_traceback_and_exits_1(tmp_path):
     p = subprocess.run([sys.executable, "-m", "her2cr", "intake", "--export", str(e), "--mapping", str(m),
                         "--cut", CUT, "--out", str(tmp_path / "raw")], capture_output=True, text=True)
     assert p.returncode == 1 and "Traceback" not in p.stderr
-    assert p.stderr.splitlines()[-1] == "her2cr intake: 2 errors (and 1 warnings); nothing was written."
+    assert p.stderr.splitlines()[-1] == "her2cr intake: 2 errors (and 1 warning); nothing was written."
     assert p.stderr.count("ERROR ") == 2 and not (tmp_path / "raw").exists()
     (e / X.RECORDS_NAME).write_text(R, encoding="utf-8")
     ok = subprocess.run([sys.executable, "-m", "her2cr", "intake", "--export", str(e), "--mapping", str(m),
                          "--cut", CUT, "--out", str(tmp_path / "raw")], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout == (f"her2cr intake: 2 subjects, 3 samples written to {tmp_path / 'raw'}; 1 warnings in "
+    assert ok.stdout == (f"her2cr intake: 2 subjects, 3 samples written to {tmp_path / 'raw'}; 1 warning in "
                          f"{tmp_path / 'raw' / 'intake_issues.csv'}\n")
 
 
@@ -506,3 +506,24 @@ def test_intake_of_100000_participants_takes_under_30_seconds(tmp_path):
     record = intake(e, m, CUT, tmp_path / "raw")
     assert record["counts"] == {"subjects": 100_000, "samples": 300_000, "warnings": 0}
     assert time.process_time() - start < 30.0
+
+
+def test_readme_documents_every_mapping_key_and_every_rule():
+    from her2cr.intake.mapping import SCHEMA
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### The mapping file"):readme.index("### The intake's rules")]
+
+    def keys(schema, prefix=""):
+        for k, v in schema.items():
+            yield prefix + k
+            inner = v[1] if isinstance(v, tuple) and v[0] == "map" else v
+            if isinstance(inner, dict):
+                yield from keys(inner, "")
+
+    import re
+
+    for key in keys(SCHEMA):  # each key written as code in the table: `key`, `a.key`, `….key`
+        assert re.search(rf"[`.]{re.escape(key)}[`.:\s]", table), f"README's mapping keys do not name {key}"
+    for rule in RULES:
+        assert f"| {rule} |" in readme, f"README's table of intake rules does not list {rule}"
