@@ -322,9 +322,14 @@ def intake_record(out: Path) -> tuple[dict | None, pd.DataFrame | None]:
         return None, None
     record = json.loads((folder / "intake.json").read_text(encoding="utf-8"))
     issues = pd.read_csv(folder / "intake_issues.csv", dtype=str, keep_default_na=False)
-    shown = issues[["rule", "file", "row", "record", "field", "message"]].rename(columns=str.capitalize)
+    # four columns, the rule leading its message: the file names are long, and a narrow page must
+    # still show every message in full
+    shown = pd.DataFrame({
+        "Where": (issues["file"] + issues["row"].map(lambda r: f", row {r}" if r else "")),
+        "Record": issues["record"], "Field": issues["field"],
+        "Warning": issues["rule"] + ": " + issues["message"]})
     if shown.empty:
-        shown = pd.DataFrame([["none", "the intake found no warnings", "", "", "", ""]], columns=shown.columns)
+        shown = pd.DataFrame([["", "", "", "the intake found no warnings"]], columns=shown.columns)
     return record, shown
 
 
