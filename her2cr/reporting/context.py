@@ -322,14 +322,15 @@ def intake_record(out: Path) -> tuple[dict | None, pd.DataFrame | None]:
         return None, None
     record = json.loads((folder / "intake.json").read_text(encoding="utf-8"))
     issues = pd.read_csv(folder / "intake_issues.csv", dtype=str, keep_default_na=False)
-    # four columns, the rule leading its message: the file names are long, and a narrow page must
-    # still show every message in full
+    # three columns, the rule leading its message: the file and field names are long, and a
+    # narrow PDF page must still show every message in full
     shown = pd.DataFrame({
-        "Where": (issues["file"] + issues["row"].map(lambda r: f", row {r}" if r else "")),
-        "Record": issues["record"], "Field": issues["field"],
+        "Where": (issues["file"] + issues["row"].map(lambda r: f", row {r}" if r else "")
+                  + issues["field"].map(lambda f: f", {f}" if f else "")),
+        "Record": issues["record"],
         "Warning": issues["rule"] + ": " + issues["message"]})
     if shown.empty:
-        shown = pd.DataFrame([["", "", "", "the intake found no warnings"]], columns=shown.columns)
+        shown = pd.DataFrame([["", "", "the intake found no warnings"]], columns=shown.columns)
     return record, shown
 
 

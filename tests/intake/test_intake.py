@@ -455,9 +455,9 @@ def test_draft_mapping_is_refused_until_every_todo_is_filled(tmp_path):
     assert [i.rule for i in info.value.errors] == ["MAP09"] * len(todo_lines)
     assert [i.row for i in info.value.errors] == todo_lines
     assert info.value.errors[0].line() == (
-        "ERROR MAP09: draft.yml line 20, field subjects.columns.site.codes.ncu: subjects.columns.site.codes.ncu "
-        "is still TODO; fill it in (a field of the dictionary, a code map or a value), or delete the key if it "
-        "is not needed")
+        "ERROR MAP09: draft.yml line 32, field subjects.columns.sex.field: subjects.columns.sex.field is still "
+        "TODO; fill it in (a field of the dictionary, a code map or a value), or delete the key if it is not "
+        "needed")
     filled = (draft.replace('"ncu": TODO', '"ncu": NCU').replace('"acc": TODO', '"acc": ACC')
               .replace("    sex:   # candidates: none found by name or label\n      field: TODO", "    sex:\n      constant: F")
               .replace('"-99": "TODO"', '"-99": "Unknown or Not Reported"')
@@ -527,3 +527,33 @@ def test_readme_documents_every_mapping_key_and_every_rule():
         assert re.search(rf"[`.]{re.escape(key)}[`.:\s]", table), f"README's mapping keys do not name {key}"
     for rule in RULES:
         assert f"| {rule} |" in readme, f"README's table of intake rules does not list {rule}"
+
+
+def test_on_the_synthetic_export_the_draft_suggests_what_the_shipped_mapping_says(tmp_path):
+    """Wherever the draft fills something in, it is what the synthetic export's mapping.yml says;
+    one deliberate exception: the shipped mapping keeps the laboratory's word 'Negative' as written
+    (the synthetic contract cut plants that respelling), where the draft suggests the canonical
+    NEGATIVE."""
+    import yaml
+
+    from her2cr.data.synth import generate
+    from her2cr.intake.draft import TODO, draft_mapping
+    from her2cr.intake.synthetic import build_export, write_export
+
+    export = tmp_path / "export"
+    write_export(build_export(generate(n=50, cut=CUT)), export)
+
+    def flat(x, path=()):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                yield from flat(v, path + (str(k),))
+        else:
+            yield ".".join(path), x
+
+    draft = dict(flat(yaml.safe_load(draft_mapping(export))))
+    shipped = dict(flat(yaml.safe_load((export / "mapping.yml").read_text(encoding="utf-8"))))
+    made = {k: v for k, v in draft.items() if v != TODO and v not in (None, [])}
+    differ = {k: (v, shipped.get(k)) for k, v in made.items() if shipped.get(k) != v}
+    assert sorted(differ.pop("edc.missing_codes")[0]) == sorted(shipped["edc.missing_codes"])
+    assert differ == {"lab.result_codes.Negative": ("NEGATIVE", "Negative")}
+    assert len(made) >= 0.9 * len(shipped)

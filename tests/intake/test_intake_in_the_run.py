@@ -43,9 +43,9 @@ def test_notebook_01_copies_the_intake_record_for_the_report(taken_in, tmp_path)
     write_cut_info(raw, CUT, out)
     assert (out / "intake" / "intake.json").read_bytes() == (raw / "intake.json").read_bytes()
     record, shown = intake_record(out)
-    assert list(shown.columns) == ["Where", "Record", "Field", "Warning"]
+    assert list(shown.columns) == ["Where", "Record", "Warning"]
     assert shown.iloc[0].tolist() == [
-        f"{X.LAB_NAME}, row 4", "HCR-001", "MTM_PER_ML",
+        f"{X.LAB_NAME}, row 4, MTM_PER_ML", "HCR-001",
         "LAB02: MTM/mL '<0.01' written as '0.01' (mtm_qualifiers.below_limit: limit)"]
     table = provenance_table(out, {"inputs": {"subjects.csv": "ab"}}, {}, "cd", {}, intake=record)
     items = dict(zip(table["Item"], table["Value"]))
