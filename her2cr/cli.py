@@ -74,6 +74,10 @@ def _write_export(data, folder):
     return write_export(build_export(data), folder)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def cmd_intake(a) -> int:
     from her2cr.intake.issues import ERROR, IntakeFailed
 
@@ -101,12 +105,12 @@ def cmd_intake(a) -> int:
         for i in exc.errors:
             _err(i.line())
         n_warn = sum(i.severity != ERROR for i in exc.issues)
-        _err(f"her2cr intake: {len(exc.errors)} errors"
-             f"{f' (and {n_warn} warnings)' if n_warn else ''}; nothing was written.")
+        also = f" (and {_count(n_warn, 'warning')})" if n_warn else ""
+        _err(f"her2cr intake: {_count(len(exc.errors), 'error')}{also}; nothing was written.")
         return EXIT_BAD_INPUT
     c = record["counts"]
     print(f"her2cr intake: {c['subjects']} subjects, {c['samples']} samples written to {a.out}; "
-          f"{c['warnings']} warnings in {Path(a.out) / ISSUES_CSV}")
+          f"{_count(c['warnings'], 'warning')} in {Path(a.out) / ISSUES_CSV}")
     return EXIT_OK
 
 

@@ -102,6 +102,7 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     default_event = m.get("subjects", "event")
     result = pd.DataFrame(index=pd.RangeIndex(len(records)))
     warned: set = set()
+    subject_rows = np.full(len(records), np.nan)
     for c in m.subjects:
         f = fields.get(c.name) if c.source in ("field", "checkbox") else None
         if c.source == "dag":
@@ -109,8 +110,11 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
             result[c.target] = vals
             out += more
             continue
+        if c.source == "constant":
+            result[c.target] = pd.Series([c.name] * len(records), dtype=object)
+            continue
         event = c.event or default_event
-        if c.source != "constant":
+        if f is not None:
             needed = [col for col, code in source_columns(f, c.source, m.missing_codes)
                       if code == "" or code in f.choices]
             missing = [col for col in needed if col not in df]
@@ -119,37 +123,45 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
                               "export the records with every mapped field", row=1, field=col) for col in missing]
                 continue
             if longitudinal and not event:
-                out.append(issue("EDC11", name, f"the export has events ({EVENT}); say which event "
-                                 f"{c.target} is read from with subjects.event or the column's event",
-                                 field=c.name))
+                if "EDC11" not in warned:  # once: the fix (subjects.event) is one line
+                    warned.add("EDC11")
+                    out.append(issue("EDC11", name, f"the export has events ({EVENT}); say which event "
+                                     f"{c.target} and the other subject fields are read from with "
+                                     "subjects.event (or a column's event)", field=c.name))
                 continue
         sel = nonrep_mask & ~dup & ((ev == event) if event else True)
         sub = df.loc[sel]
         pos = pd.Series(np.flatnonzero(sel), index=rec[sel]).reindex(records)
         have = pos.notna().to_numpy()
-        where = V.Where(name, t.rows[sel], rec[sel], c.name if c.source != "constant" else c.target,
-                        event or "", bool(f and f.identifier))
-        if c.source == "constant":
-            vals = pd.Series([c.name] * len(records), dtype=object)
-            more = []
-        else:
-            got, more = column_values(c, "subjects", sub, where, f, m)
-            vals = pd.Series(got.to_numpy(dtype=object), index=rec[sel]).reindex(records).fillna("")
-            vals = pd.Series(vals.to_numpy(dtype=object), dtype=object)
-            if event and event == default_event and event not in warned:
-                warned.add(event)
-                for r in records[~have]:
-                    out.append(issue("EDC09", name, f"record {r} has no row for event {event}: its "
-                                     "subject fields are left empty", record=r))
+        where = V.Where(name, t.rows[sel], rec[sel], c.name, event or "", bool(f and f.identifier))
+        got, more = column_values(c, "subjects", sub, where, f, m)
+        vals = pd.Series(got.to_numpy(dtype=object), index=rec[sel]).reindex(records).fillna("")
+        vals = pd.Series(vals.to_numpy(dtype=object), dtype=object)
+        if c.target == "subject_id":
+            subject_rows = pd.Series(t.rows[sel], index=rec[sel]).reindex(records).to_numpy()
+        if event and event == default_event and event not in warned:
+            warned.add(event)
+            for r in records[~have]:
+                out.append(issue("EDC09", name, f"record {r} has no row for event {event}: its "
+                                 "subject fields are left empty", record=r))
         result[c.target] = vals
         out += more
     if "subject_id" in result:
         sid = result["subject_id"]
+        sid_field = next(c.name for c in m.subjects if c.target == "subject_id")
+        for i in np.flatnonzero((sid.astype(str).str.strip() == "").to_numpy()):
+            row = None if np.isnan(subject_rows[i]) else int(subject_rows[i])
+            out.append(issue("EDC12", name, f"record {records[i]} has no subject ID ({sid_field}"
+                             f"{' at event ' + default_event if default_event else ''}); enter it in the EDC, "
+                             "or delete the record if it was created by mistake", row=row,
+                             record=str(records[i]), field=sid_field))
         twice = sid.duplicated(keep=False) & (sid != "")
         for s, grp in result.loc[twice].groupby("subject_id", sort=False):
             recs = ", ".join(str(records[i]) for i in grp.index)
+            last = grp.index[-1]
+            row = None if np.isnan(subject_rows[last]) else int(subject_rows[last])
             out.append(issue("EDC07", name, f"subject {s} is in {len(grp)} records ({recs}); merge or "
-                             "correct them in the EDC", record=str(records[grp.index[-1]]),
+                             "correct them in the EDC", row=row, record=str(records[last]),
                              field="subject_id", value=s))
     return result, records, out
 
@@ -161,10 +173,11 @@ def _dag(t: Table, c: Column, records: np.ndarray, record_id: str):
     n_sites = g.groupby(record_id, sort=False)[DAG].nunique()
     for r in n_sites.index[n_sites > 1]:
         rows = g[g[record_id] == r]
+        other = rows[rows[DAG] != rows[DAG].iat[0]]   # the first row that leaves the record's group
         out.append(issue("EDC07", t.name, f"record {r} is in {n_sites[r]} data access groups "
                          f"({', '.join(pd.unique(rows[DAG]))}); one subject belongs to one site: correct "
-                         "the record's group in the EDC", row=int(rows["_row"].iat[-1]), record=r,
-                         field=DAG))
+                         "the record's group in the EDC", row=int(other["_row"].iat[0]), record=r,
+                         field=DAG, value=other[DAG].iat[0]))
     first = g.drop_duplicates(record_id).set_index(record_id)
     dag = first[DAG].reindex(records).fillna("")
     rows = first["_row"].reindex(records)

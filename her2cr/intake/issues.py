@@ -42,6 +42,7 @@ RULES: dict[str, tuple[str, str]] = {
     "EDC09": (WARNING, "a record has no row for the subjects' event: its fields are left empty"),
     "EDC10": (ERROR, "a plasma draw without a sample ID"),
     "EDC11": (ERROR, "a longitudinal export read without an event for the subjects' fields"),
+    "EDC12": (ERROR, "a record without a subject ID"),
     "LAB01": (ERROR, "a result word with no entry in result_codes"),
     "LAB02": (WARNING, "a qualified MTM/mL value, written by the mapping's rule"),
     "LAB03": (ERROR, "a sample given twice in the laboratory file with no corrections rule"),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from her2cr.data.cutinfo import SYNTHETIC_MARKER
 from her2cr.intake.build import build_draws, build_subjects
 from her2cr.intake.dictionary import read_dictionary
 from her2cr.intake.issues import ERROR, IntakeFailed, IntakeIssue, issue, to_frame
@@ -94,22 +95,31 @@ def prepare(export, mapping) -> dict:
     issues += more
     lab, more = read_lab(export, lab_path, m)
     issues += more
-    _stop(issues)
+    if records is None or lab is None:
+        _stop(issues)
     subjects, record_ids, more = build_subjects(records, m, fields, record_id)
     issues += more
     draws, more = build_draws(records, m, fields, record_id)
     issues += more
-    subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids) if "subject_id" in subjects \
-        else pd.Series(dtype=object)
-    ctdna, more = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
-                            int(m.get("reconciliation", "date_tolerance_days", default=0)))
-    issues += more
+    # Reconcile also when the data have errors, so that every error is listed at once; but not
+    # when a draw's subject cannot be known (it would only repeat those errors as mismatches).
+    unknown_subject = ("subject_id" not in subjects or (subjects["subject_id"] == "").any()
+                       or "sample_id" not in draws
+                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11") for i in issues))
+    ctdna = None
+    if not unknown_subject:
+        subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
+        ctdna, more = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
+                                int(m.get("reconciliation", "date_tolerance_days", default=0)))
+        issues += more
     _stop(issues)
     from her2cr.data import contract as C
 
     order = [f.name for f in C.SUBJECTS if f.name in subjects] + [c for c in subjects if c not in
                                                                    {f.name for f in C.SUBJECTS}]
     sources = [(role, p) for role, p in (("records", rec_path), ("dictionary", dict_path), ("lab", lab_path))]
+    if (export / SYNTHETIC_MARKER).is_file():  # the synthetic study as an export: the report must say so
+        sources.append(("synthetic marker", export / SYNTHETIC_MARKER))
     return {"subjects": subjects[order], "ctdna": ctdna, "issues": issues, "sources": sources,
             "mapping": mapping, "export": export}
 
@@ -132,8 +142,8 @@ def intake(export, mapping, cut: str, out) -> dict:
     record = {
         "format": FORMAT,
         "cut": cut,
-        "export": str(export),
-        "mapping": {"file": str(mapping), "sha256": sha256(mapping)},
+        "export": str(export.resolve()),
+        "mapping": {"file": str(mapping.resolve()), "sha256": sha256(mapping)},
         "sources": [{"role": role, "file": p.name, "sha256": sha256(p), "bytes": p.stat().st_size}
                     for role, p in r["sources"]],
         "outputs": {},
@@ -148,8 +158,6 @@ def intake(export, mapping, cut: str, out) -> dict:
         _write_csv(to_frame(r["issues"]), tmp / ISSUES_CSV)
         for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV):
             record["outputs"][name] = sha256(tmp / name)
-        from her2cr.data.cutinfo import SYNTHETIC_MARKER
-
         if (export / SYNTHETIC_MARKER).is_file():  # (17b) a synthetic export gives a cut marked synthetic
             shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)
             record["outputs"][SYNTHETIC_MARKER] = sha256(tmp / SYNTHETIC_MARKER)
@@ -171,5 +179,33 @@ def read_intake_record(raw_dir) -> dict | None:
     """intake.json beside a raw cut, or None when the cut did not come through the intake."""
     p = Path(raw_dir) / INTAKE_JSON
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
+
+
+def verify_intake(record: dict) -> list[str]:
+    """Re-run a recorded intake from its export and mapping; [] when every source file and every
+    output is as recorded, else one line per difference."""
+    export, mapping = Path(record["export"]), Path(record["mapping"]["file"])
+    out = []
+    if not mapping.is_file():
+        return [f"intake: the mapping {mapping} is gone"]
+    if sha256(mapping) != record["mapping"]["sha256"]:
+        out.append(f"intake: the mapping {mapping} changed since the run")
+    for s in record["sources"]:
+        p = export / s["file"]
+        if not p.is_file():
+            out.append(f"intake: export file {p} is gone")
+        elif sha256(p) != s["sha256"]:
+            out.append(f"intake: export file {p} changed since the run")
+    if out:
+        return out
+    with tempfile.TemporaryDirectory(prefix="her2cr-verify-intake-") as tmp:
+        try:
+            again = intake(export, mapping, record["cut"], Path(tmp) / "raw")
+        except IntakeFailed as exc:
+            return [f"intake: the re-run failed: {exc}"]
+    for name, h in record.get("outputs", {}).items():
+        if again["outputs"].get(name) != h:
+            out.append(f"intake: {name} differs when the intake is run again")
+    return out
 
 
