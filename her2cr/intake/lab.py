@@ -92,7 +92,7 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     return res.where(qualified, rest), out + more
 
 
-def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
+def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
     """The lab file as contract columns (result, mtm_per_ml, ...), one row per sample, with `_row`
     (the spreadsheet row) and `_lab_subject` / `_lab_date` for reconciliation."""
     name = path.name
