@@ -194,7 +194,7 @@ CASES = {
         "lab.result_codes (DETECTED, NOT DETECTED, QNS, TEST FAILED); add it, mapped to POSITIVE, NEGATIVE, "
         "QNS or FAILED"]),
     "LAB03": (dict(lab=L + L.splitlines()[2] + "\n"), [
-        f"ERROR LAB03: {LAB} row 5, field SPECIMEN_ID: sample S-0002 is given again (first at row 3); if the "
+        f"ERROR LAB03: {LAB} row 5 (record HCR-002), field SPECIMEN_ID: sample S-0002 is given again (first at row 3); if the "
         "file resends corrected results, declare lab.corrections (keep: newest, by: <report date column>); "
         "otherwise ask the laboratory"]),
     "LAB06": (dict(lab=L.replace("0.35", ">1000"), mapping=M.replace("    above_limit: limit\n", "")), [
