@@ -557,3 +557,17 @@ def test_on_the_synthetic_export_the_draft_suggests_what_the_shipped_mapping_say
     assert sorted(differ.pop("edc.missing_codes")[0]) == sorted(shipped["edc.missing_codes"])
     assert differ == {"lab.result_codes.Negative": ("NEGATIVE", "Negative")}
     assert len(made) >= 0.9 * len(shipped)
+
+
+def test_a_field_declared_number_comma_decimal_is_written_with_a_decimal_point(tmp_path):
+    dictionary = D + "bmi,enrollment,,text,BMI,,,number_comma_decimal,,,\n"
+    lines = R.splitlines()
+    records = "\n".join([lines[0] + ",bmi", lines[1] + ',"22,5"', lines[2] + ",23"]
+                        + [x + "," for x in lines[3:]]) + "\n"
+    mapping = M.replace("    sex: {constant: F}", "    sex: {constant: F}\n    bmi: {field: bmi}")
+    raw, _ = run_ok(tmp_path, dictionary=dictionary, mapping=mapping, records=records)
+    assert pd.read_csv(raw / "subjects.csv", dtype=str)["bmi"].tolist() == ["22.5", "23"]
+    bad = records.replace('"22,5"', '"22,5,1"')
+    assert errors(tmp_path / "bad", dictionary=dictionary, mapping=mapping, records=bad) == [
+        f"ERROR EDC04: {DATA} row 2 (record 1), field bmi: event enrollment_arm_1: '22,5,1' is not a number "
+        "(decimal point '.'); correct it in the source"]
