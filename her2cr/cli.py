@@ -95,7 +95,7 @@ def cmd_intake(a) -> int:
         return EXIT_OK
     missing = [f"--{n}" for n in ("mapping", "cut", "out") if getattr(a, n) is None]
     if missing:
-        _err(f"her2cr intake: {', '.join(missing)} required (or --draft-mapping to write a first mapping)")
+        _err(f"her2cr intake: give {' and '.join(missing)} (or --draft-mapping to write a first mapping)")
         return EXIT_BAD_INPUT
     from her2cr.intake.run import ISSUES_CSV, intake
 

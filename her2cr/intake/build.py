@@ -23,6 +23,8 @@ def _kind(part: str, target: str, f: Field | None) -> str:
         return cf.kind
     if f is not None and f.is_date:
         return "date"
+    if f is not None and f.is_number:  # an extra column from a number field: checked as one
+        return "number"
     return "text"
 
 
@@ -45,6 +47,10 @@ def column_values(c: Column, part: str, frame: pd.DataFrame, where: V.Where, f: 
     kind = _kind(part, c.target, f)
     if kind == "text":
         return values, out
+    if f is not None and f.validation == "number_comma_decimal":
+        # the dictionary declares a decimal comma (REDCap's number_comma_decimal): '0,35' is 0.35,
+        # written with the contract's decimal point; a value with a point or a second comma stays bad
+        values = values.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
     checked, more = V.check_kind(values, where, kind)
     return checked, out + more
 

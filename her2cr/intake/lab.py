@@ -23,13 +23,15 @@ INTEGER_COLUMNS = ("variants_detected", "panel_size")
 TEXT = "string[pyarrow]"
 
 
-def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping, name: str, what: str
-                 ) -> tuple[pd.DataFrame, np.ndarray, list[IntakeIssue]]:
-    """One row per key: the newest by corrections.by, at the key's first position; else errors."""
+def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping, name: str, what: str,
+                 subject: str | None) -> tuple[pd.DataFrame, np.ndarray, list[IntakeIssue]]:
+    """One row per key: the newest by corrections.by, at the key's first position; else errors.
+    subject: the lab's subject column (named as the issues' record)."""
     dup = df.duplicated(key, keep=False).to_numpy()
     if not dup.any():
         return df, rows, []
     sample = df[key[0]].to_numpy(dtype=object)
+    who = df[subject].to_numpy(dtype=object) if subject in df else np.full(len(df), "", dtype=object)
     by = m.get("lab", "corrections", "by")
     out = []
     if by is None:
@@ -38,7 +40,7 @@ def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping,
             out.append(issue("LAB03", name, f"{what} {sample[i]} is given again (first at row {firsts[i]}); "
                              "if the file resends corrected results, declare lab.corrections (keep: newest, "
                              "by: <report date column>); otherwise ask the laboratory", row=int(rows[i]),
-                             field=key[0], value=sample[i]))
+                             record=who[i], field=key[0], value=sample[i]))
         return df, rows, out
     order = df.assign(_pos=np.arange(len(df)), _by=df[by].str.strip())
     first_pos = order.groupby(key, sort=False)["_pos"].transform("min")
@@ -50,7 +52,7 @@ def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping,
         k = tuple(df[c].iat[i] for c in key) if len(key) > 1 else df[key[0]].iat[i]
         out.append(issue("LAB04", name, f"{what} {sample[i]}: this result ({by} {df[by].iat[i]!r}) was "
                          f"replaced by the newer one at row {kept_row[k]}", row=int(rows[i]),
-                         field=key[0], value=sample[i]))
+                         record=who[i], field=key[0], value=sample[i]))
     newest = newest.assign(_first=first_pos[newest.index]).sort_values("_first", kind="stable")
     keep = newest["_pos"].to_numpy()
     return df.iloc[keep].reset_index(drop=True), rows[keep], out
@@ -92,7 +94,7 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     return res.where(qualified, rest), out + more
 
 
-def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
+def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
     """The lab file as contract columns (result, mtm_per_ml, ...), one row per sample, with `_row`
     (the spreadsheet row) and `_lab_subject` / `_lab_date` for reconciliation."""
     name = path.name
@@ -125,7 +127,8 @@ def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None,
                              field=tcol, value=code.iat[i]))
         df, rows = df.loc[~unknown].reset_index(drop=True), rows[~unknown]
         df = df.assign(_test=df[tcol].str.strip().map(codes))
-        df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test")
+        df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test",
+                                      cols.get("subject_id"))
         out += more
         first = df.assign(_row=rows).drop_duplicates(sample_col)
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
@@ -138,7 +141,7 @@ def read_lab(export: Path, path: Path, m: Mapping) -> tuple[pd.DataFrame | None,
             if target not in lab:
                 lab[target] = base[col].to_numpy(dtype=object)
     else:
-        df, rows, more = _keep_newest(df, rows, [sample_col], m, name, "sample")
+        df, rows, more = _keep_newest(df, rows, [sample_col], m, name, "sample", cols.get("subject_id"))
         out += more
         lab = pd.DataFrame({t_: df[c].reset_index(drop=True) for t_, c in cols.items()})
         lab["_row"] = rows

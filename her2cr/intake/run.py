@@ -93,7 +93,7 @@ def prepare(export, mapping) -> dict:
     mapped = {c.name for c in m.subjects + m.draws if c.source in ("field", "checkbox")}
     records, more = read_records(rec_path, fields, record_id, enc, delim, mapped)
     issues += more
-    lab, more = read_lab(export, lab_path, m)
+    lab, more = read_lab(lab_path, m)
     issues += more
     if records is None or lab is None:
         _stop(issues)

@@ -194,7 +194,7 @@ CASES = {
         "lab.result_codes (DETECTED, NOT DETECTED, QNS, TEST FAILED); add it, mapped to POSITIVE, NEGATIVE, "
         "QNS or FAILED"]),
     "LAB03": (dict(lab=L + L.splitlines()[2] + "\n"), [
-        f"ERROR LAB03: {LAB} row 5, field SPECIMEN_ID: sample S-0002 is given again (first at row 3); if the "
+        f"ERROR LAB03: {LAB} row 5 (record HCR-002), field SPECIMEN_ID: sample S-0002 is given again (first at row 3); if the "
         "file resends corrected results, declare lab.corrections (keep: newest, by: <report date column>); "
         "otherwise ask the laboratory"]),
     "LAB06": (dict(lab=L.replace("0.35", ">1000"), mapping=M.replace("    above_limit: limit\n", "")), [
@@ -557,3 +557,17 @@ def test_on_the_synthetic_export_the_draft_suggests_what_the_shipped_mapping_say
     assert sorted(differ.pop("edc.missing_codes")[0]) == sorted(shipped["edc.missing_codes"])
     assert differ == {"lab.result_codes.Negative": ("NEGATIVE", "Negative")}
     assert len(made) >= 0.9 * len(shipped)
+
+
+def test_a_field_declared_number_comma_decimal_is_written_with_a_decimal_point(tmp_path):
+    dictionary = D + "bmi,enrollment,,text,BMI,,,number_comma_decimal,,,\n"
+    lines = R.splitlines()
+    records = "\n".join([lines[0] + ",bmi", lines[1] + ',"22,5"', lines[2] + ",23"]
+                        + [x + "," for x in lines[3:]]) + "\n"
+    mapping = M.replace("    sex: {constant: F}", "    sex: {constant: F}\n    bmi: {field: bmi}")
+    raw, _ = run_ok(tmp_path, dictionary=dictionary, mapping=mapping, records=records)
+    assert pd.read_csv(raw / "subjects.csv", dtype=str)["bmi"].tolist() == ["22.5", "23"]
+    bad = records.replace('"22,5"', '"22,5,1"')
+    assert errors(tmp_path / "bad", dictionary=dictionary, mapping=mapping, records=bad) == [
+        f"ERROR EDC04: {DATA} row 2 (record 1), field bmi: event enrollment_arm_1: '22,5,1' is not a number "
+        "(decimal point '.'); correct it in the source"]
