@@ -8,9 +8,10 @@
 (3) floor: the same analysis functions called in one plain Python process (imports included).
 Then the re-run of an unchanged cut, the document conversions (each Quarto format alone, and both
 at once as the run does), `make report` end to end with Quarto on a changed cut, and the pipeline
-at 50, 5,000 and 100,000 synthetic participants with peak memory. Medians of several runs, all in
-one run of `make bench`; it ends with the issue's targets, measured against each other. No test
-asserts a timing: machines differ.
+at 50, 5,000 and 100,000 synthetic participants with peak memory, and `her2cr intake` of the
+synthetic EDC export at 50 and 100,000 participants (`intake_rows`). Medians of several runs, all
+in one run of `make bench`; it ends with the targets, measured against each other. No test asserts
+a timing: machines differ.
 """
 
 from __future__ import annotations
@@ -85,6 +86,22 @@ def plain_papermill(raw: Path, cut: str, out: Path) -> None:
     subprocess.run([PY, "-c", f"from her2cr.ctgov.posting import write_posting_files; write_posting_files({str(out)!r})"],
                    check=True, cwd=project, capture_output=True)
     pm(project / "report" / "report.ipynb", "report.ipynb", "-p", "version", "v1")
+
+
+def intake_rows(work: Path, repeats: int) -> list[tuple[str, str, str, str]]:
+    """The intake (issue 17): `her2cr intake` of the synthetic EDC export, a fresh process with
+    its imports, at 50 participants (median of `repeats` runs) and at 100,000 (one run), each
+    against its target."""
+    rows = []
+    for n, target in ((50, 1.0), (100_000, 30.0)):
+        export = work / f"export-{n}"
+        subprocess.run([PY, "-m", "her2cr", "synth", "--export", str(export), "--n", str(n), "--cut", CUT],
+                       check=True, capture_output=True)
+        t, r, p, _ = median_of(repeats if n <= 50 else 1, lambda i: [
+            PY, "-m", "her2cr", "intake", "--export", str(export), "--mapping", str(export / "mapping.yml"),
+            "--cut", CUT, "--out", str(work / f"intake-{n}-{i}")])
+        rows.append((f"intake, n = {n:,} (target: under {target:g} s)", f"{t:.2f}", f"{r:.0f}", f"{p:.0f}"))
+    return rows
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -244,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "--force", "--no-render"])
             rows.append((f"pipeline, n = {n:,}", f"{t:.2f}", f"{r:.0f}", f"{p:.0f}"))
             by_size[n] = t
+        rows += intake_rows(work, repeats)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -231,8 +231,10 @@ def all_steps(only: list[str] | None = None, notebooks_dir: Path | None = None,
 
 
 def raw_inputs(raw_dir: Path) -> dict[str, str]:
-    """SHA-256 of each input file of the cut (missing files hash as "")."""
+    """SHA-256 of each input file of the cut (missing files hash as ""); a cut written by
+    `her2cr intake` adds its record, intake.json (which holds the export's and the mapping's)."""
     names = ["subjects.csv", "ctdna.csv", "synthetic.json"]
+    names += [n for n in ("intake.json", "intake_issues.csv") if (raw_dir / n).is_file()]
     return {n: (sha256_file(raw_dir / n) if (raw_dir / n).is_file() else "") for n in names}
 
 
@@ -424,6 +426,10 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
                    started, ended) -> Path:
     import platform
 
+    from her2cr.intake.run import read_intake_record
+
+    # the export's files, their SHA-256 and the mapping, when the cut came through the intake
+    intake = read_intake_record(raw_dir)
     outputs = tree_hashes(version_dir)
     manifest = {
         "study": "NCT06663787",
@@ -431,6 +437,7 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
         "version": version,
         "raw_dir": str(raw_dir),
         "inputs": raw,
+        **({"intake": intake} if intake else {}),
         "lock_file_sha256": lock_hash(),
         "code_sha256": code_hash(),
         "git": git_state(),
