@@ -10,7 +10,6 @@ folder beside it, renamed into place), never inside the export folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,18 +26,11 @@ from her2cr.intake.lab import read_lab
 from her2cr.intake.mapping import check_mapping, load_mapping
 from her2cr.intake.records import read_records
 from her2cr.intake.reconcile import reconcile
+from her2cr.provenance import sha256_file as sha256
 
 INTAKE_JSON = "intake.json"
 ISSUES_CSV = "intake_issues.csv"
 FORMAT = 1
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _stop(issues: list[IntakeIssue]) -> None:
