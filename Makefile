@@ -8,10 +8,27 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 
 CUT  ?= 2025-12-31
-# Default: the synthetic cut, generated reproducibly when absent. Real data: make report RAW=data/raw/<CUT> CUT=<CUT>
-RAW  ?= data/raw/synthetic-$(CUT)
-OUT  ?= reports/$(notdir $(RAW))
 SEED ?= 20251231
+# Where a cut comes from, one of:
+#   default                                  the synthetic study as an EDC export (REDCap records and
+#                                            dictionary, Signatera's file, mapping.yml), generated
+#                                            reproducibly into data/raw/synthetic-CUT-export when absent
+#   make report EXPORT=DIR MAPPING=FILE CUT=  a real EDC export folder and its mapping
+#   make report RAW=data/raw/<CUT> CUT=       a cut already in the contract's two CSVs
+# An export is taken in by `her2cr intake` into data/interim/<name> (rebuilt by every run; the
+# synthetic one into data/interim/synthetic-CUT), which the pipeline then reads as RAW.
+ifeq ($(origin RAW),undefined)
+  ifeq ($(origin EXPORT),undefined)
+    EXPORT  := data/raw/synthetic-$(CUT)-export
+    MAPPING ?= $(EXPORT)/mapping.yml
+    INTAKE  ?= data/interim/synthetic-$(CUT)
+  endif
+  INTAKE ?= data/interim/$(notdir $(EXPORT))
+  RAW    := $(INTAKE)
+else
+  EXPORT :=
+endif
+OUT  ?= reports/$(notdir $(RAW))
 JOBS ?= 2
 NB   ?=
 P    ?=
@@ -28,7 +45,7 @@ QUARTO ?=
 QUARTO_CLI_VERSION := 1.10.19
 QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
 
-.PHONY: help venv lock lab quarto quarto-auto report test test-fast verify diff notebook bench synth validate clean distclean
+.PHONY: help venv lock lab quarto quarto-auto intake report test test-fast verify diff notebook bench synth validate clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,13 +53,19 @@ help: ## list the targets
 # --compile-bytecode: uv, unlike pip, leaves the libraries uncompiled; where PYTHONDONTWRITEBYTECODE
 # is set (as on the development and CI machines) every process, kernels included, would then
 # compile pandas, scipy and matplotlib from source at each import (about 1.5 s each).
-$(STAMP): requirements.lock pyproject.toml
+# Once `make lab` has installed JupyterLab, the venv is synced to requirements-lab.lock (the same
+# pins plus the `lab` extra) by every target, so that `make venv` or `make report` never removes
+# it; the stamp says which lock it synced.
+VENV_LOCK = $(if $(wildcard $(LAB_STAMP)),requirements-lab.lock,requirements.lock)
+
+$(STAMP): requirements.lock pyproject.toml $(if $(wildcard $(LAB_STAMP)),requirements-lab.lock)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python $(VENV_LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name her2cr --display-name "Python (her2cr)" >/dev/null
-	@touch $@
+	@echo $(VENV_LOCK) > $@
+	@if [ -e $(LAB_STAMP) ]; then touch $(LAB_STAMP); fi
 
 venv: $(STAMP) ## create .venv with the locked dependencies, the package and its Jupyter kernel
 
@@ -69,10 +92,12 @@ lock: ## regenerate requirements.lock and requirements-lab.lock from pyproject.t
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra lab -c requirements.lock --python-version 3.11 --universal --generate-hashes --quiet -o requirements-lab.lock
 
 # JupyterLab is not in requirements.lock (make report, make test and CI do not need it): the first
-# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra.
+# `make lab` syncs .venv to requirements-lab.lock, the same pins plus the `lab` extra, and from then
+# on the venv keeps it (VENV_LOCK above).
 $(LAB_STAMP): $(STAMP) requirements-lab.lock
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-lab.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@echo requirements-lab.lock > $(STAMP)
 	@touch $@
 
 lab: $(LAB_STAMP) ## open JupyterLab in the project, kernel "Python (her2cr)" (installed into .venv on first use; LAB_ARGS=--no-browser ...)
@@ -81,16 +106,32 @@ lab: $(LAB_STAMP) ## open JupyterLab in the project, kernel "Python (her2cr)" (i
 data/raw/synthetic-%/subjects.csv: | $(STAMP)
 	$(BIN)/her2cr synth --out $(dir $@) --seed $(SEED) --cut $*
 
-synth: $(STAMP) ## write the synthetic cut for CUT (SEED=...) into data/raw/synthetic-CUT
-	$(BIN)/her2cr synth --out data/raw/synthetic-$(CUT) --seed $(SEED) --cut $(CUT)
+data/raw/synthetic-%-export/mapping.yml: | $(STAMP)
+	$(BIN)/her2cr synth --export $(dir $@) --seed $(SEED) --cut $*
 
-validate: $(STAMP) ## check the raw cut RAW against the data contract
+# What RAW needs before the pipeline reads it: the intake of EXPORT (after generating the synthetic
+# export when absent), or a synthetic contract cut generated when absent, or nothing.
+ifneq ($(EXPORT),)
+RAW_READY := intake
+else
+RAW_READY := $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv)
+endif
+
+intake: $(STAMP) $(if $(findstring synthetic-,$(EXPORT)),$(EXPORT)/mapping.yml) ## take the export EXPORT in with MAPPING into data/interim (default: the synthetic export)
+	@test -n "$(EXPORT)" || { echo "make intake: give EXPORT=DIR MAPPING=FILE (RAW= is a cut already in the contract's CSVs)"; exit 2; }
+	@test -n "$(MAPPING)" || { echo "make intake: give MAPPING=FILE, the mapping of the export $(EXPORT) (her2cr intake --draft-mapping --export $(EXPORT) writes a first one)"; exit 2; }
+	$(BIN)/her2cr intake --export $(EXPORT) --mapping $(MAPPING) --cut $(CUT) --out $(INTAKE)
+
+synth: $(STAMP) ## write the synthetic study for CUT (SEED=...): the cut into data/raw/synthetic-CUT, the EDC export into data/raw/synthetic-CUT-export
+	$(BIN)/her2cr synth --out data/raw/synthetic-$(CUT) --export data/raw/synthetic-$(CUT)-export --seed $(SEED) --cut $(CUT)
+
+validate: $(STAMP) $(RAW_READY) ## check the raw cut RAW against the data contract
 	$(BIN)/her2cr validate --raw $(RAW) --cut $(CUT)
 
-report: $(STAMP) quarto-auto $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run the pipeline and the report for CUT (RAW=, OUT=, QUARTO= to override)
+report: $(STAMP) quarto-auto $(RAW_READY) ## run the intake, the pipeline and the report for CUT (EXPORT= MAPPING=, or RAW=; OUT=, QUARTO= to override)
 	QUARTO="$(QUARTO)" $(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS)
 
-notebook: $(STAMP) $(if $(findstring synthetic-,$(RAW)),$(RAW)/subjects.csv) ## run one notebook NB=... and what it needs, into OUT/scratch (P="analysis_set=primary ...")
+notebook: $(STAMP) $(RAW_READY) ## run one notebook NB=... and what it needs, into OUT/scratch (P="analysis_set=primary ...")
 	@test -n "$(NB)" || { echo "usage: make notebook NB=90_topic [CUT=...] [P='analysis_set=primary']"; exit 2; }
 	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS) --only $(NB) $(foreach p,$(P),-p $(subst =, ,$(p)))
 
@@ -112,5 +153,5 @@ bench: $(STAMP) ## time the pipeline against plain papermill and the in-process 
 clean: ## remove the reports of every cut (raw data are kept)
 	rm -rf reports build/failed
 
-distclean: clean ## also remove the virtual environment and generated synthetic data
-	rm -rf $(VENV) data/raw/synthetic-*
+distclean: clean ## also remove the virtual environment, generated synthetic data and intake outputs
+	rm -rf $(VENV) data/raw/synthetic-* data/interim

@@ -1,4 +1,4 @@
-"""Command line: `her2cr synth | validate | run | verify | diff | bench`.
+"""Command line: `her2cr synth | intake | validate | run | verify | diff | bench`.
 
 Bad input ends with a message naming the file, the row and the column and exit code 1, never
 with a Python traceback. Heavy libraries are imported only by the command that needs them.
@@ -15,7 +15,25 @@ DEFAULT_CUT = "2025-12-31"
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    try:
+        print(msg, file=sys.stderr)
+    except OSError:  # the terminal has gone (SIGHUP)
+        pass
+
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _stop(signum, frame) -> None:
+    """Ctrl-C, `kill` (SIGTERM) and a closed terminal (SIGHUP) all stop a command the same way:
+    KeyboardInterrupt, so that the run kills its kernels and removes its staging folder and lock.
+    Once is enough: further signals do not interrupt that clean-up."""
+    import signal
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _check_cut(cut: str) -> str:
@@ -51,13 +69,66 @@ def cmd_synth(a) -> int:
     from her2cr.data.cutinfo import write_synthetic_marker
     from her2cr.data.synth import as_of
 
+    if a.out is None and a.export is None:
+        _err("her2cr synth: give --out (the contract cut) or --export (the EDC export), or both")
+        return EXIT_BAD_INPUT
     data = generate(n=a.n, seed=a.seed, cut=a.cut)
     if a.as_of:
         data = as_of(data, a.as_of)
-    paths = write_cut(data, a.out)
-    paths.append(write_synthetic_marker(a.out, n=a.n, seed=a.seed, cut=a.cut, as_of=a.as_of))
+    paths = []
+    for folder, write in ((a.out, write_cut), (a.export, _write_export)):
+        if folder is not None:
+            paths += write(data, folder)
+            # the marker travels with the export, so that a cut taken in from it is synthetic too
+            paths.append(write_synthetic_marker(folder, n=a.n, seed=a.seed, cut=a.cut, as_of=a.as_of))
     for p in paths:
         print(p)
+    return EXIT_OK
+
+
+def _write_export(data, folder):
+    from her2cr.intake.synthetic import build_export, write_export
+
+    return write_export(build_export(data), folder)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def cmd_intake(a) -> int:
+    from her2cr.intake.issues import ERROR, IntakeFailed
+
+    if a.draft_mapping:
+        from her2cr.intake.draft import write_draft
+
+        try:
+            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, a.delimiter)
+        except IntakeFailed as exc:
+            for i in exc.errors:
+                _err(i.line())
+            return EXIT_BAD_INPUT
+        print(f"her2cr intake: draft mapping written to {path}; fill in every TODO, then run the intake "
+              "with --mapping")
+        return EXIT_OK
+    missing = [f"--{n}" for n in ("mapping", "cut", "out") if getattr(a, n) is None]
+    if missing:
+        _err(f"her2cr intake: give {' and '.join(missing)} (or --draft-mapping to write a first mapping)")
+        return EXIT_BAD_INPUT
+    from her2cr.intake.run import ISSUES_CSV, intake
+
+    try:
+        record = intake(a.export, a.mapping, a.cut, a.out)
+    except IntakeFailed as exc:
+        for i in exc.errors:
+            _err(i.line())
+        n_warn = sum(i.severity != ERROR for i in exc.issues)
+        also = f" (and {_count(n_warn, 'warning')})" if n_warn else ""
+        _err(f"her2cr intake: {_count(len(exc.errors), 'error')}{also}; nothing was written.")
+        return EXIT_BAD_INPUT
+    c = record["counts"]
+    print(f"her2cr intake: {c['subjects']} subjects, {c['samples']} samples written to {a.out}; "
+          f"{_count(c['warnings'], 'warning')} in {Path(a.out) / ISSUES_CSV}")
     return EXIT_OK
 
 
@@ -152,14 +223,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("synth", help="write a synthetic raw data cut")
-    s.add_argument("--out", required=True, type=Path, help="folder to write subjects.csv and ctdna.csv into")
+    s = sub.add_parser("synth", help="write a synthetic raw data cut, or the same study as an EDC export")
+    s.add_argument("--out", type=Path, default=None, help="folder to write subjects.csv and ctdna.csv into")
+    s.add_argument("--export", type=Path, default=None,
+                   help="folder to write the same study into as the EDC export (REDCap records and data "
+                        "dictionary), the laboratory's result file and the mapping.yml that takes them in")
     s.add_argument("--seed", type=int, default=20251231)
     s.add_argument("--n", type=int, default=50, help="participants (default 50)")
     s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")
     s.add_argument("--as-of", type=_check_cut, default=None,
                    help="export the same study as it stood at this earlier date (successive cuts)")
     s.set_defaults(func=cmd_synth)
+
+    it = sub.add_parser("intake", help="map an EDC export and the laboratory file to a raw cut")
+    it.add_argument("--export", required=True, type=Path, help="the export folder (records, dictionary, lab file)")
+    it.add_argument("--mapping", type=Path, help="the mapping file (YAML, format 1)")
+    it.add_argument("--cut", type=_check_cut, help="cut-off YYYY-MM-DD")
+    it.add_argument("--out", type=Path, help="the raw cut folder to write (with --draft-mapping: the draft's file)")
+    it.add_argument("--draft-mapping", action="store_true", help="write a first mapping from the dictionary")
+    it.add_argument("--encoding", default="utf-8", help="with --draft-mapping: the export's encoding (utf-8, cp932)")
+    it.add_argument("--delimiter", default=",", help="with --draft-mapping: the export's delimiter")
+    it.set_defaults(func=cmd_intake)
 
     v = sub.add_parser("validate", help="check a raw data cut against the contract")
     v.add_argument("--raw", required=True, type=Path)
@@ -197,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
+    import signal
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            previous[name] = signal.signal(getattr(signal, name), _stop)
     try:
         return a.func(a)
     except KeyboardInterrupt:
@@ -210,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         _err(f"her2cr {a.command}: {type(exc).__name__}: {exc}")
         return EXIT_FAILED
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 if __name__ == "__main__":

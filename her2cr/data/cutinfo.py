@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 SYNTHETIC_MARKER = "synthetic.json"  # written by `her2cr synth` beside the raw exports
 INPUT_FILES = ("subjects.csv", "ctdna.csv")
+INTAKE_RECORD = "intake.json"  # written by `her2cr intake` beside the raw cut it wrote
+INTAKE_FILES = (INTAKE_RECORD, "intake_issues.csv")
 
 
 def cut_info(raw_dir: Path | str, cut: str) -> dict:
@@ -24,9 +27,16 @@ def cut_info(raw_dir: Path | str, cut: str) -> dict:
 
 
 def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:
+    """data/cut_info.json; and, for a cut written by `her2cr intake`, its record (intake.json:
+    the export's files and the mapping with their SHA-256) and its warnings, copied into
+    <out_dir>/intake/ for the report's provenance and data-issues appendices."""
     path = Path(out_dir) / "data" / "cut_info.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cut_info(raw_dir, cut), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if (Path(raw_dir) / INTAKE_RECORD).is_file():
+        (Path(out_dir) / "intake").mkdir(exist_ok=True)
+        for name in INTAKE_FILES:
+            shutil.copyfile(Path(raw_dir) / name, Path(out_dir) / "intake" / name)
     return path
 
 

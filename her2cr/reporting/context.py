@@ -207,8 +207,13 @@ def title_block(cut_info: dict, version: str, git: dict, rendered: datetime | No
 
 
 def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, str], lock_sha: str,
-                     params: dict) -> pd.DataFrame:
+                     params: dict, intake: dict | None = None) -> pd.DataFrame:
+    """intake: the record of `her2cr intake` (intake/intake.json) when the cut came through it."""
     rows = [(f"Input {name} (SHA-256)", sha) for name, sha in cut_info["inputs"].items()]
+    if intake:
+        rows.append(("Raw cut written by", f"her2cr intake from the export folder {intake['export']}"))
+        rows += [(f"Export file {s['file']} ({s['role']}; SHA-256)", s["sha256"]) for s in intake["sources"]]
+        rows.append((f"Mapping file {Path(intake['mapping']['file']).name} (SHA-256)", intake["mapping"]["sha256"]))
     rows.append(("requirements.lock (SHA-256)", lock_sha))
     rows += [(f"Parameter {k}", str(v)) for k, v in params.items()]
     rows += [(f"Package {k}", v) for k, v in packages.items()]
@@ -406,12 +411,36 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
                                         for i, v in enumerate(issues[col])]
     if ctx.issues.empty:
         ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)
+    ctx.intake, ctx.intake_issues = intake_record(out)
     ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
     ctx.provenance = provenance_table(out, ctx.cut_info, ctx.packages, lock_hash(),
                                       {"cut": ctx.cut_info["cut"], "version": version,
                                        "compared with": previous_dir or "none",
-                                       "report executed": ctx.title_block.iloc[-1]["Value"]})
+                                       "report executed": ctx.title_block.iloc[-1]["Value"]},
+                                      intake=ctx.intake)
     return ctx
+
+
+def intake_record(out: Path) -> tuple[dict | None, pd.DataFrame | None]:
+    """The intake's record and warnings (copied into <out>/intake/ by notebook 01), or (None, None)
+    when the cut was given as the contract's CSV files."""
+    import json
+
+    folder = Path(out) / "intake"
+    if not (folder / "intake.json").is_file():
+        return None, None
+    record = json.loads((folder / "intake.json").read_text(encoding="utf-8"))
+    issues = pd.read_csv(folder / "intake_issues.csv", dtype=str, keep_default_na=False)
+    # three columns, the rule leading its message: the file and field names are long, and a
+    # narrow PDF page must still show every message in full
+    shown = pd.DataFrame({
+        "Where": (issues["file"] + issues["row"].map(lambda r: f", row {r}" if r else "")
+                  + issues["field"].map(lambda f: f", {f}" if f else "")),
+        "Record": issues["record"],
+        "Warning": issues["rule"] + ": " + issues["message"]})
+    if shown.empty:
+        shown = pd.DataFrame([["", "", "the intake found no warnings"]], columns=shown.columns)
+    return record, shown
 
 
 def changes_since(out: Path, previous_dir: str, version: str):

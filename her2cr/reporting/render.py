@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from her2cr import processes
 from her2cr.settings import PROJECT
 
 QUARTO_MISSING = (
@@ -327,12 +328,18 @@ def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> l
     works = {fmt: _build_dir(fmt) for fmt, _ in FORMATS}
     try:
         procs = {}
-        for fmt, _ in FORMATS:
-            _stage_project(works[fmt], nb, out_dir, info, version)
-            procs[fmt] = subprocess.Popen(
-                [quarto, "render", "report.ipynb", "--to", fmt, "--no-execute"], cwd=works[fmt],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        logs = {fmt: proc.communicate()[0] for fmt, proc in procs.items()}
+        try:
+            for fmt, _ in FORMATS:
+                _stage_project(works[fmt], nb, out_dir, info, version)
+                # each in a process group of its own, ending with the run (her2cr.processes)
+                procs[fmt] = subprocess.Popen(
+                    [quarto, "render", "report.ipynb", "--to", fmt, "--no-execute"], cwd=works[fmt],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **processes.popen_options())
+                processes.track(procs[fmt].pid)
+            logs = {fmt: proc.communicate()[0] for fmt, proc in procs.items()}
+        finally:
+            for proc in procs.values():
+                processes.untrack(proc.pid)
         made = []
         for fmt, name in FORMATS:
             if procs[fmt].returncode != 0:

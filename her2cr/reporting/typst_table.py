@@ -23,9 +23,10 @@ _NUMERIC = re.compile(r"^\s*[<>≤≥]?\s*[-−+]?(\d|∞|inf\b)")
 _EMPTY = {"", "—", "-", "NE", "NA", "inf", "-inf"}
 # "NA [Not applicable to this group]" and the like stand in a number column
 _NOT_A_NUMBER = re.compile(r"^(NA|NE)\b")
-# Characters after which a long token (a file name, a rule key) may break across lines; Typst
-# already breaks after "/" by itself.
-_BREAK_AFTER = re.compile(r"(?<=[_=+,;])(?=\S)")
+# Characters after which a long token (a file name, a rule key, "penalised-likelihood") may break
+# across lines; Typst already breaks after "/" by itself. A hyphen only inside a word: a leading
+# minus or a missing-data code such as "-999" stays whole.
+_BREAK_AFTER = re.compile(r"(?:(?<=[_=+,;])|(?<=\w-))(?=\S)")
 LONG_TOKEN = 12  # tokens up to this length never break
 PIECE = 16  # a token without break characters (a checksum) may break every PIECE characters
 # A parenthesis in a header ("(N = 25)") stays on one line.
@@ -182,6 +183,15 @@ def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list
         for j in short:
             widths[j], fixed[j] = least[j], True
             del free[j]
+    # text held at its least pieces can still leave too little room (many columns): the number
+    # columns then give up what they hold beyond their least (an interval or a count wraps
+    # between words) rather than the table running past the page edge
+    excess = sum(widths) - em_per_page
+    slack = {j: widths[j] - least[j] for j in full if widths[j] > least[j]}
+    if excess > 0 and slack:
+        give = min(1.0, excess / sum(slack.values()))
+        for j, s in slack.items():
+            widths[j] -= s * give
     return widths, fixed
 
 

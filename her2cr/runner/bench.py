@@ -1,13 +1,17 @@
 """`make bench`: what the pipeline costs on this machine, against plain papermill and the floor.
 
 (1) pipeline: `her2cr run --force --no-render` on the synthetic cut (every step runs; document
-    conversion is timed apart);
+    conversion is timed apart); (1b) the same with plain pre-started kernels, none preloaded (what
+    the in-kernel preload of kernels.py gains);
 (2) plain papermill: the same notebooks one after another with the papermill command, as a team
     without this project's runner would run them;
 (3) floor: the same analysis functions called in one plain Python process (imports included).
-Then the incremental cases (nothing changed; one notebook changed) and the pipeline at 50, 5,000
-and 100,000 synthetic participants with peak memory. Medians of several runs; the last line is
-`pipeline/floor: R`. No test asserts a timing: machines differ.
+Then the re-run of an unchanged cut, the document conversions (each Quarto format alone, and both
+at once as the run does), `make report` end to end with Quarto on a changed cut, and the pipeline
+at 50, 5,000 and 100,000 synthetic participants with peak memory, and `her2cr intake` of the
+synthetic EDC export at 50 and 100,000 participants (`intake_rows`). Medians of several runs, all
+in one run of `make bench`; it ends with the targets, measured against each other. No test asserts
+a timing: machines differ.
 """
 
 from __future__ import annotations
@@ -84,16 +88,31 @@ def plain_papermill(raw: Path, cut: str, out: Path) -> None:
     pm(project / "report" / "report.ipynb", "report.ipynb", "-p", "version", "v1")
 
 
+def intake_rows(work: Path, repeats: int) -> list[tuple[str, str, str, str]]:
+    """The intake (issue 17): `her2cr intake` of the synthetic EDC export, a fresh process with
+    its imports, at 50 participants (median of `repeats` runs) and at 100,000 (one run), each
+    against its target."""
+    rows = []
+    for n, target in ((50, 1.0), (100_000, 30.0)):
+        export = work / f"export-{n}"
+        subprocess.run([PY, "-m", "her2cr", "synth", "--export", str(export), "--n", str(n), "--cut", CUT],
+                       check=True, capture_output=True)
+        t, r, p, _ = median_of(repeats if n <= 50 else 1, lambda i: [
+            PY, "-m", "her2cr", "intake", "--export", str(export), "--mapping", str(export / "mapping.yml"),
+            "--cut", CUT, "--out", str(work / f"intake-{n}-{i}")])
+        rows.append((f"intake, n = {n:,} (target: under {target:g} s)", f"{t:.2f}", f"{r:.0f}", f"{p:.0f}"))
+    return rows
+
+
 # -- measuring ----------------------------------------------------------------------------------
 
 def measure(argv: list[str]) -> tuple[float, float, float]:
     """Wall time and peak memory (MB) of a command and everything it starts.
 
-    Memory is the largest sum, over the command's whole process tree (the runner, the kernel seed
-    and every kernel alive at the same moment), sampled every 50 ms, of two measures: RSS counts
-    a page shared by several processes (a forked kernel's libraries, shared with the seed) once in
-    each of them; PSS divides it among them, so that the sum is what the run takes from the
-    machine."""
+    Memory is the largest sum, over the command's whole process tree (the runner and every kernel
+    alive at the same moment), sampled every 50 ms, of two measures: RSS counts a page shared by
+    several processes once in each of them; PSS divides it among them, so that the sum is what
+    the run takes from the machine."""
     import psutil
 
     t = time.perf_counter()
@@ -130,8 +149,39 @@ def median_of(repeats: int, make_argv) -> tuple[float, float, float, list[float]
     return statistics.median(times), max(rss), max(pss), times
 
 
+def without_preload(raw: Path, cut: str, out: Path) -> None:
+    """The pipeline (as `her2cr run --force --no-render`) with plain pre-started kernels."""
+    from her2cr.runner import kernels
+    from her2cr.runner.pipeline import run_cut
+
+    prestart = kernels.KernelPool.prestart
+    kernels.KernelPool.prestart = lambda self, names, warm=None: prestart(self, names, warm=set())
+    outcome = run_cut(raw, cut, out, force=True, render=False, echo=lambda *_: None)
+    if outcome.status != "built":
+        raise SystemExit(outcome.message)
+
+
+def quarto_one(executed: Path, out: Path, fmt: str) -> None:
+    """One Quarto conversion alone (html or typst), as the report step runs it."""
+    from her2cr.reporting import render
+
+    render.FORMATS = tuple(f for f in render.FORMATS if f[0] == fmt)
+    render.quarto_render(executed, out)
+
+
+def make_report(raw: Path, out: Path) -> list[str]:
+    project = Path(__file__).resolve().parents[2]
+    return ["make", "--no-print-directory", "-C", str(project), "report", f"RAW={raw}", f"CUT={CUT}", f"OUT={out}"]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "nopreload":
+        without_preload(Path(argv[1]), argv[2], Path(argv[3]))
+        return 0
+    if argv and argv[0] == "quarto":
+        quarto_one(Path(argv[1]), Path(argv[2]), argv[3])
+        return 0
     if argv and argv[0] == "floor":
         floor(Path(argv[1]), argv[2], Path(argv[3]))
         return 0
@@ -154,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
             "run", "--raw", str(raw), "--cut", CUT, "--out", str(work / f"pipe-{i}"), "--force", "--no-render"])
         rows.append(("(1) pipeline, n = 50 (no document conversion)", f"{pipe:.2f}", f"{pipe_rss:.0f}",
                      f"{pipe_pss:.0f}"))
+        nopre, nopre_rss, nopre_pss, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "nopreload", str(raw),
+                                                             CUT, str(work / f"nopre-{i}")])
+        rows.append(("(1b) pipeline, kernels not preloaded", f"{nopre:.2f}", f"{nopre_rss:.0f}", f"{nopre_pss:.0f}"))
         plain, plain_rss, plain_pss, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "plain", str(raw), CUT,
                                                              str(work / f"plain-{i}")])
         rows.append(("(2) plain papermill, one after another", f"{plain:.2f}", f"{plain_rss:.0f}",
@@ -175,13 +228,29 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("document conversion: nbconvert preview", f"{conv[0]:.2f}", "", ""))
         from her2cr.reporting.render import find_quarto
 
+        slower = None
         if find_quarto():
+            for fmt, label in (("html", "HTML"), ("typst", "PDF (Typst)")):
+                t, _, _, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "quarto", executed,
+                                                           str(version), fmt])
+                rows.append((f"document conversion: Quarto {label} alone", f"{t:.2f}", "", ""))
+                slower = max(slower or 0.0, t)
             conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import quarto_render; "
                             "quarto_render(Path(sys.argv[1]), Path(sys.argv[2]))", executed, str(version)])
             rows.append(("document conversion: Quarto HTML + PDF (two processes at once)",
                          f"{conv[0]:.2f}", f"{conv[1]:.0f}", f"{conv[2]:.0f}"))
+            # end to end: `make report` on a changed cut (inputs that differ from the current
+            # version's each time: every step runs, and Quarto renders)
+            changed = [raw, work / "raw-changed"]  # another synthetic study of the same size
+            subprocess.run(her2cr + ["synth", "--out", str(changed[1]), "--n", "50", "--seed", "7", "--cut", CUT],
+                           check=True, capture_output=True)
+            e2e_out = work / "e2e"
+            measure(make_report(raw, e2e_out))
+            e2e, e2e_rss, e2e_pss, _ = median_of(repeats, lambda i: make_report(changed[(i + 1) % 2], e2e_out))
+            rows.append(("make report with Quarto, changed cut (end to end)", f"{e2e:.2f}", f"{e2e_rss:.0f}",
+                         f"{e2e_pss:.0f}"))
         else:
-            rows.append(("document conversion: Quarto HTML + PDF", "not installed", "", ""))
+            rows.append(("document conversion: Quarto", "not installed", "", ""))
 
         for n in sizes:
             raw_n = raw if n == 50 else work / f"raw-{n}"
@@ -192,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "--force", "--no-render"])
             rows.append((f"pipeline, n = {n:,}", f"{t:.2f}", f"{r:.0f}", f"{p:.0f}"))
             by_size[n] = t
+        rows += intake_rows(work, repeats)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -199,11 +269,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':<{width}}  {'seconds':>8}  {'RSS MB':>8}  {'PSS MB':>8}   (peaks, all processes of the run together)")
     for name, t, r, p in rows:
         print(f"{name:<{width}}  {t:>8}  {r:>8}  {p:>8}")
-    print(f"pipeline / plain papermill: {pipe / plain:.2f}  (plain papermill is {plain / pipe:.2f} times slower)")
     for n in sorted(by_size):
         if n != 50 and 50 in by_size:
             print(f"pipeline n = {n:,} / n = 50: {by_size[n] / by_size[50]:.2f}")
-    print(f"pipeline/floor: {pipe / flo:.2f}")
+    print(f"preload: kernels not preloaded / preloaded: {nopre / pipe:.2f}")
+    print("targets (n = 50, this run):")
+    print(f"  pipeline / floor: {pipe / flo:.2f}  (target: at most 1.8)")
+    print(f"  plain papermill / pipeline: {plain / pipe:.2f}  (target: at least 1.8)")
+    print(f"  re-run, nothing changed: {same:.2f} s  (target: under 0.2 s)")
+    if slower is not None:
+        print(f"  make report end to end / (floor + slower Quarto conversion): {e2e / (flo + slower):.2f}"
+              f"  ({e2e:.2f} s against {flo:.2f} + {slower:.2f} s)")
     return 0
 
 

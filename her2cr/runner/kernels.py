@@ -1,36 +1,44 @@
-"""Fresh kernels started ahead of the notebooks that will use them, and warm when they are taken.
+"""Fresh kernels started ahead of the notebooks that will use them.
 
-Every notebook still runs in a kernel of its own that nothing else ever used; starting that
-kernel while the previous step is still running takes its start-up (about half a second here)
-off the critical path. Most of a notebook's time in a fresh kernel would be importing pandas,
-scipy, statsmodels, matplotlib and our modules (PRELOAD_LIBRARIES, PRELOAD_PACKAGES: the same
-list for every notebook), so the kernel of a notebook that waits for another step arrives with
-them in sys.modules:
+Every notebook runs in a kernel of its own that nothing else ever used; starting that kernel
+while the previous step still runs takes its start-up off the critical path. A kernel whose
+notebook waits for another step also imports, while it waits, the libraries and our modules the
+notebooks use (PRELOAD_LIBRARIES, PRELOAD_PACKAGES: the same list for every notebook), silently:
+no execution count, no history, no `_`, no name in the user namespace, no matplotlib backend
+chosen, `random` and numpy's global generator put back. So it is a fresh kernel apart from
+sys.modules (tests/runner/test_kernels.py compares it with a plain kernel, and a whole run's
+outputs with plain papermill kernels').
 
-- on Linux it is forked from a seed process that imported them once, in the context a notebook
-  cell imports them in (seed.py, seed_server.py): no kernel pays for the imports again;
-- elsewhere (no fork), or with a kernel spec that is not `python -m ipykernel_launcher`, the
-  kernel imports them itself while it waits (PRELOAD, run silently: no execution count, no
-  history, no `_`, no name in the user namespace, no matplotlib backend chosen, `random` and
-  numpy's global generator put back).
-
-Either way the kernel is a fresh one apart from sys.modules (tests/runner/test_kernels.py
-compares it with a plain kernel, and a whole run's outputs with plain papermill kernels'). A
-kernel that cannot be warmed is not handed out: its notebook gets a plain kernel, as papermill
-would start. A kernel whose notebook has run is shut down in the background (`retire`), and
-kernels not used by the end of a run are shut down.
+Every kernel is started, warmed and shut down by one thread of the pool (an asyncio loop), with
+one deadline per start (START_TIMEOUT, until it answers) and one per shutdown (SHUTDOWN_TIMEOUT),
+never one after another: a kernel that dies or hangs fails its notebook's step with a message
+that says so. Its connection file is in the run's staging folder (removed with it, also by the
+next run after a killed one), and every client opened to it is closed when it is shut down. On
+Linux a kernel is killed by the system as soon as the pool's thread ends (her2cr.processes),
+which it does only after the kernels are shut down, or when the runner itself is killed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+import uuid
 from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from her2cr import processes
+
+START_TIMEOUT = 60.0  # seconds from launch until the kernel answers (also papermill's start_timeout)
+SHUTDOWN_TIMEOUT = 10.0
+PRELOAD_TIMEOUT = 120.0  # the imports, in a kernel that has answered
+# As papermill starts a kernel (nbclient's default): no IPython history file.
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 # Imported by the notebooks or, lazily, by the her2cr functions they call. Not seaborn: nothing
 # in her2cr or the notebooks uses it, and importing it registers its colour maps in matplotlib.
-# Not pandera: only 01_clean validates, and its kernel is never warmed (it waits for no step:
-# a plain kernel started at once is ready before the seed has imported).
+# Not pandera: only 01_clean validates, and its kernel is never warmed (it waits for no step).
 PRELOAD_LIBRARIES = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "scipy.optimize",
     "scipy.special", "statsmodels.stats.proportion", "statsmodels.duration.survfunc",
@@ -64,195 +72,215 @@ preload()
 PRELOAD = f"exec({_PRELOAD_BODY!r}, {{'__name__': 'her2cr_preload'}})"
 
 
-def start_seed(kernel_name: str, cwd: Path):
-    """A started KernelSeed for this kernel spec, importing PRELOAD's libraries, or None where
-    kernels cannot be forked (not Linux, or a kernel spec that is not `python -m ipykernel_launcher`)."""
-    import os
+class KernelFailed(RuntimeError):
+    """A notebook's kernel died or did not answer in time (the message says which)."""
 
-    from jupyter_client.kernelspec import KernelSpecManager
 
-    from her2cr.runner.seed import KernelSeed, seed_command
+class RunKernelManager(AsyncKernelManager):
+    """A kernel manager that keeps the clients it makes (papermill's, the preload's), so that
+    they are closed with the kernel: papermill leaves open the client of a kernel it did not
+    start (its heartbeat thread and sockets would outlive the kernel)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.clients: list = []
+
+    def client(self, **kwargs):
+        kc = super().client(**kwargs)
+        self.clients.append(kc)
+        return kc
+
+    def close_clients(self) -> None:
+        """Stop every client's channels (threads, sockets) and its zmq context."""
+        while self.clients:
+            try:
+                self.clients.pop().stop_channels()
+            except Exception:
+                pass
+
+
+def new_manager(kernel_name: str, connection_dir: Path) -> RunKernelManager:
+    connection_dir.mkdir(parents=True, exist_ok=True)
+    return RunKernelManager(kernel_name=kernel_name,
+                            connection_file=str(connection_dir / f"kernel-{uuid.uuid4()}.json"))
+
+
+async def start_kernel(km: RunKernelManager, cwd: Path) -> None:
+    """Launch the kernel as papermill would (it has not answered yet), to end with this thread."""
+    await km.start_kernel(cwd=str(cwd), extra_arguments=list(KERNEL_ARGUMENTS), **processes.popen_options())
+    pid = km.provisioner.pid if km.provisioner is not None else None
+    if pid:
+        processes.track(pid)  # the kernel leads its own process group (session)
+
+
+async def shutdown_kernel(km: RunKernelManager) -> None:
+    """Kill the kernel (its notebook is saved; no interrupt first, as jupyter_client's
+    shutdown_kernel sends, which a kernel still starting answers with a traceback), within
+    SHUTDOWN_TIMEOUT; close its clients, control socket and zmq context, and remove its
+    connection file."""
+    km.close_clients()
+    pid = km.provisioner.pid if km.provisioner is not None else None
     try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+        if km.has_kernel:
+            await asyncio.wait_for(_kill(km), SHUTDOWN_TIMEOUT)
     except Exception:
-        return None
-    interpreter = seed_command(spec.argv)
-    if interpreter is None:
-        return None
-    # the environment the kernels get (jupyter_client's launcher): the libraries import under it
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONEXECUTABLE"}
-    env.update(spec.env or {})
-    env["JPY_PARENT_PID"] = str(os.getpid())
-    seed = KernelSeed(interpreter, PRELOAD_LIBRARIES, PRELOAD_PACKAGES, cwd, env)
+        pass
+    finally:
+        try:
+            await km.cleanup_resources()
+        except Exception:
+            km.cleanup_connection_file()
+        if pid:
+            processes.untrack(pid)
+
+
+async def _kill(km: RunKernelManager) -> None:
+    await km.provisioner.kill()
+    await km.provisioner.wait()
+
+
+async def wait_until_ready(km: RunKernelManager, kc) -> None:
+    """Within START_TIMEOUT; else KernelFailed, saying whether the kernel died or hangs."""
     try:
-        seed.start()
-    except OSError:
-        return None
-    return seed
+        await kc.wait_for_ready(timeout=START_TIMEOUT)
+    except RuntimeError as exc:  # jupyter_client: "Kernel died before replying ...", "... didn't respond"
+        if await km.is_alive():
+            raise KernelFailed(f"its kernel did not answer within {START_TIMEOUT:.0f} s of its start") from None
+        code = await km.provisioner.poll() if km.provisioner is not None else None
+        raise KernelFailed("its kernel died as it started"
+                           + (f" (exit code {code})" if code is not None else "") + f": {exc}") from None
 
 
-def warm(km, code: str = PRELOAD, timeout: float = 120.0) -> bool:
-    """Run `code` silently in the kernel of `km` (no history, no execution count); True if it ran
-    without error."""
-    from jupyter_client.blocking import BlockingKernelClient
+async def unless_dead(km: RunKernelManager, coro, doing: str):
+    """Await coro, but raise KernelFailed as soon as the kernel's process has ended."""
+    task = asyncio.ensure_future(coro)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.5)
+            if done:
+                return task.result()
+            if not await km.is_alive():
+                code = await km.provisioner.poll() if km.provisioner is not None else None
+                raise KernelFailed(f"its kernel died while {doing}"
+                                   + (f" (exit code {code})" if code is not None else ""))
+    finally:
+        task.cancel()
 
-    kc = BlockingKernelClient()
-    kc.load_connection_info(km.get_connection_info())
+
+async def warm(km: RunKernelManager, code: str = PRELOAD) -> bool:
+    """Wait for the kernel to answer, then run `code` in it silently (no history, no execution
+    count); True if it ran without error. A kernel that dies or does not answer raises
+    KernelFailed."""
+    kc = km.client()
     # No heartbeat: a kernel slow to answer its first beat (a busy machine) would count as dead.
     kc.start_channels(hb=False)
     try:
-        kc.wait_for_ready(timeout=timeout)
-        reply = kc.execute_interactive(code, silent=True, store_history=False, allow_stdin=False,
-                                       timeout=timeout, output_hook=lambda msg: None)
+        await wait_until_ready(km, kc)
+        try:
+            reply = await unless_dead(km, kc.execute_interactive(
+                code, silent=True, store_history=False, allow_stdin=False, timeout=PRELOAD_TIMEOUT,
+                output_hook=lambda msg: None), "importing the libraries")
+        except TimeoutError:
+            raise KernelFailed(f"its kernel did not finish importing the libraries within "
+                               f"{PRELOAD_TIMEOUT:.0f} s") from None
         return reply["content"]["status"] == "ok"
     finally:
-        kc.stop_channels()
+        km.close_clients()
 
 
 class KernelPool:
-    """kernel_name, cwd: as papermill would start them; preload: code run in each kernel named in
-    prestart's `warm` before it is handed out (None: plain kernels); parallel: how many kernels
-    preload at a time. seeded: on Linux, the kernels named in `warm` are forked from one seed
-    process that ran the same preload once (seed.py), instead of each importing for itself; the
-    in-kernel preload is what other systems get."""
+    """Kernels for the notebooks of one run, started ahead in the pool's thread.
 
-    def __init__(self, kernel_name: str, cwd: Path, preload: str | None = PRELOAD, parallel: int = 2,
-                 seeded: bool = True):
-        self.kernel_name, self.cwd, self.preload = kernel_name, cwd, preload
-        self.seeded = seeded and preload == PRELOAD
-        self.seed = None
-        self._kms: dict[str, object] = {}
-        self._ready: dict[str, threading.Event] = {}
-        self._lock = threading.Lock()
-        self._retiring: list[threading.Thread] = []
-        self._after: dict[str, set[str]] = {}  # kernels forked when one of these steps starts
-        self._finished: set[str] = set()
-        self._steps = threading.Condition()
-        self._closing = False
-        self._preloading = threading.Semaphore(max(1, parallel))
+    kernel_name, cwd: as papermill would start them; connection_dir: where their connection files
+    go (the run's staging folder); preload: code run in each kernel named in prestart's `warm`
+    before it is handed out (None: none); parallel: how many kernels preload at a time."""
 
-    def prestart(self, names: list[str], warm: set[str] | None = None,
-                 after: dict[str, set[str]] | None = None) -> None:
-        """Start the seed, then one kernel per name in the background: plain ones first, in order
-        (the first notebook's, which waits for nothing), then the ones named in `warm` (default:
-        all), forked from the seed or else preloaded `parallel` at a time. (The seed goes first:
-        started after the first kernel, it is ready later and 02 and 03 wait for their kernels.)
+    def __init__(self, kernel_name: str, cwd: Path, connection_dir: Path, preload: str | None = PRELOAD,
+                 parallel: int = 2):
+        self.kernel_name, self.cwd, self.connection_dir, self.preload = kernel_name, cwd, connection_dir, preload
+        self._slots = asyncio.Semaphore(max(1, parallel))
+        self._kms: list[RunKernelManager] = []  # every kernel the pool started
+        self._starting: dict[str, concurrent.futures.Future] = {}
+        self._tasks: list[asyncio.Task] = []  # the pool's starts and shutdowns
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="her2cr-kernels", daemon=True)
+        self._thread.start()
+        self._closed = False
 
-        after: for a forked kernel, the steps of which the first to end (`finished`) has it
-        forked; e.g. the report's kernel is forked when 02 or 03 ends, not while 01 runs, when
-        it would only hold memory, nor as 02 and 03 start, when it would take CPU from their own
-        kernels' start. Preloaded kernels are started at once: they need the time."""
-        for n in names:
-            self._ready[n] = threading.Event()
+    def _submit(self, coro) -> concurrent.futures.Future:
+        async def task():
+            self._tasks.append(asyncio.current_task())
+            return await coro
+        return asyncio.run_coroutine_threadsafe(task(), self._loop)
+
+    def prestart(self, names: list[str], warm: set[str] | None = None) -> None:
+        """Start one kernel per name: plain ones first, in order (the first notebook's, which
+        waits for nothing), then the ones named in `warm` (default: all), preloaded `parallel` at
+        a time, in order (each launched when a preload slot is free)."""
         warm = set(names) if warm is None else set(warm)
-        if self.preload and warm and self.seeded:
-            self.seed = start_seed(self.kernel_name, self.cwd)
-        self._after = {n: set(s) for n, s in (after or {}).items() if n in warm and s}
         order = [n for n in names if n not in warm] + [n for n in names if n in warm]
-        threading.Thread(target=self._start_all, args=(order, warm), daemon=True).start()
+        for n in order:
+            self._starting[n] = self._submit(self._start(n in warm and bool(self.preload)))
 
-    def finished(self, step: str) -> None:
-        """A step has ended: kernels waiting for it are forked."""
-        with self._steps:
-            self._finished.add(step)
-            self._steps.notify_all()
+    async def _launch(self) -> RunKernelManager:
+        km = new_manager(self.kernel_name, self.connection_dir)
+        self._kms.append(km)
+        await start_kernel(km, self.cwd)
+        return km
 
-    def _start_all(self, names: list[str], to_warm: set[str]) -> None:
-        for n in names:
-            if n not in to_warm:
-                self._start(n, False, to_warm)
-        for n in names:
-            if n not in to_warm:
-                continue
-            if self.seed is None:
-                self._start(n, False, to_warm)  # preloaded in the kernel, at once
-            elif n in self._after:
-                threading.Thread(target=self._start_when_finished, args=(n,), daemon=True).start()
-            else:
-                self._start(n, True, to_warm)
+    async def _start(self, warmed: bool) -> RunKernelManager:
+        if not warmed:
+            return await self._launch()
+        async with self._slots:
+            km = await self._launch()
+            if await warm(km, self.preload):
+                return km
+        # the preload failed in a kernel that answers (a half-warmed kernel is not handed out):
+        # the notebook gets a plain kernel, and meets the error itself if it imports the same
+        await shutdown_kernel(km)
+        return await self._launch()
 
-    def _start_when_finished(self, n: str) -> None:
-        with self._steps:
-            self._steps.wait_for(lambda: self._closing or bool(self._after[n] & self._finished))
-        if self._closing:  # the run is over: this kernel is not needed
-            self._ready[n].set()
-        else:
-            self._start(n, True, {n})
-
-    def _start(self, n: str, seeded: bool, to_warm: set[str]) -> None:
-        from jupyter_client.manager import AsyncKernelManager
-
-        try:
-            if seeded:
-                from her2cr.runner.seed import seeded_kernel_manager
-
-                km = seeded_kernel_manager(self.kernel_name, self.seed)
-            else:
-                km = AsyncKernelManager(kernel_name=self.kernel_name)
-            asyncio.run(km.start_kernel(cwd=str(self.cwd)))
-        except Exception:  # the notebook then starts its own kernel, as papermill would
-            self._ready[n].set()
-            return
-        if self.preload and n in to_warm and not seeded:
-            # the slot is taken here, in order, so that kernels are warmed in the order needed
-            self._preloading.acquire()
-            threading.Thread(target=self._warm, args=(n, km), daemon=True).start()
-        else:
-            self._hand_over(n, km)
-
-    def _warm(self, name: str, km) -> None:
-        try:
-            ok = warm(km, self.preload)
-        except Exception:
-            ok = False
-        finally:
-            self._preloading.release()
-        if ok:
-            self._hand_over(name, km)
-        else:  # a half-warmed kernel is not handed out
-            self.shutdown(km)
-            self._ready[name].set()
-
-    def _hand_over(self, name: str, km) -> None:
-        with self._lock:
-            self._kms[name] = km
-        self._ready[name].set()
-
-    def take(self, name: str, timeout: float = 120.0):
-        """The kernel manager started for `name` (now the caller's), or None."""
-        ev = self._ready.get(name)
-        if ev is None or not ev.wait(timeout):
+    def take(self, name: str) -> RunKernelManager | None:
+        """The kernel started for `name` (now the caller's, to hand to `retire`), or None if none
+        was; raises KernelFailed if it died or hung."""
+        fut = self._starting.pop(name, None)
+        if fut is None:
             return None
-        with self._lock:
-            return self._kms.pop(name, None)
+        try:
+            return fut.result()
+        except concurrent.futures.CancelledError:
+            raise KernelFailed("the run is being stopped") from None
+        except KernelFailed:
+            raise
+        except Exception as exc:
+            raise KernelFailed(f"its kernel could not be started: {type(exc).__name__}: {exc}") from None
 
-    def retire(self, km) -> None:
+    def retire(self, km: RunKernelManager) -> None:
         """Shut a used kernel down in the background: its notebook is saved, so the next step
         need not wait for the process to go; close() waits for it."""
-        t = threading.Thread(target=self.shutdown, args=(km,), daemon=True)
-        t.start()
-        with self._lock:
-            self._retiring.append(t)
+        km.close_clients()  # in the caller's thread, where papermill used them
+        self._submit(shutdown_kernel(km))
 
-    @staticmethod
-    def shutdown(km) -> None:
-        try:
-            asyncio.run(km.shutdown_kernel(now=True))
-        except Exception:
-            pass
+    def stop(self) -> None:
+        """The run is interrupted: kernels not handed out yet are not waited for."""
+        for fut in list(self._starting.values()):
+            fut.cancel()
 
     def close(self) -> None:
-        with self._steps:  # a kernel still waiting for its step is not forked
-            self._closing = True
-            self._steps.notify_all()
-        for ev in self._ready.values():
-            ev.wait(120)
-        with self._lock:
-            kms, self._kms = list(self._kms.values()), {}
-        for km in kms:
-            self.shutdown(km)
-        for t in self._retiring:
-            t.join(30)
-        if self.seed is not None:
-            self.seed.close()
+        """Shut down every kernel of the pool (each within SHUTDOWN_TIMEOUT, all at once), then
+        end the pool's thread."""
+        if self._closed:
+            return
+        self._closed = True
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    async def _close(self) -> None:
+        for fut in self._starting.values():
+            fut.cancel()  # kernels not taken: their starts end now
+        self._starting = {}
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # every kernel not shut down yet (not taken, interrupted while starting or warming)
+        await asyncio.gather(*(shutdown_kernel(km) for km in self._kms), return_exceptions=True)

@@ -109,11 +109,11 @@ def link_tree(src: Path, dst: Path, files) -> None:
 def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) -> None:
     """Execute one notebook with papermill in a fresh kernel; raise StepFailed with the cell error.
 
-    km: a kernel started for this notebook alone (see kernels.py), or None to start one here;
-    retire: what shuts km down afterwards (default: shut it down before returning)."""
+    km: a kernel started for this notebook alone (see kernels.py), with `retire`, what shuts it
+    down afterwards; or None: papermill starts the kernel and shuts it down."""
     import papermill as pm
 
-    from her2cr.runner.kernels import KernelPool
+    from her2cr.runner.kernels import START_TIMEOUT
 
     out_nb = workdir / "notebooks" / f"{step.name}.ipynb"
     out_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
         pm.execute_notebook(
             str(step.notebook), str(out_nb), parameters=params, kernel_name=KERNEL,
             cwd=str(PROJECT), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            **({"km": km} if km is not None else {}),
+            start_timeout=START_TIMEOUT, **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as exc:
         raise StepFailed(step.name, f"{exc.ename}: {exc.evalue}", out_nb) from None
@@ -129,7 +129,7 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
         raise StepFailed(step.name, f"{type(exc).__name__}: {exc}", out_nb) from None
     finally:
         if km is not None:
-            (retire or KernelPool.shutdown)(km)
+            retire(km)
 
 
 class StepFailed(Exception):
@@ -231,8 +231,10 @@ def all_steps(only: list[str] | None = None, notebooks_dir: Path | None = None,
 
 
 def raw_inputs(raw_dir: Path) -> dict[str, str]:
-    """SHA-256 of each input file of the cut (missing files hash as "")."""
+    """SHA-256 of each input file of the cut (missing files hash as ""); a cut written by
+    `her2cr intake` adds its record, intake.json (which holds the export's and the mapping's)."""
     names = ["subjects.csv", "ctdna.csv", "synthetic.json"]
+    names += [n for n in ("intake.json", "intake_issues.csv") if (raw_dir / n).is_file()]
     return {n: (sha256_file(raw_dir / n) if (raw_dir / n).is_file() else "") for n in names}
 
 
@@ -352,8 +354,13 @@ class _Run:
             if step.kind == "report":
                 params["failed_steps"] = json.dumps(
                     {n: r.error for n, r in sorted(self.results.items()) if r.status == "failed"})
-            run_notebook(step, work, params, km=self.kernels.take(step.name) if self.kernels else None,
-                         retire=self.kernels.retire if self.kernels else None)
+            from her2cr.runner.kernels import KernelFailed
+
+            try:
+                km = self.kernels.take(step.name) if self.kernels else None
+            except KernelFailed as exc:  # died or hung as it started
+                raise StepFailed(step.name, str(exc)) from None
+            run_notebook(step, work, params, km=km, retire=self.kernels.retire if self.kernels else None)
             if step.kind == "report" and self.render:
                 from her2cr.reporting.render import render_report
 
@@ -368,12 +375,17 @@ class _Run:
 
 
 def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None:
-    """Run steps as their inputs become ready, `jobs` at a time; stop at a core failure."""
+    """Run steps as their inputs become ready, `jobs` at a time; stop at a core failure.
+
+    Interrupted (Ctrl-C, or SIGTERM or SIGHUP turned into KeyboardInterrupt by her2cr.cli): every
+    kernel and Quarto process of the run is killed at once, so the running steps fail at once,
+    and no further step starts."""
     by = {s.name: s for s in steps}
     pending = list(steps)
     running: dict = {}
     failure: StepFailed | None = None
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         while pending or running:
             finished = {n for n, r in run.results.items()}
             for s in list(pending):
@@ -397,9 +409,16 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
                     if not s.optional:
                         failure = failure or exc
                 run.results[s.name] = res
-                if run.kernels:
-                    run.kernels.finished(s.name)
                 echo(f"  {s.name:<16} {res.status:<7} {res.seconds:6.1f} s" + (f"  {res.error.splitlines()[0]}" if res.error else ""))
+    except BaseException:
+        from her2cr import processes
+
+        processes.kill_all()
+        if run.kernels:
+            run.kernels.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return failure
 
 
@@ -407,6 +426,10 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
                    started, ended) -> Path:
     import platform
 
+    from her2cr.intake.run import read_intake_record
+
+    # the export's files, their SHA-256 and the mapping, when the cut came through the intake
+    intake = read_intake_record(raw_dir)
     outputs = tree_hashes(version_dir)
     manifest = {
         "study": "NCT06663787",
@@ -414,6 +437,7 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
         "version": version,
         "raw_dir": str(raw_dir),
         "inputs": raw,
+        **({"intake": intake} if intake else {}),
         "lock_file_sha256": lock_hash(),
         "code_sha256": code_hash(),
         "git": git_state(),
@@ -442,19 +466,6 @@ def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
     return previous_cut_dir(cut_root.parent, cut, synthetic=synthetic)
 
 
-def fork_after(steps: list[Step]) -> dict[str, set[str]]:
-    """For each step two or more levels down the dependency graph, the steps whose end has its
-    kernel forked: those two levels up (the report's when 02 or 03 ends; a sub-analysis's when 01
-    ends). One level down (02, 03) a kernel is forked at once, to be ready when 01 ends. So a
-    kernel is ready at least a step ahead of its notebook, without holding memory longer or
-    taking CPU from the kernels of the steps that start as it is made."""
-    depth: dict[str, int] = {}
-    for s in steps:  # in dependency order
-        depth[s.name] = 1 + max((depth[n] for n in s.needs if n in depth), default=-1)
-    return {s.name: {o.name for o in steps if depth[o.name] == depth[s.name] - 2}
-            for s in steps if depth[s.name] >= 2}
-
-
 def _import_ahead(module: str) -> None:
     """Import a module a later step needs; an error is left for that step to meet and report."""
     import importlib
@@ -463,6 +474,63 @@ def _import_ahead(module: str) -> None:
         importlib.import_module(module)
     except Exception:
         pass
+
+
+def take_lock(path: Path):
+    """An exclusive lock on a cut: (the open lock file, the pid its last holder wrote, or ""), or
+    None while a live run holds it. The lock is the file's flock, which the system releases when
+    its holder ends, however it ends."""
+    import fcntl
+
+    while True:
+        f = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            return None
+        try:
+            same = os.stat(path).st_ino == os.fstat(f.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        f.close()  # its holder removed it as this run opened it: lock the new one
+    f.seek(0)
+    holder = f.read().strip()
+    f.seek(0)
+    f.truncate()
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f, holder
+
+
+def release_lock(f, path: Path) -> None:
+    path.unlink(missing_ok=True)  # before the lock is released: see take_lock
+    f.close()
+
+
+def clean_stale(cut_root: Path, echo) -> bool:
+    """Remove what a run of this cut that was killed left behind (its staging folder, with its
+    kernels' connection files, and its lock), saying so in one line; False if a live run holds
+    the lock (its files are its own)."""
+    lock_path = cut_root.parent / f".{cut_root.name}.lock"
+    staging = sorted(cut_root.parent.glob(f".{cut_root.name}.staging-*"))
+    if not staging and not lock_path.exists():
+        return True
+    held = take_lock(lock_path)
+    if held is None:
+        return False
+    lock, holder = held
+    try:
+        for folder in staging:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        release_lock(lock, lock_path)
+    left = ", ".join(f.name for f in staging) or "no staging folder"
+    echo(f"her2cr: cleaned up after an interrupted run{f' (process {holder})' if holder else ''}: "
+         f"removed its lock and {left}")
+    return True
 
 
 def _now() -> str:
@@ -481,8 +549,6 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
 
     study_config: the sponsor's facts for results posting (default <report_dir>/study.yml); a bad
     file raises StudyConfigError, listing every problem, before anything is written."""
-    import fcntl
-
     from her2cr.ctgov.study_config import CONFIG_NAME, load_study_config
 
     config_path = Path(study_config) if study_config else (report_dir or PROJECT / "report") / CONFIG_NAME
@@ -497,6 +563,9 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
     raw = raw_inputs(raw_dir)
     params = {"cut": cut, "raw_dir": str(raw_dir)}
     previous = current_version(cut_root) if cut_root.exists() else None
+    lock_path = cut_root.parent / f".{cut_root.name}.lock"
+    if cut_root.parent.is_dir() and not clean_stale(cut_root, echo):
+        return RunOutcome("failed", None, [], f"another run of cut {cut} is in progress ({lock_path})")
     prev = read_manifest(previous)
 
     def with_previous(compare_with) -> dict[str, dict]:
@@ -520,13 +589,10 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
 
     # Staging lives beside the cut's folder (same file system: the final move is a rename).
     cut_root.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = cut_root.parent / f".{cut_root.name}.lock"
-    lock = open(lock_path, "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
+    held = take_lock(lock_path)
+    if held is None:
         return RunOutcome("failed", None, [], f"another run of cut {cut} is in progress ({lock_path})")
+    lock = held[0]
     staging_root = cut_root.parent / f".{cut_root.name}.staging-{os.getpid()}"
     try:
         version = (next_version_name(cut_root) if cut_root.exists() else "v1") if not only else "scratch"
@@ -537,17 +603,19 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         run = _Run(staging_root, params_v, step_params, keys, previous, force)
         run.render = render
         run.study_config = config_path
+        from her2cr import processes
         from her2cr.runner.kernels import KernelPool
 
+        processes.reset()
         if warm_kernels:
-            run.kernels = KernelPool(KERNEL, PROJECT, parallel=jobs)
+            # the kernels' connection files go with the staging folder, also after a killed run
+            run.kernels = KernelPool(KERNEL, PROJECT, staging_root / ".kernels", parallel=jobs)
             will_run = {s.name for s in steps if not run.reusable(s)}
             to_run = [s for s in steps if s.kind != "posting" and s.name in will_run]
             # A notebook that can start at once would only wait for the preload: its kernel
             # stays plain; the others import while the steps they wait for run.
             run.kernels.prestart([s.name for s in to_run],
-                                 warm={s.name for s in to_run if will_run & set(s.needs)},
-                                 after=fork_after(steps))
+                                 warm={s.name for s in to_run if will_run & set(s.needs)})
             if any(s.kind == "posting" and s.name in will_run for s in steps):
                 # the posting step runs in this process: its imports (pandas) are done while the
                 # notebooks run, not after them
@@ -579,6 +647,4 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         return RunOutcome("built", final, results, "")
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
-        lock_path.unlink(missing_ok=True)
+        release_lock(lock, lock_path)

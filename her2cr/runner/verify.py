@@ -27,21 +27,25 @@ class Verification:
     extra: list[str] = field(default_factory=list)
     compared: int = 0
     message: str = ""
+    intake: list[str] = field(default_factory=list)  # differences found re-running the intake
+    intake_note: str = ""  # ", the intake re-run from the export" when it was
 
     @property
     def ok(self) -> bool:
-        return not (self.inputs_changed or self.differ or self.missing or self.extra or self.message)
+        return not (self.inputs_changed or self.differ or self.missing or self.extra or self.message
+                    or self.intake)
 
     def lines(self) -> list[str]:
         if self.message:
             return [self.message]
-        out = [f"{n}: input changed since the run ({a[:12]} -> {b[:12]})" for n, (a, b) in self.inputs_changed.items()]
+        out = list(self.intake)
+        out += [f"{n}: input changed since the run ({a[:12]} -> {b[:12]})" for n, (a, b) in self.inputs_changed.items()]
         out += [f"differs: {f}" for f in self.differ]
         out += [f"not reproduced: {f}" for f in self.missing]
         out += [f"new in the re-run: {f}" for f in self.extra]
         if self.ok:
             out.append(f"{self.version_dir}: all {self.compared} data, table, result and figure files "
-                       "reproduced byte for byte.")
+                       "reproduced byte for byte" + (self.intake_note or "") + ".")
         return out
 
 
@@ -62,6 +66,13 @@ def verify(out: Path | str, jobs: int = 2) -> Verification:
     stored = json.loads(manifest_path.read_text())
     raw_dir = Path(stored["raw_dir"])
     v = Verification(version_dir)
+    if stored.get("intake"):  # the raw cut came through the intake: run it again from the export
+        from her2cr.intake.run import verify_intake
+
+        v.intake = verify_intake(stored["intake"])
+        if v.intake:
+            return v
+        v.intake_note = f" (the raw cut re-made from the export {stored['intake']['export']} first)"
     now = raw_inputs(raw_dir)
     v.inputs_changed = {n: (h, now.get(n, "")) for n, h in stored["inputs"].items() if now.get(n, "") != h}
     if v.inputs_changed:

@@ -285,3 +285,28 @@ def test_html_banner_says_synthetic_without_naming_the_tool():
     banner = synthetic_html_banner()
     assert "SYNTHETIC DATA: not study results" in banner
     assert "her2cr" not in banner.lower() and "synth " not in banner
+
+
+def test_a_many_column_table_fits_the_text_width():
+    # the estimates table's shape: eight columns whose text is held at its longest pieces; the
+    # number columns give up their room so that the table stays within the page (it ran 20 pt
+    # past the right edge before)
+    df = pd.DataFrame({
+        "Estimate of": ["Difference in proportions, percentage points"],
+        "Group": ["stopped vs continuing"],
+        "Counts": ["14 draws from 4 participants"],
+        "Estimate": ["−12.5"], "95% CI": ["−17.3 to 29.5"], "Chi-square": ["0.551"],
+        "p-value": ["<0.001"],
+        "Method": ["Firth penalised likelihood; profile penalised-likelihood interval"],
+    })
+    widths = column_widths(df, numeric_columns(df))
+    ems = [float(w.split("em")[0]) for w in widths if "em" in w]
+    assert len(ems) == len(widths)  # every column is held: none left to share the rest
+    room = (TEXT_WIDTH_PT - 2 * INSET_PT * len(df.columns)) / font_size(len(df.columns))
+    assert sum(ems) <= room + 0.1
+
+
+def test_a_long_hyphenated_word_may_break_after_its_hyphen_only():
+    from her2cr.reporting.typst_table import token_pieces
+    assert token_pieces("penalised-likelihood") == ["penalised-", "likelihood"]
+    assert token_pieces("-999999999999999") == ["-999999999999999"]  # a leading minus stays

@@ -1,11 +1,10 @@
-"""Warm kernels (runner/kernels.py, runner/seed.py): they differ from plain ones in sys.modules only.
+"""The kernel pool (runner/kernels.py): warm kernels differ from plain ones in sys.modules only,
+kernels that die or hang fail their step in time, and nothing of a kernel outlives it.
 
-A notebook run in a warm kernel (forked from the seed on Linux, or one that imported the libraries
-itself while it waited) must give the very bytes a plain papermill kernel gives, and find nothing
-in its namespace that a plain kernel lacks; matplotlib's rcParams and backend, pandas' options, the
-working folder, sys.path, sys.argv and the environment are a plain kernel's; the in-kernel preload
-leaves the random generators as they were, and a forked kernel draws fresh seeds, as a new process
-does.
+A notebook run in a warm kernel (one that imported the libraries while it waited) must give the
+very bytes a plain papermill kernel gives, and find nothing in its namespace that a plain kernel
+lacks; matplotlib's rcParams and backend, pandas' options, the working folder, sys.path, sys.argv
+and the environment are a plain kernel's; the preload leaves the random generators as they were.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from her2cr.runner import kernels, seed
-from her2cr.runner.kernels import PRELOAD, KernelPool
+from her2cr.runner import kernels
+from her2cr.runner.kernels import KERNEL_ARGUMENTS, PRELOAD, KernelFailed, KernelPool
 from her2cr.runner.pipeline import KERNEL, PROJECT, run_cut
 
 pytestmark = pytest.mark.slow
@@ -59,8 +58,8 @@ NOTEBOOK_IMPORTS = "exec('import matplotlib.pyplot, numpy, pandas, great_tables'
 def start_kernel():
     from jupyter_client.manager import AsyncKernelManager
 
-    km = AsyncKernelManager(kernel_name=KERNEL)
-    asyncio.run(km.start_kernel(cwd=str(PROJECT)))
+    km = AsyncKernelManager(kernel_name=KERNEL)  # as papermill starts one
+    asyncio.run(km.start_kernel(cwd=str(PROJECT), extra_arguments=list(KERNEL_ARGUMENTS)))
     return km
 
 
@@ -94,7 +93,7 @@ class Kernel:
 
     def close(self):
         self.kc.stop_channels()
-        KernelPool.shutdown(self.km)
+        asyncio.run(self.km.shutdown_kernel(now=True))
 
 
 @pytest.fixture
@@ -146,27 +145,25 @@ def attach(km) -> Kernel:
     return k
 
 
-def warm_kernels(names, seeded: bool):
-    """The pipeline's way: start, warm (fork from the seed, or preload), hand out."""
-    pool = KernelPool(KERNEL, PROJECT, seeded=seeded)
+def warm_kernels(names, tmp_path, **kw):
+    """The pipeline's way: start, warm (preload), hand out."""
+    pool = KernelPool(KERNEL, PROJECT, tmp_path / "kernels", **kw)
     pool.prestart(list(names))
     kms = {n: pool.take(n) for n in names}
     assert all(km is not None for km in kms.values())
-    if seeded:
-        assert pool.seed is not None and pool.seed.alive()
     return pool, {n: attach(km) for n, km in kms.items()}
 
 
 def close_all(pool, ks):
     for k in ks:
-        k.close()
+        k.kc.stop_channels()
+        pool.retire(k.km)
     pool.close()
 
 
-@pytest.mark.parametrize("seeded", [True, False], ids=["forked from the seed", "preloaded in the kernel"])
-def test_a_warm_kernel_is_a_plain_one_but_for_sys_modules(seeded):
+def test_a_warm_kernel_is_a_plain_one_but_for_sys_modules(tmp_path):
     plain = Kernel()
-    pool, ks = warm_kernels(["warm"], seeded)
+    pool, ks = warm_kernels(["warm"], tmp_path)
     try:
         # a notebook imports in a cell (IPython's builtins in place); so does each kernel here
         for k in (plain, ks["warm"]):
@@ -187,65 +184,39 @@ def test_a_warm_kernel_is_a_plain_one_but_for_sys_modules(seeded):
     assert w["pandas"] == p["pandas"]
     for what in ("cwd", "path", "argv0", "argv_rest", "environ"):
         assert w[what] == p[what], what
+    # its connection file was in the pool's folder, and went with the kernel
+    assert not list((tmp_path / "kernels").iterdir())
 
 
-def test_forked_kernels_are_separate_processes_with_fresh_random_seeds():
-    pool, ks = warm_kernels(["a", "b"], seeded=True)
+def test_a_failing_preload_hands_out_a_plain_kernel(tmp_path):
+    pool, ks = warm_kernels(["a"], tmp_path, preload="import great_tables\nraise RuntimeError('preload failed')")
     try:
-        a, b = ks["a"].state(), ks["b"].state()
-        seed_pid = pool.seed._proc.pid
-        pids = [a["pid"], b["pid"]]
-        assert seed_pid not in pids and a["pid"] != b["pid"]
-        # as two new processes: each draws its own seeds from the OS
-        assert a["random"] != b["random"]
-        assert a["numpy_random"] != b["numpy_random"]
-        # a forked kernel is interrupted as a plain one is (papermill's timeout does this)
-        k = ks["a"]
-        msg_id = k.kc.execute("import time\ntime.sleep(60)")
-        import time
-
-        time.sleep(0.5)
-        asyncio.run(k.km.interrupt_kernel())
-        reply = k.kc.get_shell_msg(timeout=20)
-        assert reply["parent_header"]["msg_id"] == msg_id
-        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        # not the half-warmed kernel: a new one, as papermill would start it
+        assert "great_tables" not in ks["a"].state()["modules"]
     finally:
         close_all(pool, ks.values())
-    # closing the pool ends the kernels and the seed, reaped: no process, not even a zombie
-    for pid in pids + [seed_pid]:
-        assert not Path(f"/proc/{pid}").exists(), Path(f"/proc/{pid}/stat").read_text()
 
 
-def test_a_seed_whose_import_fails_hands_out_no_kernel(monkeypatch):
-    monkeypatch.setattr(kernels, "PRELOAD_LIBRARIES", kernels.PRELOAD_LIBRARIES + ("her2cr_no_such_module",))
-    pool = KernelPool(KERNEL, PROJECT)
-    pool.prestart(["a", "b"], warm={"b"})
-    try:
-        assert pool.take("b") is None  # the notebook then starts a plain kernel, as papermill would
-        a = pool.take("a")  # a kernel not warmed is started as before
-        assert a is not None
-        KernelPool.shutdown(a)
-    finally:
-        pool.close()
+def open_resources() -> dict:
+    """This process's Python threads, native threads (zmq's) and TCP sockets (kernel clients';
+    not counted: the socket pairs of event loops that papermill leaves to the garbage collector)."""
+    import os
+    import threading
 
-
-def test_only_a_plain_ipython_kernel_spec_is_forked():
-    argv = ["/env/bin/python", "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    assert seed.seed_command(argv) == ["/env/bin/python", "-Xfrozen_modules=off"]
-    assert seed.seed_command(["/env/bin/python", "-m", "other_kernel", "-f", "{connection_file}"]) is None
-    assert seed.seed_command(["xeus-python", "-f", "{connection_file}"]) is None
-
-
-def test_a_failing_preload_hands_out_no_kernel():
-    pool = KernelPool(KERNEL, PROJECT, preload="raise RuntimeError('preload failed')")
-    pool.prestart(["a", "b"], warm={"a"})
-    try:
-        assert pool.take("a") is None  # the notebook then starts a plain kernel
-        b = pool.take("b")
-        assert b is not None
-        KernelPool.shutdown(b)
-    finally:
-        pool.close()
+    tcp = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            tcp.add(line.split()[9])
+    sockets = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        sockets += link.startswith("socket:[") and link[8:-1] in tcp
+    native = sorted(Path(f"/proc/self/task/{t}/comm").read_text().strip() for t in os.listdir("/proc/self/task"))
+    return {"threads": sorted(t.name for t in threading.enumerate()), "native threads": native,
+            "TCP sockets": sockets}
 
 
 def hashes(version_dir: Path) -> dict[str, str]:
@@ -278,29 +249,26 @@ def notebook_outputs(version_dir: Path, cut_root: Path) -> dict[str, list[str]]:
 
 
 def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, tmp_path, monkeypatch):
-    forked: list[int] = []
-    real_spawn = seed.KernelSeed.spawn
-
-    def spawn(self, *a, **k):
-        pid = real_spawn(self, *a, **k)
-        forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(seed.KernelSeed, "spawn", spawn)
     taken: list[str] = []
     real_take = KernelPool.take
 
-    def take(self, name, timeout=120.0):
-        km = real_take(self, name, timeout)
+    def take(self, name):
+        km = real_take(self, name)
         taken.append(name if km is not None else f"{name}: no kernel")
         return km
 
     monkeypatch.setattr(KernelPool, "take", take)
+    before = open_resources()
     hot = run_cut(synthetic_raw, CUT, tmp_path / "warm", echo=lambda *_: None, render=False)
     assert hot.status == "built", hot.message
-    # 01 can start at once (plain pre-started kernel); 02, 03 and the report wait for it (forked)
+    # every kernel client the run opened (the preloads', papermill's) is closed: no heartbeat or
+    # other thread, zmq context (its native threads) or socket is left in this process
+    after = open_resources()
+    assert set(after["threads"]) <= set(before["threads"]), after
+    assert not [t for t in after["native threads"] if t.startswith("ZMQ")], after
+    assert after["TCP sockets"] <= before["TCP sockets"], after
+    # 01 can start at once (plain pre-started kernel); 02, 03 and the report wait for it (warmed)
     assert sorted(taken) == ["01_clean", "02_baseline", "03_ctdna", "report"]
-    assert len(set(forked)) == 3
 
     cold = run_cut(synthetic_raw, CUT, tmp_path / "plain", echo=lambda *_: None, render=False,
                    warm_kernels=False)
@@ -320,48 +288,69 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
         assert len(o_warm[name]) == len(o_plain[name]), name
 
 
-def test_a_kernel_waiting_for_a_step_is_forked_when_that_step_ends(monkeypatch):
-    forked: list[int] = []
-    real_spawn = seed.KernelSeed.spawn
 
-    def spawn(self, *a, **k):
-        forked.append(real_spawn(self, *a, **k))
-        return forked[-1]
 
-    monkeypatch.setattr(seed.KernelSeed, "spawn", spawn)
-    pool = KernelPool(KERNEL, PROJECT)
-    pool.finished("01")  # a step may end before the pool has even started its seed
-    pool.prestart(["a", "b", "c"], warm={"a", "b", "c"}, after={"a": {"01"}, "b": {"02", "03"}, "c": {"04"}})
+def kernel_spec(tmp_path, monkeypatch, name: str, code: str) -> str:
+    """A kernel spec (found through JUPYTER_PATH) whose kernel runs `code` instead of IPython."""
+    import json
+    import sys
+
+    spec = tmp_path / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, "-c", code, "{connection_file}"], "display_name": name, "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return name
+
+
+@pytest.mark.parametrize("code, message", [
+    ("import sys; sys.exit(3)", "its kernel died as it started (exit code 3)"),
+    ("import time; time.sleep(600)", "its kernel did not answer within 3 s of its start"),
+], ids=["dies", "hangs"])
+def test_a_kernel_that_dies_or_hangs_as_it_starts_fails_in_time(code, message, tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(kernels, "START_TIMEOUT", 3.0)
+    name = kernel_spec(tmp_path, monkeypatch, "broken", code)
+    pool = KernelPool(name, PROJECT, tmp_path / "kernels")
+    t = time.perf_counter()
+    pool.prestart(["a"], warm={"a"})
     try:
-        a = pool.take("a")
-        assert a is not None and len(forked) == 1
-        assert not pool._ready["b"].wait(1.0)  # nothing of b's has ended: no process for it
-        pool.finished("03")
-        b = pool.take("b")
-        assert b is not None and len(forked) == 2
-        for km in (a, b):
-            KernelPool.shutdown(km)
+        with pytest.raises(KernelFailed, match=message.replace("(", r"\(").replace(")", r"\)")):
+            pool.take("a")
+        assert time.perf_counter() - t < 3.0 + kernels.SHUTDOWN_TIMEOUT
     finally:
-        t = __import__("time").perf_counter()
-        pool.close()  # c's step never ended: its kernel is never forked, and close does not wait
-        assert __import__("time").perf_counter() - t < 10
-    assert len(forked) == 2 and pool.take("c", timeout=1) is None
+        pool.close()
+    assert time.perf_counter() - t < 3.0 + 2 * kernels.SHUTDOWN_TIMEOUT
+    assert not list((tmp_path / "kernels").iterdir())  # no connection file left
 
 
-def test_kernels_are_forked_a_step_ahead_of_their_notebooks(tmp_path):
-    from her2cr.runner.pipeline import Step, all_steps, fork_after
+def test_a_plain_kernel_that_hangs_fails_its_step_after_one_deadline(tmp_path, monkeypatch):
+    import time
 
-    after = fork_after(all_steps())
-    assert after["report"] == {"02_baseline", "03_ctdna"}  # not while 01 runs
-    assert "02_baseline" not in after and "03_ctdna" not in after  # at once: needed when 01 ends
-    assert "01_clean" not in after  # it waits for nothing: a plain kernel started at once
-    sub = Step("91_extra", tmp_path / "91_extra.ipynb", needs=("01_clean", "02_baseline", "03_ctdna"),
-               optional=True)
-    core = all_steps()[:3]
-    assert fork_after(core + [sub])["91_extra"] == {"01_clean"}
+    import nbformat
+
+    from her2cr.runner.pipeline import Step, StepFailed, run_notebook
+
+    monkeypatch.setattr(kernels, "START_TIMEOUT", 3.0)
+    name = kernel_spec(tmp_path, monkeypatch, "hangs", "import time; time.sleep(600)")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    nbformat.write(nb, tmp_path / "hangs.ipynb")
+    pool = KernelPool(name, PROJECT, tmp_path / "kernels")
+    pool.prestart(["hangs"], warm=set())  # papermill waits for it to answer, START_TIMEOUT
+    t = time.perf_counter()
+    try:
+        with pytest.raises(StepFailed, match="didn't respond in 3 seconds"):
+            run_notebook(Step("hangs", tmp_path / "hangs.ipynb"), tmp_path, {"x": 2}, km=pool.take("hangs"),
+                         retire=pool.retire)
+        assert time.perf_counter() - t < 3.0 + 10
+    finally:
+        pool.close()
 
 
-def test_a_forked_kernel_that_dies_fails_its_step_at_once(tmp_path):
+def test_a_kernel_that_dies_fails_its_step_at_once(tmp_path):
     import time
 
     import nbformat
@@ -374,10 +363,9 @@ def test_a_forked_kernel_that_dies_fails_its_step_at_once(tmp_path):
                 nbformat.v4.new_code_cell("print('never')")]
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
     nbformat.write(nb, tmp_path / "dies.ipynb")
-    pool = KernelPool(KERNEL, PROJECT)
+    pool = KernelPool(KERNEL, PROJECT, tmp_path / "kernels")
     pool.prestart(["dies"], warm={"dies"})
     km = pool.take("dies")
-    assert km is not None and type(km.provisioner).__name__ == "SeededProvisioner"
     t = time.perf_counter()
     try:
         with pytest.raises(StepFailed, match="Kernel died"):

@@ -1,0 +1,110 @@
+"""One source column -> one contract column, vectorised: missing-data codes, code maps, and the
+checks of dates and numbers. Values stay text: a number that parses is written as it stands.
+
+A message never quotes the value of a field flagged as an identifier (it names field and row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from her2cr.intake.issues import IntakeIssue, issue
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+INTEGER = r"^[+-]?\d+$"
+NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+@dataclass
+class Where:
+    """Where the cells of one column are: file, spreadsheet rows, records, the field, an event."""
+
+    file: str
+    rows: np.ndarray
+    records: np.ndarray
+    field: str
+    event: str = ""
+    identifier: bool = False
+
+    def at(self, i: int) -> tuple[int, str]:
+        return int(self.rows[i]), str(self.records[i])
+
+    def shown(self, value: str) -> str:
+        return "" if self.identifier else value
+
+    def say(self, value: str) -> str:
+        return "the value (an identifier, not shown)" if self.identifier else f"{value!r}"
+
+
+def _emit(rule: str, w: Where, mask: np.ndarray, values: pd.Series, text) -> list[IntakeIssue]:
+    out = []
+    ev = f"event {w.event}: " if w.event else ""
+    for i in np.flatnonzero(mask):
+        row, rec = w.at(i)
+        v = values.iat[i]
+        out.append(issue(rule, w.file, ev + text(w.say(v), v), row=row, record=rec, field=w.field,
+                         value=w.shown(v)))
+    return out
+
+
+def missing_codes(values: pd.Series, w: Where, codes: list[str]) -> tuple[pd.Series, list[IntakeIssue]]:
+    """Declared missing-data codes become empty cells, each listed as a warning."""
+    if not codes:
+        return values, []
+    mask = values.str.strip().isin(codes).to_numpy()
+    if not mask.any():
+        return values, []
+    out = _emit("EDC05", w, mask, values, lambda said, v: f"{said} is a declared missing-data code: "
+                "written as an empty cell")
+    return values.mask(mask, ""), out
+
+
+def apply_codes(values: pd.Series, w: Where, codes: dict, choices: dict | None
+                ) -> tuple[pd.Series, list[IntakeIssue]]:
+    s = values.str.strip()
+    mapped = s.map(codes)
+    bad = ((s != "") & mapped.isna()).to_numpy()
+    listed = ", ".join(choices or codes)
+
+    def text(said, v):
+        if choices is not None and v.strip() not in choices:
+            return (f"code {said} is not a choice of the dictionary ({listed}); correct it in the EDC "
+                    "or add the choice to the dictionary and the mapping's codes")
+        return f"code {said} has no entry in the mapping's codes ({listed}); add it to codes"
+
+    out = _emit("EDC01", w, bad, values, text) if bad.any() else []
+    return mapped.fillna("").astype(object), out
+
+
+def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[IntakeIssue]]:
+    """Dates must be ISO YYYY-MM-DD (never guessed), integers and numbers must parse."""
+    s = values.str.strip()
+    present = (s != "").to_numpy()
+    if kind == "date":
+        ok = s.str.match(ISO_DATE).to_numpy()
+        real = pd.to_datetime(s.where(ok, ""), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+        bad = present & ~(ok & real)
+        want = "a date written YYYY-MM-DD"
+    elif kind in ("integer", "number"):
+        bad = present & ~s.str.match(INTEGER if kind == "integer" else NUMBER).to_numpy()
+        want = "a whole number" if kind == "integer" else "a number (decimal point '.')"
+    else:
+        return values, []
+    if not bad.any():
+        return s, []
+    token = ~s.str.contains(r"\d", regex=True).to_numpy()
+    out = _emit("EDC06", w, bad & token, values, lambda said, v: (
+        f"{said} is not {want} and not a declared missing-data code; correct it in the source, or "
+        "declare it under edc.missing_codes if it means 'no value'"))
+    if kind == "date":
+        out += _emit("EDC03", w, bad & ~token, values, lambda said, v: (
+            f"date {said} is not written YYYY-MM-DD (REDCap always exports Y-M-D: the file was edited or "
+            "re-saved by a spreadsheet); the intake never guesses a format: correct the value in the EDC "
+            "and export again"))
+    else:
+        out += _emit("EDC04", w, bad & ~token, values, lambda said, v: (
+            f"{said} is not {want}; correct it in the source"))
+    return s, out

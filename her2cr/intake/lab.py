@@ -1,0 +1,172 @@
+"""The laboratory's result file: one row per sample, or one row per sample and test.
+
+Result words map to the contract's results by `lab.result_codes`; qualified MTM/mL values
+(`ND`, `<0.01`, `>1000`) are written by the rule `lab.mtm_qualifiers` declares; a cumulative file
+that resends corrected results keeps the newest row of a sample (by `lab.corrections.by`), at the
+position of the sample's first appearance. Without that rule a repeated sample is an error.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from her2cr.intake import convert as V
+from her2cr.intake.issues import IntakeIssue, issue
+from her2cr.intake.mapping import Mapping
+from her2cr.intake.textio import read_table
+
+INTEGER_COLUMNS = ("variants_detected", "panel_size")
+TEXT = "string[pyarrow]"
+
+
+def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping, name: str, what: str,
+                 subject: str | None) -> tuple[pd.DataFrame, np.ndarray, list[IntakeIssue]]:
+    """One row per key: the newest by corrections.by, at the key's first position; else errors.
+    subject: the lab's subject column (named as the issues' record)."""
+    dup = df.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return df, rows, []
+    sample = df[key[0]].to_numpy(dtype=object)
+    who = df[subject].to_numpy(dtype=object) if subject in df else np.full(len(df), "", dtype=object)
+    by = m.get("lab", "corrections", "by")
+    out = []
+    if by is None:
+        firsts = pd.Series(rows).groupby([df[k].to_numpy() for k in key]).transform("first").to_numpy()
+        for i in np.flatnonzero(dup & df.duplicated(key, keep="first").to_numpy()):
+            out.append(issue("LAB03", name, f"{what} {sample[i]} is given again (first at row {firsts[i]}); "
+                             "if the file resends corrected results, declare lab.corrections (keep: newest, "
+                             "by: <report date column>); otherwise ask the laboratory", row=int(rows[i]),
+                             record=who[i], field=key[0], value=sample[i]))
+        return df, rows, out
+    order = df.assign(_pos=np.arange(len(df)), _by=df[by].str.strip())
+    first_pos = order.groupby(key, sort=False)["_pos"].transform("min")
+    newest = order.sort_values(["_by", "_pos"], kind="stable").drop_duplicates(key, keep="last")
+    dropped = np.setdiff1d(np.arange(len(df)), newest["_pos"].to_numpy())
+    kept_row = pd.Series(rows[newest["_pos"].to_numpy()],
+                         index=pd.MultiIndex.from_frame(newest[key]) if len(key) > 1 else newest[key[0]])
+    for i in dropped:
+        k = tuple(df[c].iat[i] for c in key) if len(key) > 1 else df[key[0]].iat[i]
+        out.append(issue("LAB04", name, f"{what} {sample[i]}: this result ({by} {df[by].iat[i]!r}) was "
+                         f"replaced by the newer one at row {kept_row[k]}", row=int(rows[i]),
+                         record=who[i], field=key[0], value=sample[i]))
+    newest = newest.assign(_first=first_pos[newest.index]).sort_values("_first", kind="stable")
+    keep = newest["_pos"].to_numpy()
+    return df.iloc[keep].reset_index(drop=True), rows[keep], out
+
+
+def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list[IntakeIssue]]:
+    q = m.get("lab", "mtm_qualifiers", default={}) or {}
+    nd = {str(x).strip().upper() for x in q.get("not_detected", []) or []}
+    s = values.str.strip()
+    out = []
+    res = s.copy()
+    is_nd = s.str.upper().isin(nd).to_numpy()
+    res[is_nd] = str(q.get("not_detected_value", "0"))  # (17b) the text written for a not-detected value
+    for sign, key in (("<", "below_limit"), (">", "above_limit")):
+        mask = s.str.startswith(sign).to_numpy()
+        rule = q.get(key)
+        for i in np.flatnonzero(mask):
+            row, rec = where.at(i)
+            v = s.iat[i]
+            x = v[1:].strip()
+            if rule is None:
+                out.append(issue("LAB06", where.file, f"MTM/mL {v!r} is qualified, and lab.mtm_qualifiers."
+                                 f"{key} is not declared; declare it (limit, "
+                                 f"{'half, ' if key == 'below_limit' else ''}missing)", row=row, record=rec,
+                                 field=where.field, value=v))
+                continue
+            try:
+                limit = Decimal(x)
+            except InvalidOperation:
+                out.append(issue("EDC04", where.file, f"MTM/mL {v!r}: {x!r} after {sign!r} is not a number; "
+                                 "ask the laboratory", row=row, record=rec, field=where.field, value=v))
+                continue
+            new = {"limit": x, "half": format(limit / 2, "f"), "missing": ""}[rule]
+            res.iat[i] = new
+            out.append(issue("LAB02", where.file, f"MTM/mL {v!r} written as {new!r} (mtm_qualifiers.{key}: "
+                             f"{rule})", row=row, record=rec, field=where.field, value=v))
+    qualified = is_nd | s.str.match(r"^[<>]").to_numpy()
+    rest, more = V.check_kind(s.where(~qualified, ""), where, "number")
+    return res.where(qualified, rest), out + more
+
+
+def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
+    """The lab file as contract columns (result, mtm_per_ml, ...), one row per sample, with `_row`
+    (the spreadsheet row) and `_lab_subject` / `_lab_date` for reconciliation."""
+    name = path.name
+    cols = {k: str(v) for k, v in (m.get("lab", "columns") or {}).items()}
+    t, out = read_table(path, m.get("lab", "encoding", default="utf-8"), m.get("lab", "delimiter", default=","),
+                        expect=tuple(cols.values()))
+    if t is None:
+        return None, out
+    layout = m.get("lab", "layout", default="sample")
+    tests = m.get("lab", "tests") or {}
+    needed = list(cols.values()) + ([tests.get("column"), tests.get("value")] if layout == "sample_test" else [])
+    by = m.get("lab", "corrections", "by")
+    if by:
+        needed.append(by)
+    missing = [c for c in dict.fromkeys(needed) if c and c not in t.frame]
+    if missing:
+        return None, [issue("FILE06", name, f"column {c} (named in the mapping's lab section) is not in the "
+                            f"laboratory file (its columns: {', '.join(t.header)}); correct the mapping",
+                            row=1, field=c) for c in missing]
+    df, rows = t.frame, t.rows
+    sample_col = cols["sample_id"]
+    if layout == "sample_test":
+        tcol, vcol = tests["column"], tests["value"]
+        codes = {str(k).strip(): str(v) for k, v in (tests.get("codes") or {}).items()}
+        code = df[tcol].str.strip()
+        unknown = ~code.isin(codes).to_numpy()
+        for i in np.flatnonzero(unknown):
+            out.append(issue("LAB05", name, f"test code {code.iat[i]!r} has no entry in lab.tests.codes "
+                             f"({', '.join(codes)}); add it (or ask the laboratory)", row=int(rows[i]),
+                             field=tcol, value=code.iat[i]))
+        df, rows = df.loc[~unknown].reset_index(drop=True), rows[~unknown]
+        df = df.assign(_test=df[tcol].str.strip().map(codes))
+        df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test",
+                                      cols.get("subject_id"))
+        out += more
+        first = df.assign(_row=rows).drop_duplicates(sample_col)
+        wide = df.pivot(index=sample_col, columns="_test", values=vcol)
+        base = first.set_index(sample_col)
+        lab = pd.DataFrame({"sample_id": base.index.to_numpy(dtype=object), "_row": base["_row"].to_numpy()})
+        for target in dict.fromkeys(codes.values()):
+            lab[target] = wide[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
+                if target in wide else ""
+        for target, col in cols.items():
+            if target not in lab:
+                lab[target] = base[col].to_numpy(dtype=object)
+    else:
+        df, rows, more = _keep_newest(df, rows, [sample_col], m, name, "sample", cols.get("subject_id"))
+        out += more
+        lab = pd.DataFrame({t_: df[c].reset_index(drop=True) for t_, c in cols.items()})
+        lab["_row"] = rows
+    rows = lab["_row"].to_numpy()
+    subj = lab["subject_id"].to_numpy(dtype=object) if "subject_id" in lab else np.full(len(lab), "")
+
+    def where(target):
+        return V.Where(name, rows, subj, cols.get(target, target))
+
+    res_codes = {str(k).strip().upper(): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
+    lab = lab.astype({c: TEXT for c in lab if c != "_row"})
+    word = lab["result"].str.strip()
+    mapped = word.str.upper().map(res_codes)
+    for i in np.flatnonzero(mapped.isna().to_numpy()):
+        out.append(issue("LAB01", name, f"result {word.iat[i]!r} has no entry in lab.result_codes "
+                         f"({', '.join(res_codes)}); add it, mapped to POSITIVE, NEGATIVE, QNS or FAILED",
+                         row=int(rows[i]), record=subj[i], field=cols.get("result", "result"),
+                         value=word.iat[i]))
+    lab["result"] = mapped.fillna("").to_numpy(dtype=object)
+    lab["mtm_per_ml"], more = _mtm(lab["mtm_per_ml"], where("mtm_per_ml"), m)
+    out += more
+    for target in INTEGER_COLUMNS:
+        lab[target], more = V.check_kind(lab[target], where(target), "integer")
+        out += more
+    if "collection_date" in lab:
+        _, more = V.check_kind(lab["collection_date"], where("collection_date"), "date")
+        out += more
+    return lab, out
