@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -283,15 +285,31 @@ def quarto_missing_note() -> str:
     return QUARTO_MISSING
 
 
+_BUILD_PREFIX = "her2cr-quarto-"
+_BUILD_NAME = re.compile(rf"^{_BUILD_PREFIX}[a-z]+-(\d+)-")
+
+
 def _build_dir(fmt: str) -> Path:
     """A fresh build folder whose path has no hidden component: Quarto does not apply a project's
-    _quarto.yml under a hidden folder (such as the run's staging folder)."""
+    _quarto.yml under a hidden folder (such as the run's staging folder). Its name carries this
+    process's id, so that the next run removes the folders of a run that was killed while Quarto
+    ran (remove_stale_builds)."""
     import tempfile
 
     for base in (Path(tempfile.gettempdir()), Path("/tmp")):
         if base.is_dir() and not any(part.startswith(".") for part in base.resolve().parts):
-            return Path(tempfile.mkdtemp(prefix=f"her2cr-quarto-{fmt}-", dir=base))
+            remove_stale_builds(base)
+            return Path(tempfile.mkdtemp(prefix=f"{_BUILD_PREFIX}{fmt}-{os.getpid()}-", dir=base))
     raise RuntimeError("no temporary folder without a hidden path component for the Quarto build")
+
+
+def remove_stale_builds(base: Path) -> list[Path]:
+    """Remove the Quarto build folders left in base by runs whose process no longer exists."""
+    stale = [p for p in base.glob(f"{_BUILD_PREFIX}*")
+             if (m := _BUILD_NAME.match(p.name)) and not processes.alive(int(m.group(1)))]
+    for p in stale:
+        shutil.rmtree(p, ignore_errors=True)
+    return stale
 
 
 def _stage_project(work: Path, nb, out_dir: Path, info: dict, version: str) -> None:

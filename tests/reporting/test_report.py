@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -122,3 +123,23 @@ def test_preview_writes_cross_references_as_figure_and_table_numbers():
     nb.cells.insert(1, nbformat.v4.new_markdown_cell("See @fig-x and @tbl-flow; @fig-unknown stays."))
     cells = add_preview_captions(nb).cells
     assert cells[1].source == "See Figure 1 and Table 1; @fig-unknown stays."
+
+
+def test_quarto_build_folders_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    # a run killed while Quarto converts (SIGKILL: no handler runs) leaves its build folders in
+    # the temporary folder; they carry the run's process id, and the next render removes those
+    # whose process is gone, never a live run's
+    import subprocess
+    import sys
+
+    from her2cr.reporting.render import remove_stale_builds
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"her2cr-quarto-typst-{dead.pid}-abc123"
+    live = tmp_path / f"her2cr-quarto-html-{os.getpid()}-def456"
+    other = tmp_path / "her2cr-verify-xyz"
+    for folder in (stale, live, other):
+        (folder / "sub").mkdir(parents=True)
+    assert remove_stale_builds(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and other.exists()
