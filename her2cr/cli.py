@@ -7,6 +7,7 @@ with a Python traceback. Heavy libraries are imported only by the command that n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,14 +23,21 @@ def _err(msg: str) -> None:
 
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_MAIN_PID = os.getpid()  # set again by main(), which installs _stop
 
 
 def _stop(signum, frame) -> None:
     """Ctrl-C, `kill` (SIGTERM) and a closed terminal (SIGHUP) all stop a command the same way:
     KeyboardInterrupt, so that the run kills its kernels and removes its staging folder and lock.
-    Once is enough: further signals do not interrupt that clean-up."""
+    Once is enough: further signals do not interrupt that clean-up.
+
+    A child forked to start a kernel runs Python (its preexec function) until it execs, and a
+    signal to the process group reaches it there too: it ignores it (raising there printed an
+    'Exception ignored' traceback); the run kills the kernel's group as it is tracked."""
     import signal
 
+    if os.getpid() != _MAIN_PID:
+        return
     for name in STOP_SIGNALS:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
@@ -283,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     import signal
 
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     previous = {}
     for name in STOP_SIGNALS:
         if hasattr(signal, name):

@@ -84,3 +84,30 @@ def test_run_with_bad_input_writes_nothing(raw_copy, tmp_path, damage):
     assert not out.exists()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
     assert checksums(raw_copy.dir) == before
+
+
+def test_a_stop_signal_in_a_forked_child_before_exec_is_ignored_there():
+    # a SIGHUP to the run's process group can reach a child forked to start a kernel while it
+    # still runs Python (its preexec function); raising KeyboardInterrupt there printed an
+    # 'Exception ignored' traceback on the run's stderr (seen in the SIGHUP-during-03 test)
+    import os
+    import signal
+
+    from her2cr import cli
+
+    pid = os.fork()
+    if pid == 0:  # the child: the handler must return, not raise
+        try:
+            cli._stop(signal.SIGHUP, None)
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    saved = {name: signal.getsignal(getattr(signal, name)) for name in cli.STOP_SIGNALS}
+    try:
+        with pytest.raises(KeyboardInterrupt):  # in the process that installed it, it stops the run
+            cli._stop(signal.SIGHUP, None)
+    finally:  # _stop ignores further signals: give pytest its own back
+        for name, handler in saved.items():
+            signal.signal(getattr(signal, name), handler)
