@@ -10,7 +10,7 @@ import pandas as pd
 
 from her2cr import study
 from her2cr.data.issues import counts_by_rule, read_issues
-from her2cr.data.contract import BASELINE_WINDOW_DAYS
+from her2cr.data.contract import BASELINE_WINDOW_DAYS, MIN_AGE, TWO_YEARS_DAYS
 from her2cr.data.dictionary import DECISIONS
 from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
@@ -164,8 +164,9 @@ def methods_markdown(estimates: pd.DataFrame) -> str:
         "",
         "**Analysis sets.** *Enrolled*: consent on or before the data cut-off (baseline "
         "characteristics, participant flow). *Eligible*: enrolled and eligibility criteria E1–E5 hold "
-        "(E1 age \u2265 20 years; E2 female; E3 the response had lasted 2 years (730 days) or more at "
-        "consent: date of response + 730 days \u2264 date of consent; E4 \u2265 730 days of anti-HER2 "
+        f"(E1 age \u2265 {MIN_AGE} years; E2 female; E3 the response had lasted {TWO_YEARS_DAYS} days "
+        f"(2 years) or more at consent: date of response + {TWO_YEARS_DAYS} days \u2264 date of "
+        f"consent; E4 \u2265 {TWO_YEARS_DAYS} days of anti-HER2 "
         "therapy, from its start to its stop (stopped cohort) or to consent (continuing cohort); E5 a "
         "stop date for the stopped cohort and none for the continuing one). *Primary analysis set*: "
         "eligible with an evaluable baseline ctDNA result.",
