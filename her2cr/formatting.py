@@ -67,6 +67,18 @@ def display_text(text) -> str:
     return re.sub(r"(?<![\w.])-(?=\d)", MINUS, text)
 
 
+def visit_label(visit) -> str:
+    """A visit code as readers read it: "baseline" -> "Baseline", "month_3" -> "Month 3"."""
+    text = display_text(visit)
+    if text.startswith("month_") and text[6:].isdigit():
+        return f"Month {int(text[6:])}"
+    return text[:1].upper() + text[1:]
+
+
+# How a text quoted from an output file is shown, by the kind of text (her2cr.trace.Quote).
+QUOTE_RULES = {"quote": display_text, "visit": visit_label}
+
+
 def with_minus(text: str) -> str:
     """A leading hyphen-minus of a number becomes the minus sign U+2212."""
     return MINUS + text[1:] if text.startswith("-") else text

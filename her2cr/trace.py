@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from her2cr.formatting import NE, display_text, number
+from her2cr.formatting import NE, QUOTE_RULES, number
 
 ATTRS = ("data-src-file", "data-src-key", "data-src-value", "data-src-kind")
 
@@ -54,7 +54,8 @@ class Num:
 @dataclass(frozen=True)
 class Quote:
     """Text quoted from an output file (a posted value or description, a category label, a cell of
-    a listing): `value` as the file holds it, shown by formatting.display_text (kind "quote")."""
+    a listing): `value` as the file holds it, shown by the rule of its kind
+    (formatting.QUOTE_RULES: "quote" as written, "visit" as "Month 3")."""
 
     value: str
     file: str
@@ -63,13 +64,13 @@ class Quote:
 
     @property
     def text(self) -> str:
-        return display_text(self.value)
+        return QUOTE_RULES[self.kind](self.value)
 
     def html(self) -> str:
         title = f"{self.file} · {self.key}"
         return (f'<span class="src" data-src-file="{html.escape(self.file)}" '
                 f'data-src-key="{html.escape(self.key)}" data-src-value="{html.escape(str(self.value))}" '
-                f'data-src-kind="quote" title="{html.escape(title)}">{html.escape(self.text)}</span>')
+                f'data-src-kind="{self.kind}" title="{html.escape(title)}">{html.escape(self.text)}</span>')
 
 
 def _is_float(v) -> bool:
@@ -110,11 +111,11 @@ class Traced(str):
         return [p for p in self.parts if not isinstance(p, str)]
 
 
-def quote(value, file: str, key: str) -> "Traced | str":
+def quote(value, file: str, key: str, kind: str = "quote") -> "Traced | str":
     """A cell quoted from a file (empty text stays a plain empty string)."""
     if value is None or (isinstance(value, float) and value != value) or str(value) == "":
         return ""
-    return Traced(Quote(str(value), file, key))
+    return Traced(Quote(str(value), file, key, kind))
 
 
 def tjoin(sep: str, items) -> Traced:

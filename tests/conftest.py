@@ -84,6 +84,35 @@ def real_pipeline_run(synthetic_raw, tmp_path_factory):
     return outcome
 
 
+EARLIER_CUT = "2025-06-30"
+
+
+@pytest.fixture(scope="session")
+def later_cut_run(synthetic_raw, tmp_path_factory):
+    """The synthetic study as it stood at EARLIER_CUT, run first; then the default cut with two
+    corrections (an age, a ctDNA level), run into the same reports folder: a report whose
+    "Changes since the previous cut" has every kind of table (estimates, flow, participants and
+    samples added, status changes, corrections and follow-up updates, primary-set changes)."""
+    from her2cr.data.cutinfo import write_synthetic_marker
+    from her2cr.data.synth import as_of, generate, write_cut
+    from her2cr.runner.pipeline import run_cut
+
+    root = tmp_path_factory.mktemp("later")
+    earlier = root / f"synthetic-{EARLIER_CUT}"
+    write_cut(as_of(generate(n=50, cut=CUT), EARLIER_CUT), earlier)
+    write_synthetic_marker(earlier, n=50, seed=20251231, cut=CUT, as_of=EARLIER_CUT)
+    first = run_cut(earlier, EARLIER_CUT, root / "reports" / f"synthetic-{EARLIER_CUT}", echo=lambda *_: None,
+                    render=False)
+    assert first.status == "built", first.message
+    later = RawCopy(synthetic_raw, root / f"synthetic-{CUT}")
+    later.set("subjects.csv", 0, "age", str(int(later.read("subjects.csv").loc[0, "age"]) + 1))
+    ct = later.read("ctdna.csv")
+    later.set("ctdna.csv", int(ct.index[ct["result"] == "POSITIVE"][0]), "mtm_per_ml", "0.53")
+    outcome = run_cut(later.dir, CUT, root / "reports" / f"synthetic-{CUT}", echo=lambda *_: None)
+    assert outcome.status == "built", outcome.message
+    return outcome
+
+
 def _project_entries() -> set[str]:
     """What the project folder holds, a level down from the top (caches and the venv aside)."""
     skip = {".git", ".venv", ".pytest_cache", "__pycache__"}

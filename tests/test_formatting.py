@@ -78,7 +78,7 @@ def test_report_table_and_change_report_write_an_estimate_alike():
     import pandas as pd
 
     from her2cr.reporting.context import estimates_display
-    from her2cr.reporting.cutdiff_render import estimate_summary
+    from her2cr.reporting.cutdiff_tables import estimate_cell
 
     row = pd.DataFrame({"analysis": ["exploratory_pfs"], "parameter": ["median_days"], "group": ["stopped"],
                         "n": [3], "N": [10], "estimate": [1234.0], "ci_lower": [1001.0],
@@ -87,5 +87,7 @@ def test_report_table_and_change_report_write_an_estimate_alike():
     shown = estimates_display(row)
     assert shown.loc[0, "Estimate"] == "40.5" and shown.loc[0, "95% CI"] == "32.9\u00a0to\u00a0NE"
     assert shown.loc[0, "Counts"] == "3 events among 10"
-    assert estimate_summary("median_days", 3, 10, 1234.0, 1001.0, float("nan"), 0.95, float("nan")) \
-        == "40.5 months (95% CI 32.9 to NE)"
+    # the change report's cell for the same row of diff/estimate_changes.csv (prefix new_)
+    diff_row = row.iloc[0][["analysis", "parameter", "group"]].to_dict() | {
+        f"new_{c}": row.iloc[0][c] for c in ("n", "N", "estimate", "ci_lower", "ci_upper", "ci_level", "p_value")}
+    assert estimate_cell(pd.Series(diff_row), "new") == "40.5 months (3 events among 10; 95% CI 32.9 to NE)"

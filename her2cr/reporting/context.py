@@ -445,14 +445,24 @@ def intake_record(out: Path) -> tuple[dict | None, pd.DataFrame | None]:
 
 
 def changes_since(out: Path, previous_dir: str, version: str):
-    """Markdown of what changed since the previous cut or version, and the diff object."""
+    """What changed since the previous cut or version, as the report shows it (the sentences,
+    then one numbered table per kind of change, each number traced to diff/*.csv), and the diff."""
+    from her2cr.reporting.display import Table, Text
+
     if not previous_dir:
-        return "This is the first report of this study in this output folder: nothing to compare with.", None
+        return [Text("This is the first report of this study in this output folder: nothing to "
+                     "compare with.")], None
     from her2cr.reporting.cutdiff import compare_cuts, load_cut_outputs
-    from her2cr.reporting.cutdiff_render import to_markdown
+    from her2cr.reporting.cutdiff_render import summary_lines
+    from her2cr.reporting.cutdiff_tables import change_tables
 
     diff = compare_cuts(load_cut_outputs(Path(previous_dir)), load_cut_outputs(out, version=version))
-    return to_markdown(diff), diff
+    blocks = [Text("\n".join(f"- {line}" for line in summary_lines(diff)) + "\n")]
+    if diff.has_changes:
+        blocks += [Table(t.frame, notes=t.notes, group_by=t.group_by,
+                         label=f"tbl-changes-{t.name.replace('_', '-')}", caption=t.title)
+                   for t in change_tables(diff)]
+    return blocks, diff
 
 
 def save_report_outputs(ctx) -> list[Path]:

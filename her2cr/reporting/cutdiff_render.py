@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2cr.formatting import NE, change_text, estimate_text, plural
+from her2cr.formatting import plural
 from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
+from her2cr.reporting.cutdiff_tables import (EMPTY, MAX_ROWS as MAX_TABLE_ROWS, change_cell, change_tables,
+                                             estimate_cell, field_label, record_value)
 from her2cr.study import COHORTS
 
 MAX_IDS = 10  # ids listed in a sentence; beyond this the sentence gives counts only
@@ -25,47 +27,19 @@ def _missing(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
-def _num(x, parameter: str) -> str:
-    return estimate_text(parameter, None if _missing(x) else x, missing=NE)
-
-
-def _p(p) -> str:
-    from her2cr.formatting import p_phrase
-
-    return "" if _missing(p) else p_phrase(p)
-
-
-def estimate_summary(parameter: str, n, N, est, lo, hi, level, p) -> str:
-    """"18.2% (4/22; 95% CI 5.2% to 40.3%)", "1.49 (95% CI 0.293 to 8.45; p = 0.725)"."""
-    if _missing(est) and _missing(p) and _missing(n) and _missing(N):
-        return NE
-    head = (estimate_text(parameter, est, missing=NE, unit=True) if not _missing(est)
-            else (NE if _missing(p) else ""))
-    inner = []
-    if parameter == "proportion" and not _missing(n) and not _missing(N):
-        inner.append(f"{int(n)}/{int(N)}")
-    elif _missing(est) and not (_missing(n) and _missing(N)):  # n and N say why it is missing
-        inner.append(f"n = {_cell(n)}, N = {_cell(N)}")
-    if not (_missing(lo) and _missing(hi)):
-        lv = f"{100 * float(level):g}% CI " if not _missing(level) else "CI "
-        inner.append(f"{lv}{_num(lo, parameter)} to {_num(hi, parameter)}")
-    if not _missing(p):
-        inner.append(_p(p))
-    text = (head + (f" ({'; '.join(inner)})" if inner else "")).strip()
-    return text[1:-1] if not head and text.startswith("(") else text
-
-
 def _side(row, prefix: str) -> str:
-    return estimate_summary(row["parameter"], *(row[f"{prefix}_{c}"] for c in
-                                             ("n", "N", "estimate", "ci_lower", "ci_upper",
-                                              "ci_level", "p_value")))
+    """One cut's estimate as the change table writes it (cutdiff_tables.estimate_cell)."""
+    return str(estimate_cell(row, prefix))
 
 
 def _change_text(row) -> str:
-    ch = row["estimate_change"]
-    if row["status"] != "changed" or _missing(ch) or math.isinf(ch):
-        return ""
-    return change_text(row["parameter"], ch)
+    return "" if row["status"] != "changed" else str(change_cell(row))
+
+
+def _value(column: str, value) -> str:
+    """A record value in a sentence: as the change tables show it, "(empty)" when there is none."""
+    text = str(record_value(column, value, "", ""))
+    return "(empty)" if text == EMPTY else text
 
 
 def _estimate_name(row) -> str:
@@ -219,14 +193,15 @@ def _record_lines(d: CutDiff) -> tuple[list[str], list[str]]:
     lines, none = [], []
     corr, fu = d.corrections, d.follow_up_updates
     if len(corr):
-        shown = _first_changes(corr, lambda r: f"{r.subject_id} {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
+        shown = _first_changes(corr, lambda r: f"{r.subject_id} {field_label(r.column, sentence=True)} "
+                                               f"{_value(r.column, r.old)} {ARROW} {_value(r.column, r.new)}")
         lines.append(f"{plural(len(corr), 'field-level correction')} to existing records "
                      f"({plural(corr['subject_id'].nunique(), 'participant')}): {shown}.")
     else:
         none.append("field-level corrections")
     if len(fu):
         by_col = fu["column"].value_counts()
-        cols = ", ".join(f"{c} {int(by_col[c])}" for c in fu["column"].unique())
+        cols = ", ".join(f"{field_label(c, sentence=True)} {int(by_col[c])}" for c in fu["column"].unique())
         lines.append(f"Follow-up updated for {plural(fu['subject_id'].nunique(), 'participant')} "
                      f"({cols}).")
     return lines, none
@@ -261,8 +236,8 @@ def _primary_set_lines(d: CutDiff) -> tuple[list[str], list[str]]:
         parts.append(f"{len(left)} left ({_ids(left['subject_id'])})")
     if len(moved):
         parts.append(f"baseline result changed for {len(moved)} ("
-                     + ", ".join(f"{r.subject_id} {_cell(r.old_baseline_result)} {ARROW} "
-                                 f"{_cell(r.new_baseline_result)}"
+                     + ", ".join(f"{r.subject_id} {_value('baseline_result', r.old_baseline_result)} {ARROW} "
+                                 f"{_value('baseline_result', r.new_baseline_result)}"
                                  for r in moved.head(MAX_IDS).itertuples()) + ")")
     return ["Primary analysis set: " + "; ".join(parts) + "."], []
 
@@ -273,7 +248,8 @@ def _sample_lines(d: CutDiff) -> tuple[list[str], list[str]]:
     sa, sr, sc = d.samples_added, d.samples_removed, d.sample_changes
     if len(sa):
         res = sa["result"].value_counts()
-        kinds = ", ".join(f"{int(res[r])} {r}" for r in ("POSITIVE", "NEGATIVE", "QNS", "FAILED") if r in res)
+        kinds = ", ".join(f"{int(res[r])} {_value('result', r)}" for r in ("POSITIVE", "NEGATIVE", "QNS", "FAILED")
+                          if r in res)
         k_new = int(sa["new_participant"].sum())
         lines.append(f"{plural(len(sa), 'ctDNA sample')} added ({len(sa) - k_new} from participants "
                      f"already in the last cut, {k_new} from new participants; {kinds}).")
@@ -286,7 +262,8 @@ def _sample_lines(d: CutDiff) -> tuple[list[str], list[str]]:
         none.append("ctDNA samples removed")
     if len(sc):
         shown = _first_changes(
-            sc, lambda r: f"{r.sample_id} ({r.subject_id}) {r.column} {_cell(r.old)} {ARROW} {_cell(r.new)}")
+            sc, lambda r: f"{r.sample_id} ({r.subject_id}) {field_label(r.column, sentence=True)} "
+                          f"{_value(r.column, r.old)} {ARROW} {_value(r.column, r.new)}")
         lines.append(f"{plural(len(sc), 'change')} to existing ctDNA samples "
                      f"({plural(sc['sample_id'].nunique(), 'sample')}): {shown}.")
     else:
@@ -300,75 +277,18 @@ _SECTIONS = (_flow_lines, _participant_lines, _status_lines, _record_lines, _eli
 
 # -- Markdown -------------------------------------------------------------------------------------
 
-def _table_md(df: pd.DataFrame, name: str, max_rows: int) -> str:
+def to_markdown(d: CutDiff, heading_level: int = 3, max_rows: int = MAX_TABLE_ROWS) -> str:
+    """diff/summary.md: the sentences as a list, then the change report's tables (the frames the
+    report shows: cutdiff_tables), each with its notes."""
     from her2cr.reporting.display import markdown_table
 
-    shown = df.head(max_rows).astype(object).map(_cell)
-    md = markdown_table(shown)
-    if len(df) > max_rows:
-        md += f"\n\n*Showing {max_rows} of {len(df)} rows; all in diff/{name}.csv.*"
-    return md
-
-
-def estimates_display(d: CutDiff) -> pd.DataFrame:
-    """Primary estimates, and every other estimate that changed: last cut, this cut, change."""
-    e = d.estimate_changes
-    keep = e.loc[(e["analysis"] == "primary") | ~e["status"].isin(["unchanged", "not compared"])]
-    return pd.DataFrame({
-        "Estimate": [_estimate_name(r) for _, r in keep.iterrows()],
-        d.old_label: [_side(r, "old") if r["status"] != "added" else "" for _, r in keep.iterrows()],
-        d.new_label: [_side(r, "new") if r["status"] != "removed" else "" for _, r in keep.iterrows()],
-        "Change": [_change_text(r) or r["status"] for _, r in keep.iterrows()],
-    })
-
-
-def flow_display(d: CutDiff) -> pd.DataFrame:
-    """One row per step, one column per cohort: "40 → 49", or "40" when unchanged."""
-    f = d.flow_changes
-    if f.empty:
-        return pd.DataFrame()
-    old, new = f["old_count"].astype(object).map(_cell), f["new_count"].astype(object).map(_cell)
-    text = old.where(old == new, old + f" {ARROW} " + new)
-    wide = f.assign(text=text).pivot(index="step", columns="cohort", values="text")
-    steps = list(dict.fromkeys(f["step"]))
-    cohorts = list(dict.fromkeys(f["cohort"]))
-    labels = f.drop_duplicates("step").set_index("step")["label"]
-    wide = wide.reindex(index=steps, columns=cohorts)
-    wide.insert(0, "Step", labels.reindex(steps).to_numpy())
-    return wide.reset_index(drop=True).rename(columns=str.capitalize)
-
-
-SECTIONS = (
-    ("participants_added", "Participants added"),
-    ("participants_removed", "Participants no longer in the analysis"),
-    ("status_changes", "Status at the cut-off changed"),
-    ("field_changes", "Field-level changes to existing records"),
-    ("eligibility_changes", "Eligibility changed"),
-    ("primary_set_changes", "Primary analysis set membership or baseline result changed"),
-    ("samples_added", "ctDNA samples added"),
-    ("samples_removed", "ctDNA samples no longer in the analysis"),
-    ("sample_changes", "Changes to existing ctDNA samples"),
-)
-
-
-def to_markdown(d: CutDiff, heading_level: int = 3, max_rows: int = 50) -> str:
-    """The report section: the sentences as a list, then estimates, flow and the record tables."""
     h = "#" * heading_level
     out = ["\n".join(f"- {line}" for line in summary_lines(d))]
     if not d.has_changes:
         return "\n\n".join(out) + "\n"
-    est = estimates_display(d)
-    if len(est):
-        out += [f"{h} Estimates", _table_md(est, "estimate_changes", max_rows)]
-    flow = flow_display(d)
-    if len(flow):
-        out += [f"{h} Participant flow", _table_md(flow, "flow_changes", max_rows)]
-    for name, title in SECTIONS:
-        df = getattr(d, name)
-        if len(df):
-            if name == "field_changes":  # corrections first: they are what a reviewer signs off
-                df = pd.concat([d.corrections, d.follow_up_updates], ignore_index=True)
-            out += [f"{h} {title}", _table_md(df, name, max_rows)]
+    for t in change_tables(d, max_rows):
+        # Markdown has no heading rows: a grouping column stays a column
+        out += [f"{h} {t.title}", markdown_table(t.frame)] + [f"*{n}*" for n in t.notes]
     return "\n\n".join(out) + "\n"
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 # A cell that reads as a number, a count, a percentage, an interval or a p-value.
 _NUMERIC = re.compile(r"^\s*[<>≤≥]?\s*[-−+]?(\d|∞|inf\b)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMPTY = {"", "—", "-", "NE", "NA", "inf", "-inf"}
 # "NA [Not applicable to this group]" and the like stand in a number column
 _NOT_A_NUMBER = re.compile(r"^(NA|NE)\b")
@@ -42,12 +43,13 @@ def cell_text(v) -> str:
 
 
 def numeric_columns(df: pd.DataFrame) -> list[bool]:
-    """A column is numeric when every non-empty cell reads as a number (and one at least does)."""
+    """A column is numeric when every non-empty cell reads as a number (and one at least does);
+    a column of dates is text (read left to right, like the identifiers beside it)."""
     out = []
     for col in df.columns:
         cells = [cell_text(v).strip() for v in df[col]]
         filled = [c for c in cells if c not in _EMPTY and not _NOT_A_NUMBER.match(c)]
-        out.append(bool(filled) and all(_NUMERIC.match(c) for c in filled))
+        out.append(bool(filled) and all(_NUMERIC.match(c) and not _DATE.match(c) for c in filled))
     return out
 
 

@@ -217,8 +217,8 @@ def test_corrections_are_listed_cell_by_cell(synthetic_raw, two_cuts, tmp_path):
     lines = summary_lines(d)
     assert f"1 field-level correction to existing records (1 participant): {sid} age 61 → 62." in lines
     assert any(line.startswith(f"3 changes to existing ctDNA samples (1 sample): {smp} ({smp_subj}) "
-                               "result POSITIVE → NEGATIVE; ") for line in lines)
-    assert (f"Primary analysis set: baseline result changed for 1 ({smp_subj} POSITIVE → NEGATIVE)."
+                               "result positive → negative; ") for line in lines)
+    assert (f"Primary analysis set: baseline result changed for 1 ({smp_subj} positive → negative)."
             in lines)
     log = d.to_frame()
     assert log.loc[log["change"] == "field_correction", ["subject_id", "column", "old", "new"]] \
@@ -272,9 +272,9 @@ def test_participant_removed_status_and_eligibility_changes():
     assert ("2 participants of the last cut no longer in the analysis (HCR-012: consent date now "
             "after the cut-off (2026-01-15); HCR-050: no longer in the subjects export).") in lines
     assert "1 withdrawn since the last cut (HCR-035)." in lines
-    assert ("3 field-level corrections to existing records (3 participants): HCR-001 response_date "
-            "2019-06-01 → 2023-01-01; HCR-020 last_contact 2025-05-01 → 2025-04-01; HCR-040 "
-            "death_date 2025-04-01 → (empty).") in lines
+    assert ("3 field-level corrections to existing records (3 participants): HCR-001 response date "
+            "2019-06-01 → 2023-01-01; HCR-020 last contact 2025-05-01 → 2025-04-01; HCR-040 "
+            "death date 2025-04-01 → (empty).") in lines
     assert ("Eligibility changed for 1 existing participant: HCR-001 eligible → not eligible "
             "(E3: response lasted < 2 years at consent).") in lines
     assert "Primary analysis set: 3 left (HCR-001, HCR-012, HCR-050)." in lines
@@ -312,22 +312,28 @@ def test_estimate_movement():
     assert np.isnan(e["estimate_change"].iloc[3]) and np.isnan(e["estimate_change"].iloc[4])
     assert summary_lines(d) == [
         f"Changes from cut {OLD_CUT} (v1) to cut {NEW_CUT} (v1).",
-        "Primary: baseline ctDNA positivity, proportion positive (continuing): 10.0% (2/20; 95% CI 1.2% to 31.7%) at the last cut, "
-        "now 12.5% (3/24; 95% CI 2.7% to 32.4%); change +2.5 percentage points.",
-        "Primary: baseline ctDNA positivity, proportion positive (stopped): unchanged, 20.0% (4/20; 95% CI 5.7% to 43.7%).",
-        # ratios at 2 decimals, an unbounded limit as the infinity sign, the minus U+2212
-        "Primary: baseline ctDNA positivity, odds ratio (stopped vs continuing): 2.20 (95% CI 0.28 to "
-        "\u221e; p = 0.661) at the "
-        "last cut, now 1.75 (95% CI 0.25 to \u221e; p = 0.683); change \u22120.45.",
+        "Primary: baseline ctDNA positivity, proportion positive (continuing): 10.0% (2 of 20 positive; "
+        "95% CI 1.2% to 31.7%) at the last cut, now 12.5% (3 of 24 positive; 95% CI 2.7% to 32.4%); "
+        "change +2.5 percentage points.",
+        "Primary: baseline ctDNA positivity, proportion positive (stopped): unchanged, 20.0% (4 of 20 "
+        "positive; 95% CI 5.7% to 43.7%).",
+        # ratios at 2 decimals, an unbounded limit as the infinity sign; no difference of two odds
+        # ratios (it has no meaning on their scale)
+        "Primary: baseline ctDNA positivity, odds ratio (stopped vs continuing): 2.20 (6 of 40 positive; "
+        "95% CI 0.28 to \u221e; p = 0.661) at the last cut, now 1.75 (7 of 44 positive; 95% CI 0.25 to "
+        "\u221e; p = 0.683).",
         "Other estimates (2): 1 added, 1 removed.",
         "No changes to: participants added, participants removed, status at the cut-off, "
         "field-level corrections, eligibility, ctDNA samples added, ctDNA samples removed, "
         "existing ctDNA results.",
     ]
     md = to_markdown(d)
-    assert "| Primary: baseline ctDNA positivity, proportion positive (continuing) | 10.0% (2/20; 95% CI 1.2% to 31.7%) | " \
-           "12.5% (3/24; 95% CI 2.7% to 32.4%) | +2.5 percentage points |" in md
-    assert "| Exploratory: ctDNA level (MTM/mL) of positive draws, baseline and follow-up, median MTM/mL (stopped) | 1.50 |  | removed |" in md
+    assert ("| Primary: baseline ctDNA positivity | Proportion positive | continuing | 10.0% (2 of 20 positive; "
+            "95% CI 1.2% to 31.7%) | 12.5% (3 of 24 positive; 95% CI 2.7% to 32.4%) | +2.5 percentage points |") in md
+    assert ("| Exploratory: ctDNA level (MTM/mL) of positive draws, baseline and follow-up | Median MTM/mL | "
+            "stopped | 1.50 (4 draws from 4 participants) |  | not in this cut |") in md
+    # the change of a proportion of zero is written without a sign
+    assert "−0.45" not in md
 
 
 def test_identical_cuts_give_no_changes(two_cuts):
@@ -368,7 +374,9 @@ def test_deterministic_tables_and_files(two_cuts, tmp_path):
     md = (tmp_path / "a" / "diff" / "summary.md").read_text(encoding="utf-8")
     assert md.startswith("# What changed since the last cut\n\n"
                          f"- Changes from cut {OLD_CUT} (v1) to cut {NEW_CUT} (v1).\n")
-    assert "| HCR-041 | NCU | stopped | 2025-08-07 | True | NEGATIVE | on_study |" in md
+    # the tables the report shows: names and words, not column keys and codes
+    assert "| Participant | Site | Cohort | Consent date | Eligible | Baseline ctDNA | Status at the cut-off |" in md
+    assert "| HCR-041 | NCU | stopped | 2025-08-07 | yes | negative | on study |" in md
     added = pd.read_csv(tmp_path / "a" / "diff" / "participants_added.csv")
     assert added["subject_id"].tolist() == d1.participants_added["subject_id"].tolist()
     assert b"\r\n" not in (tmp_path / "a" / "diff" / "field_changes.csv").read_bytes()

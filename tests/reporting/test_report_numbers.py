@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from her2cr.formatting import MINUS, display_text, number
+from her2cr.formatting import MINUS, QUOTE_RULES, number
+from her2cr.reporting.cutdiff_tables import MAX_ROWS as CHANGE_TABLE_ROWS
 # the rendered reports (synthetic cut, and the same exports as study data), made once per session
-from tests.reporting.test_report_quarto import real_report, report, synthetic_report  # noqa: F401
+from tests.reporting.test_report_quarto import later_report, real_report, report, synthetic_report  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +51,8 @@ CONSTANTS = [
         r"SAS Global Forum 2012, paper 335-2012|Values of 0\.1 or more|Newcombe 1998")),
     ("how the table is laid out", re.compile(r"empty categories are shown as 0")),
     ("adverse events not collected", re.compile(r"posted as 0 affected of 0 at risk|0 affected of 0 at risk")),
+    ("rows shown of a long change table", re.compile(rf"\bThe first {CHANGE_TABLE_ROWS} rows of\b")),
+    ("p-value floor", re.compile(r"\bp < 0\.001\b")),
 ]
 
 
@@ -91,8 +94,8 @@ class _Walker(HTMLParser):
 def _check_source(text: str, src: dict, root: Path) -> str | None:
     """None when the span's text is its value by the rule of its kind (and a quote is in its file)."""
     kind, value = src["data-src-kind"], src["data-src-value"]
-    if kind == "quote":
-        if display_text(value) != text:
+    if kind in QUOTE_RULES:
+        if QUOTE_RULES[kind](value) != text:
             return f"quote {value!r} shown as {text!r}"
         path = root / src["data-src-file"]
         if path.suffix in (".xml", ".csv", ".json") and path.exists():
@@ -153,6 +156,35 @@ def test_every_number_is_traced_or_a_listed_constant(report):
           f"({', '.join(f'{k} {v}' for k, v in sorted(c['constants'].items()))})")
     assert c["traced"] > 300  # the estimates, baseline and posted tables at least
     assert not c["problems"], "\n".join(c["problems"][:40])
+
+
+def test_change_tables_trace_their_numbers_to_the_diff_files(later_report):
+    """A later cut's report: each diff/*.csv table with rows is a numbered table of the section,
+    the numbers of its cells come from that file (the estimates, the flow, the corrected age and
+    ctDNA level, the levels of the samples added), and all of them read as the rule writes them."""
+    from her2cr.reporting.cutdiff_tables import RECORD_SPECS
+
+    html = (later_report / "report.html").read_text(encoding="utf-8")
+    walker = _Walker()
+    walker.feed(html)
+    section = [(t, s) for t, s, where in walker.pieces if where == "changes-since-the-previous-cut"]
+    files = {s["data-src-file"] for _, s in section if s}
+    titles = {**{n: t for n, (t, _) in RECORD_SPECS.items()},
+              "estimate_changes": "Estimates at the last cut and at this cut",
+              "flow_changes": "Participant flow at the last cut and at this cut"}
+    with_rows = sorted(p.stem for p in (later_report / "diff").glob("*.csv") if len(pd.read_csv(p)))
+    assert {"estimate_changes", "flow_changes", "field_changes", "samples_added", "sample_changes",
+            "participants_added", "status_changes", "primary_set_changes"} <= set(with_rows)
+    for name in with_rows:
+        assert re.search(rf"Table\s+\d+:\s+{re.escape(htmllib.escape(titles[name]))}", html), name
+    assert {f"diff/{n}.csv" for n in ("estimate_changes", "flow_changes", "field_changes",
+                                      "samples_added", "sample_changes")} <= files, files
+    traced = [(t, s) for t, s in section if s and NUMBER.search(t)]
+    assert len(traced) > 200, len(traced)
+    for text, src in traced:
+        assert _check_source(text, src, later_report) is None, (text, src)
+    # the corrected ctDNA level, by the measure rule, traced to its row of the diff file
+    assert any(t == "0.530" and s["data-src-file"] == "diff/sample_changes.csv" for t, s in traced)
 
 
 def _body_text(folder: Path) -> str:

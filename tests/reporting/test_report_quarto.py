@@ -49,9 +49,16 @@ def real_report(real_pipeline_run) -> Path:
     return real_pipeline_run.version_dir
 
 
-@pytest.fixture(params=["synthetic_report", "real_report"])
+@pytest.fixture(scope="module")
+def later_report(later_cut_run) -> Path:
+    """A later cut compared with an earlier one: its report has the change tables (conftest)."""
+    _needs_quarto()
+    return later_cut_run.version_dir
+
+
+@pytest.fixture(params=["synthetic_report", "real_report", "later_report"])
 def report(request) -> tuple[Path, bool]:
-    return request.getfixturevalue(request.param), request.param == "synthetic_report"
+    return request.getfixturevalue(request.param), request.param != "real_report"
 
 
 def pdf_pages(pdf: Path) -> list[str]:
