@@ -58,7 +58,8 @@ def _f(row, col) -> float:
 def _p_phrase(row) -> Traced:
     """"p = 0.725" with the p-value traced; "p not estimable" when there is none."""
     text = p_phrase(row["p_value"])
-    if is_missing(row["p_value"]):
+    if is_missing(row["p_value"]) or p_text(row["p_value"]).startswith("<"):
+        # below the floor the sentence says "p < 0.001": the floor, a constant of the rule
         return Traced(text)
     return Traced(text[: text.index(p_text(row["p_value"]))], est_num(row, "p_value"))
 

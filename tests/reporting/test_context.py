@@ -69,3 +69,16 @@ def test_an_empty_cohort_is_said_plainly():
     assert "No participant in the continuing cohort had an evaluable baseline ctDNA result." in text
     assert "cannot be compared" in text
     assert "not estimable percentage points" not in text
+
+
+def test_a_p_value_below_the_floor_reads_p_less_than_0_001():
+    """A cut whose Fisher p is below 0.001 (large cuts) once failed the report step (the sentence
+    looked for "<0.001" in "p < 0.001")."""
+    est = pd.DataFrame([
+        ("primary", "proportion", "continuing", 400, 2200, 400 / 2200, 0.166, 0.198, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "proportion", "stopped", 600, 2400, 0.25, 0.233, 0.268, 0.95, NAN, "Clopper-Pearson exact"),
+        ("primary", "risk_difference", "stopped vs continuing", 1000, 4600, 0.0682, 0.0446, 0.0916, 0.95, 2.3e-8, "Newcombe"),
+        ("primary", "odds_ratio", "stopped vs continuing", 1000, 4600, 1.50, 1.30, 1.73, 0.95, 2.3e-8, "conditional"),
+    ], columns=COLS)
+    text = " ".join(summary_sentences(est, flow((2300, 2500), (2250, 2450), (2200, 2400))))
+    assert "Fisher's exact test p < 0.001)" in text
