@@ -21,7 +21,9 @@ BOSCHLOO_MAX_TABLES = 250_000
 # A swimmer plot with one row per participant is readable up to about this many per cohort;
 # larger (synthetic) cuts show the first ones by identifier, and the caption says so.
 SWIMMER_MAX_ROWS = 40  # rows per cohort: 40 rows of 9 pt labels fit an A4 page with the caption
-# Above this many points the MTM plot draws its points as one picture inside the SVG (the axes,
-# text and median lines stay vector): 200,000 vector points made an 8 MB SVG that a browser
-# could hardly open, and cost seconds to write.
-MTM_VECTOR_MAX_POINTS = 5000
+# Above this many positive draws the MTM plot no longer draws one point per draw (unreadable, and
+# 200,000 vector points made an 8 MB SVG that a browser could hardly open) nor a picture of them
+# inside the SVG (the report's figures are vector): each cohort's draws become a histogram of
+# MTM/mL in bins of 1/MTM_BINS_PER_DECADE of a power of ten, a few hundred vector edges at any n.
+MTM_MAX_POINTS = 5000
+MTM_BINS_PER_DECADE = 10

@@ -20,12 +20,13 @@ import math
 from pathlib import Path
 
 import matplotlib
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from her2cr.settings import DAYS_PER_MONTH, MTM_VECTOR_MAX_POINTS, SWIMMER_MAX_ROWS
+from her2cr.settings import DAYS_PER_MONTH, MTM_BINS_PER_DECADE, MTM_MAX_POINTS, SWIMMER_MAX_ROWS
 from her2cr.study import COHORT_SHORT, COHORTS
 
 COHORT_COLORS = {"continuing": "#009E73", "stopped": "#E69F00"}  # bluish green, orange
@@ -81,7 +82,8 @@ def save_figure(fig, out_dir, name: str, caption: str, alt: str = "") -> list[Pa
     folder.mkdir(parents=True, exist_ok=True)
     png, svg, txt = (folder / f"{name}.{ext}" for ext in ("png", "svg", "txt"))
     fig.savefig(png, dpi=200, bbox_inches="tight", metadata={"Software": None})
-    # dpi: only for what a figure draws as a picture inside the SVG (see mtm_plot)
+    # no figure draws a picture into its SVG (mtm_plot summarises large cuts); the dpi is the
+    # one the SVGs were always written with, so their bytes do not change
     fig.savefig(svg, dpi=200, bbox_inches="tight", metadata={"Date": None, "Creator": None})
     txt.write_text(caption.strip() + "\n", encoding="utf-8")
     plt.close(fig)
@@ -145,25 +147,57 @@ def positivity_plot(estimates: pd.DataFrame):
     return Plot(fig, caption, alt)
 
 
+def _log_histogram(values: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of positive values in bins of 1/per_decade of a power of ten, and the bins' edges
+    (MTM/mL). A value's bin is floor(log10(value) x per_decade), so no value falls outside."""
+    idx = np.floor(np.log10(values) * per_decade).astype(int)
+    counts = np.bincount(idx - idx.min(), minlength=idx.max() - idx.min() + 1)
+    return counts, 10.0 ** (np.arange(idx.min(), idx.max() + 2) / per_decade)
+
+
+def _mtm_histograms(ax, shown: pd.DataFrame) -> None:
+    """Each cohort's draws as a mirrored histogram around the cohort's centre line: baseline draws
+    to the left (filled), follow-up draws to the right (open), bar widths on one scale for both
+    cohorts. A few hundred vector edges, whatever the number of draws."""
+    if shown.empty:
+        return
+    halves = []
+    for i, cohort in enumerate(COHORTS):
+        part = shown[shown["cohort"] == cohort]
+        baseline = (part["visit_month"] == 0).to_numpy()
+        y = part["mtm_per_ml"].to_numpy(dtype=float)
+        for side, values in ((-1, y[baseline]), (1, y[~baseline])):
+            if len(values):
+                halves.append((i, cohort, side, *_log_histogram(values, MTM_BINS_PER_DECADE)))
+    widest = max(int(counts.max()) for *_, counts, _ in halves)
+    for i, cohort, side, counts, edges in halves:
+        style = (dict(facecolor=COHORT_COLORS[cohort], edgecolor="black", linewidth=0.6) if side < 0
+                 else dict(facecolor="white", edgecolor=COHORT_COLORS[cohort], linewidth=1.2))
+        ax.stairs(i + side * 0.3 * counts / widest, edges, baseline=i, orientation="horizontal",
+                  fill=True, zorder=3, **style)
+
+
 def mtm_plot(draws: pd.DataFrame):
-    """MTM/mL of positive draws by cohort on a log scale, one point per draw."""
+    """MTM/mL of positive draws by cohort on a log scale: one point per draw, or, above
+    MTM_MAX_POINTS draws, a histogram per cohort (vector either way)."""
     setup_style()
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
     rng = np.random.default_rng(1)  # fixed jitter so the figure is reproducible
     shown = draws[draws["mtm_per_ml"] > 0]
     hidden = int((draws["mtm_per_ml"].fillna(0) <= 0).sum())
-    raster = len(shown) > MTM_VECTOR_MAX_POINTS
+    summarised = len(shown) > MTM_MAX_POINTS
+    if summarised:
+        _mtm_histograms(ax, shown)
     for i, cohort in enumerate(COHORTS):
         part = shown[shown["cohort"] == cohort].sort_values(["subject_id", "visit_month"])
         y = part["mtm_per_ml"].to_numpy(dtype=float)
-        baseline = (part["visit_month"] == 0).to_numpy()
-        x = i + rng.uniform(-0.15, 0.15, len(y))
-        ax.scatter(x[baseline], y[baseline], marker=COHORT_MARKERS[cohort], s=36,
-                   color=COHORT_COLORS[cohort], edgecolor="black", linewidth=0.6, zorder=3,
-                   rasterized=raster)
-        ax.scatter(x[~baseline], y[~baseline], marker=COHORT_MARKERS[cohort], s=36,
-                   facecolor="white", edgecolor=COHORT_COLORS[cohort], linewidth=1.2, zorder=3,
-                   rasterized=raster)
+        if not summarised:
+            baseline = (part["visit_month"] == 0).to_numpy()
+            x = i + rng.uniform(-0.15, 0.15, len(y))
+            ax.scatter(x[baseline], y[baseline], marker=COHORT_MARKERS[cohort], s=36,
+                       color=COHORT_COLORS[cohort], edgecolor="black", linewidth=0.6, zorder=3)
+            ax.scatter(x[~baseline], y[~baseline], marker=COHORT_MARKERS[cohort], s=36,
+                       facecolor="white", edgecolor=COHORT_COLORS[cohort], linewidth=1.2, zorder=3)
         if len(y):
             med = float(np.median(y))
             ax.hlines(med, i - 0.3, i + 0.3, color="black", linewidth=1.5, zorder=4)
@@ -177,28 +211,50 @@ def mtm_plot(draws: pd.DataFrame):
     if shown.empty:
         ax.set_ylim(0.01, 100)
         ax.text(0.5, 0.5, "no positive draws", transform=ax.transAxes, ha="center")
-    handles = [plt.Line2D([], [], linestyle="none", marker="o", markersize=6, color="#777777",
-                          markeredgecolor="black"),
-               plt.Line2D([], [], linestyle="none", marker="o", markersize=6,
-                          markerfacecolor="white", markeredgecolor="#777777"),
-               plt.Line2D([], [], color="black", linewidth=1.5)]
-    ax.legend(handles, ["baseline draw", "follow-up draw", "median"], frameon=False,
-              loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
-    caption = (
-        "ctDNA level of positive draws by cohort, in mean tumour molecules per mL of plasma "
-        "(MTM/mL, logarithmic scale). Each point is one analysed positive draw of an eligible "
-        "participant (filled: baseline; open: follow-up); the horizontal line is the median. "
-        "A participant can contribute several draws."
-        + (f" {plural(hidden, 'positive draw')} with 0 MTM/mL cannot be shown on the log scale."
-           if hidden else "")
-    )
-    alt = ("Strip plot on a logarithmic axis: ctDNA level in MTM/mL of each positive draw, continuing "
-           "cohort on the left and stopped cohort on the right, baseline draws filled and follow-up "
-           "draws open, with a horizontal line at each cohort's median.")
+    if summarised:
+        handles = [matplotlib.patches.Patch(facecolor="#777777", edgecolor="black", linewidth=0.6),
+                   matplotlib.patches.Patch(facecolor="white", edgecolor="#777777", linewidth=1.2)]
+        labels = ["baseline draws", "follow-up draws"]
+    else:
+        handles = [plt.Line2D([], [], linestyle="none", marker="o", markersize=6, color="#777777",
+                              markeredgecolor="black"),
+                   plt.Line2D([], [], linestyle="none", marker="o", markersize=6,
+                              markerfacecolor="white", markeredgecolor="#777777")]
+        labels = ["baseline draw", "follow-up draw"]
+    ax.legend(handles + [plt.Line2D([], [], color="black", linewidth=1.5)], labels + ["median"],
+              frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
+    zeros = (f" {plural(hidden, 'positive draw')} with 0 MTM/mL cannot be shown on the log scale."
+             if hidden else "")
+    if summarised:
+        participants = shown["subject_id"].nunique()
+        caption = (
+            "ctDNA level of positive draws by cohort, in mean tumour molecules per mL of plasma "
+            f"(MTM/mL, logarithmic scale). The figure summarises {plural(len(shown), 'analysed positive draw')} "
+            f"of {plural(participants, 'eligible participant')}, too many to show one point each "
+            f"(more than {MTM_MAX_POINTS}): each cohort's draws are drawn as a histogram in bins of "
+            f"1/{MTM_BINS_PER_DECADE} of a power of ten, the width of a bar proportional to the "
+            "number of draws in its bin, on one scale for both cohorts (left of the cohort's centre "
+            "line, filled: baseline draws; right, open: follow-up draws); the horizontal line is "
+            "the median of the cohort's draws, baseline and follow-up. A participant can contribute "
+            "several draws." + zeros
+        )
+        alt = (f"Mirrored histograms on a logarithmic axis summarising {len(shown)} positive draws of "
+               f"{participants} participants: ctDNA level in MTM/mL, continuing cohort on the left "
+               "and stopped cohort on the right, baseline draws as filled bars to the left of each "
+               "cohort's centre line and follow-up draws as open bars to the right, with a "
+               "horizontal line at each cohort's median.")
+    else:
+        caption = (
+            "ctDNA level of positive draws by cohort, in mean tumour molecules per mL of plasma "
+            "(MTM/mL, logarithmic scale). Each point is one analysed positive draw of an eligible "
+            "participant (filled: baseline; open: follow-up); the horizontal line is the median. "
+            "A participant can contribute several draws." + zeros
+        )
+        alt = ("Strip plot on a logarithmic axis: ctDNA level in MTM/mL of each positive draw, continuing "
+               "cohort on the left and stopped cohort on the right, baseline draws filled and follow-up "
+               "draws open, with a horizontal line at each cohort's median.")
     fig.tight_layout()
     return Plot(fig, caption, alt)
-
-
 
 
 def swimmer_plot(adsl: pd.DataFrame, adctdna: pd.DataFrame, cut: str):

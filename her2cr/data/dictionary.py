@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr.data import contract as C
-from her2cr.settings import BOSCHLOO_MAX_TABLES, DAYS_PER_YEAR, SWIMMER_MAX_ROWS
+from her2cr.settings import (BOSCHLOO_MAX_TABLES, DAYS_PER_YEAR, MTM_BINS_PER_DECADE, MTM_MAX_POINTS,
+                             SWIMMER_MAX_ROWS)
 from her2cr.study import POSITIVITY_MIN_VARIANTS
 
 ADSL = [
@@ -111,6 +112,9 @@ DECISIONS = [
     f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
     f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
     f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
+    f"The MTM/mL plot shows each positive draw as a point up to {MTM_MAX_POINTS:,} draws; larger "
+    f"(synthetic) cuts show each cohort's draws as a histogram in bins of 1/{MTM_BINS_PER_DECADE} of a power "
+    "of ten, as its caption says.",
     "ClinicalTrials.gov all-cause mortality: deaths with a date of death on or before the cut-off, over "
     "all enrolled participants of the cohort (each at risk from consent). The data specification has no adverse "
     "event export: serious and other adverse events are posted as not collected (0 affected of 0 at "

@@ -21,9 +21,14 @@ from her2cr.data import contract as C
 from her2cr.data.issues import (CONSENTED_AFTER_CUTOFF, ERROR, INFO, WARNING, DataIssue,
                                has_errors)
 from her2cr.data.rawio import read_raw_csv
+from her2cr.data.dates import calendar_rule
 from her2cr.study import POSITIVITY_MIN_VARIANTS
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+# a date column's value that does not parse; one written YYYY-MM-DD is told apart in
+# check_columns (not in the calendar, or out of range: her2cr.data.dates), so that 2024-02-30 is
+# not reported as a problem of form
+NOT_A_DATE = "is not a date written YYYY-MM-DD"
 
 
 @dataclass
@@ -164,7 +169,7 @@ def _schema(fields):
     for f in fields:
         checks = []
         if f.kind == "date":
-            checks.append(pa.Check(is_date, error="is not a valid date YYYY-MM-DD"))
+            checks.append(pa.Check(is_date, error=NOT_A_DATE))
         elif f.kind == "integer":
             checks.append(pa.Check(is_integer, error="is not a whole number"))
         elif f.kind == "number":
@@ -212,6 +217,8 @@ def check_columns(df: pd.DataFrame, fields, file: str) -> list[DataIssue]:
                 rule = f"a value is required ({fmap[col].rule})"
             elif check == "field_uniqueness":
                 rule = "duplicate: values in this column must be unique"
+            elif check == NOT_A_DATE and re.fullmatch(_ISO_DATE, value.strip(), flags=re.ASCII):
+                rule = calendar_rule(value)
             else:
                 rule = f"{check}"
             issues.append(DataIssue(file, r + 2, sid, col, value, rule, ERROR, "cut not analysed"))

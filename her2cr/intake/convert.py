@@ -6,11 +6,13 @@ A message never quotes the value of a field flagged as an identifier (it names f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from her2cr.data.dates import NOT_IN_CALENDAR, OUT_OF_RANGE, calendar_problem
 from her2cr.intake.issues import IntakeIssue, issue
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -28,6 +30,7 @@ class Where:
     field: str
     event: str = ""
     identifier: bool = False
+    lab: bool = False  # the laboratory's file, not the EDC export: its values are corrected by the lab
 
     def at(self, i: int) -> tuple[int, str]:
         return int(self.rows[i]), str(self.records[i])
@@ -79,6 +82,24 @@ def apply_codes(values: pd.Series, w: Where, codes: dict, choices: dict | None
     return mapped.fillna("").astype(object), out
 
 
+def _not_a_date(said: str, value: str, w: Where) -> str:
+    """EDC03's message: a date written another way than YYYY-MM-DD, or written YYYY-MM-DD but not a
+    date of the calendar (2024-02-30), and who corrects it: the EDC, or the laboratory. The reason
+    names no part of an identifier's value."""
+    fix = ("ask the laboratory to correct it and send the file again" if w.lab
+           else "correct the value in the EDC and export again")
+    if re.fullmatch(ISO_DATE, value.strip(), flags=re.ASCII):  # (not full-width digits: '２０２４-…')
+        kind, why = calendar_problem(value)
+        if w.identifier or not why:  # (no reason: pandas refused a date the calendar has)
+            return f"date {said} {OUT_OF_RANGE if kind == 'range' else NOT_IN_CALENDAR}: {fix}"
+        if kind == "range":
+            return f"date {said} is written YYYY-MM-DD but is {why}: {fix}"
+        return f"date {said} {NOT_IN_CALENDAR} ({why}): {fix}"
+    source = ("" if w.lab else " (REDCap always exports Y-M-D: the file was edited or re-saved by a "
+              "spreadsheet)")
+    return f"date {said} is not written YYYY-MM-DD{source}; the intake never guesses a format: {fix}"
+
+
 def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[IntakeIssue]]:
     """Dates must be ISO YYYY-MM-DD (never guessed), integers and numbers must parse."""
     s = values.str.strip()
@@ -100,10 +121,7 @@ def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[
         f"{said} is not {want} and not a declared missing-data code; correct it in the source, or "
         "declare it under edc.missing_codes if it means 'no value'"))
     if kind == "date":
-        out += _emit("EDC03", w, bad & ~token, values, lambda said, v: (
-            f"date {said} is not written YYYY-MM-DD (REDCap always exports Y-M-D: the file was edited or "
-            "re-saved by a spreadsheet); the intake never guesses a format: correct the value in the EDC "
-            "and export again"))
+        out += _emit("EDC03", w, bad & ~token, values, lambda said, v: _not_a_date(said, v, w))
     else:
         out += _emit("EDC04", w, bad & ~token, values, lambda said, v: (
             f"{said} is not {want}; correct it in the source"))

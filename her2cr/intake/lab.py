@@ -149,7 +149,7 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     subj = lab["subject_id"].to_numpy(dtype=object) if "subject_id" in lab else np.full(len(lab), "")
 
     def where(target):
-        return V.Where(name, rows, subj, cols.get(target, target))
+        return V.Where(name, rows, subj, cols.get(target, target), lab=True)
 
     res_codes = {str(k).strip().upper(): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
     lab = lab.astype({c: TEXT for c in lab if c != "_row"})

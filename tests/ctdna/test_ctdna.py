@@ -305,23 +305,58 @@ def _draws(n: int) -> pd.DataFrame:
     })
 
 
-def test_mtm_plot_draws_many_points_as_one_picture_in_the_svg(tmp_path):
-    from her2cr.ctdna import figures
-    from her2cr.settings import MTM_VECTOR_MAX_POINTS
+def test_mtm_plot_is_vector_at_every_size_and_small_at_100000_draws(tmp_path):
+    """Up to MTM_MAX_POINTS positive draws, one vector point per draw; above, a histogram per
+    cohort, still vector (the report's figures must hold no raster picture, issue 18) and small
+    (200,000 vector points once made an 8 MB SVG); the caption and alt text say what is drawn and
+    how many draws it summarises."""
+    import re
 
-    few, many = _draws(200), _draws(MTM_VECTOR_MAX_POINTS + 1)
-    fig, caption = figures.mtm_plot(few)
-    paths_few = figures.save_figure(fig, tmp_path / "few", "mtm", caption)
-    fig, caption = figures.mtm_plot(many)
-    paths_many = figures.save_figure(fig, tmp_path / "many", "mtm", caption)
-    assert all(p.parent == tmp_path / "few" / "figures" for p in paths_few)
-    svg_few = paths_few[1].read_text(encoding="utf-8")
-    svg_many = paths_many[1].read_text(encoding="utf-8")
-    assert "<image" not in svg_few  # small cuts: every point is vector
-    assert svg_many.count("<image") >= 1  # the points, as pictures
-    # 5,001 vector markers would take several hundred kB; as a picture they take far less
-    assert len(svg_many) < 400_000, len(svg_many)
-    assert "MTM/mL" in svg_many  # the axis label is still text
+    from her2cr.ctdna import figures
+    from her2cr.settings import MTM_MAX_POINTS
+
+    svgs, plots = {}, {}
+    for n in (200, MTM_MAX_POINTS, MTM_MAX_POINTS + 1, 100_000):
+        plots[n] = figures.mtm_plot(_draws(n))
+        fig, caption = plots[n]
+        paths = figures.save_figure(fig, tmp_path / str(n), "mtm", caption, plots[n].alt)
+        svgs[n] = paths[1].read_text(encoding="utf-8")
+        assert "<image" not in svgs[n], n  # no picture inside the SVG, at any size
+        assert "MTM/mL" in svgs[n]  # the axis label is text
+    def markers(svg: str) -> int:  # uses of a marker (points, tick marks), not of a glyph of text
+        return len(re.findall(r'<use xlink:href="#m[0-9a-f]+"', svg))
+
+    for n in (200, MTM_MAX_POINTS):  # every draw a point: one marker per draw
+        assert markers(svgs[n]) >= n, n
+        assert "Each point is one analysed positive draw" in plots[n][1]
+    for n in (MTM_MAX_POINTS + 1, 100_000):
+        caption, alt = plots[n][1], plots[n].alt
+        assert markers(svgs[n]) < 100, n  # no longer one marker per draw (the tick marks are markers)
+        assert f"summarises {n} analysed positive draws of {n} eligible participants" in caption
+        assert "histogram" in caption and "Each point" not in caption
+        assert f"summarising {n} positive draws of {n} participants" in alt and "histograms" in alt
+        assert len(svgs[n]) < 1_000_000, (n, len(svgs[n]))
+    # the summary's size does not grow with the number of draws
+    assert len(svgs[100_000]) < 2 * len(svgs[MTM_MAX_POINTS + 1]), (len(svgs[100_000]), len(svgs[MTM_MAX_POINTS + 1]))
+    assert len(svgs[100_000]) < len(svgs[MTM_MAX_POINTS]) / 4
+
+
+def test_mtm_histogram_counts_every_draw_in_tenth_of_a_decade_bins():
+    from her2cr.ctdna import figures
+
+    values = np.array([0.01, 0.0125, 0.099, 0.1, 1.0, 1.0, 602.33])
+    counts, edges = figures._log_histogram(values, 10)
+    assert counts.sum() == len(values)
+    assert edges[0] == pytest.approx(0.01) and edges[-1] == pytest.approx(10 ** 2.8)  # 602 < 10^2.8
+    assert len(edges) == len(counts) + 1
+    # each value lies in its bin: [edge_k, edge_k+1)
+    for v in values:
+        k = int(np.searchsorted(edges, v, side="right")) - 1
+        assert edges[k] <= v * (1 + 1e-12) and v < edges[k + 1]
+    assert counts[0] == 2  # 0.01 and 0.0125 share [0.01, 0.0126)
+    assert counts[int(np.argmin(np.abs(edges - 1.0)))] == 2  # the two values of exactly 1
+    one, one_edges = figures._log_histogram(np.array([3.0]), 10)
+    assert list(one) == [1] and one_edges[0] <= 3.0 < one_edges[1]
 
 
 def test_figures_print_at_their_drawn_size_with_alt_text_and_one_cohort_order(tmp_path, data):

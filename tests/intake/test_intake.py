@@ -113,8 +113,20 @@ CASES = {
         "spreadsheet); the intake never guesses a format: correct the value in the EDC and export again"]),
     "EDC03 not a calendar date": (dict(records=R.replace("2024-05-01", "2024-02-30")), [
         f"ERROR EDC03: {DATA} row 2 (record 1), field consent_date: event enrollment_arm_1: date '2024-02-30' "
-        "is not written YYYY-MM-DD (REDCap always exports Y-M-D: the file was edited or re-saved by a "
-        "spreadsheet); the intake never guesses a format: correct the value in the EDC and export again"]),
+        "is written YYYY-MM-DD but is not a date in the calendar (February 2024 has 29 days): correct the "
+        "value in the EDC and export again"]),
+    "EDC03 no month 13": (dict(records=R.replace("2024-05-01", "2024-13-01")), [
+        f"ERROR EDC03: {DATA} row 2 (record 1), field consent_date: event enrollment_arm_1: date '2024-13-01' "
+        "is written YYYY-MM-DD but is not a date in the calendar (there is no month 13): correct the value "
+        "in the EDC and export again"]),
+    "EDC03 laboratory file, written another way": (dict(lab=L.replace("S-0002,2024-06-03", "S-0002,03/06/2024")), [
+        f"ERROR EDC03: {LAB} row 3 (record HCR-002), field COLLECTION_DATE: date '03/06/2024' is not written "
+        "YYYY-MM-DD; the intake never guesses a format: ask the laboratory to correct it and send the file "
+        "again"]),
+    "EDC03 laboratory file, not a calendar date": (dict(lab=L.replace("S-0002,2024-06-03", "S-0002,2024-06-31")), [
+        f"ERROR EDC03: {LAB} row 3 (record HCR-002), field COLLECTION_DATE: date '2024-06-31' is written "
+        "YYYY-MM-DD but is not a date in the calendar (June 2024 has 30 days): ask the laboratory to "
+        "correct it and send the file again"]),
     "EDC04": (dict(records=R.replace(",61,", ",61.5,")), [
         f"ERROR EDC04: {DATA} row 2 (record 1), field age: event enrollment_arm_1: '61.5' is not a whole "
         "number; correct it in the source"]),
@@ -422,6 +434,28 @@ def test_identifiers_are_never_copied_nor_quoted(tmp_path):
     assert got[0] == (f"ERROR EDC04: {DATA} row 2 (record 1), field mrn: event enrollment_arm_1: the value (an "
                       "identifier, not shown) is not a whole number; correct it in the source")
     assert not any(MRN in g or "MRN0012345" in g for g in got)
+
+
+def test_an_identifier_date_not_in_the_calendar_is_named_without_its_month_or_year():
+    """EDC03 says why a date is not one (February 2024 has 29 days) except for an identifier, whose
+    value, month and year it never quotes."""
+    import numpy as np
+
+    from her2cr.intake.convert import Where, check_kind
+
+    values = pd.Series(["1961-02-30", "1500-01-01", "1961/02/03"])
+    where = Where(DATA, np.array([2, 3, 4]), np.array(["1", "2", "3"]), "birth_date", identifier=True)
+    got = [i.line() for i in check_kind(values, where, "date")[1]]
+    assert got == [
+        f"ERROR EDC03: {DATA} row 2 (record 1), field birth_date: date the value (an identifier, not shown) "
+        "is written YYYY-MM-DD but is not a date in the calendar: correct the value in the EDC and export again",
+        f"ERROR EDC03: {DATA} row 3 (record 2), field birth_date: date the value (an identifier, not shown) "
+        "is written YYYY-MM-DD but is outside the dates the analysis can hold (1677-09-22 to 2262-04-11): "
+        "correct the value in the EDC and export again",
+        f"ERROR EDC03: {DATA} row 4 (record 3), field birth_date: date the value (an identifier, not shown) "
+        "is not written YYYY-MM-DD (REDCap always exports Y-M-D: the file was edited or re-saved by a "
+        "spreadsheet); the intake never guesses a format: correct the value in the EDC and export again"]
+    assert not any(part in line for line in got for part in ("1961", "February", "1500"))
 
 
 def test_cli_prints_every_error_without_a_traceback_and_exits_1(tmp_path):
