@@ -325,9 +325,10 @@ def estimates_notes(estimates: pd.DataFrame) -> list[str]:
 _REASON_PREFIXES = ("log-rank test not estimable: ", "not estimable: ")
 
 
-def not_estimable_notes(estimates: pd.DataFrame) -> list[str]:
+def not_estimable_notes(estimates: pd.DataFrame) -> list[Traced]:
     """Why each NE of the estimates table is NE, from estimates.csv's status and note: one
-    sentence per reason, naming the rows it applies to (empty when everything was estimated)."""
+    sentence per reason, naming the rows it applies to, the reason quoted from the file (traced)
+    (empty when everything was estimated)."""
     from her2cr.ctdna.labels import analysis_title, parameter_name
 
     if "status" not in estimates:
@@ -335,16 +336,20 @@ def not_estimable_notes(estimates: pd.DataFrame) -> list[str]:
     rows = estimates[(estimates["status"] == "not estimable")
                      & estimates["note"].fillna("").astype(str).ne("")]
     by_reason: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}
     for _, r in rows.iterrows():
         reason = str(r["note"])
         for prefix in _REASON_PREFIXES:
             reason = reason.removeprefix(prefix)
         where = f"{analysis_title(r['analysis'])}, {parameter_name(r['parameter'])}, {r['group']}"
         by_reason.setdefault(reason, []).append(where)
+        keys.setdefault(reason, f"{r['analysis']} | {r['parameter']} | {r['group']} | note")
     if not by_reason:
         return []
-    return [f"{NE} on this cut: " + " ".join(
-        f"{reason[:1].upper() + reason[1:]} ({'; '.join(where)})." for reason, where in by_reason.items())]
+    parts: list = [f"{NE} on this cut:"]
+    for reason, where in by_reason.items():
+        parts += [f" {'; '.join(where)}: ", quote(reason, ESTIMATES_FILE, keys[reason]), "."]
+    return [Traced(*parts)]
 
 
 class ReportContext:

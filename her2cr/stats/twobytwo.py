@@ -103,8 +103,8 @@ def _boschloo(table: np.ndarray, label: str, diff: float, n: int, N: int) -> Est
     if n1 * n2 > BOSCHLOO_MAX_TABLES:
         return Estimate(parameter="risk_difference", group=label, n=n, N=N, estimate=diff,
                         p_value=NAN, method=BOSCHLOO + "; no interval", estimable=False,
-                        note=(f"not computed: Boschloo's exact test is run up to n1 x n2 = "
-                              f"{BOSCHLOO_MAX_TABLES:,} ({n1} x {n2} here); use Fisher's test"))
+                        note=(f"not computed: Boschloo's exact test is run up to n1 \u00d7 n2 = "
+                              f"{BOSCHLOO_MAX_TABLES:,} ({n1} \u00d7 {n2} here); use Fisher's test"))
     if table[:, 0].sum() == 0 or table[:, 1].sum() == 0:
         # Every participant has the same result: the observed Fisher p is 1, so the Boschloo
         # p-value (sup over the nuisance parameter of P(Fisher p <= 1)) is exactly 1. scipy

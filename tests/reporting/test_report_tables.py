@@ -251,10 +251,15 @@ def test_the_estimates_table_says_why_each_ne_is_ne():
          "p_value": float("nan"), "method": "Clopper-Pearson exact", "status": "estimated",
          "note": ""},
     ])
-    assert not_estimable_notes(estimates) == [
-        "NE on this cut: No event while both groups were at risk (the test has no information) "
-        "(Exploratory: progression-free survival by baseline ctDNA, Log-rank test, positive vs "
-        "negative)."]
+    (note,) = not_estimable_notes(estimates)
+    assert note == ("NE on this cut: Exploratory: progression-free survival by baseline ctDNA, "
+                    "Log-rank test, positive vs negative: no event while both groups were at risk "
+                    "(the test has no information).")
+    # the reason is quoted from estimates.csv, traced to its row (numbers in it read as there)
+    (src,) = note.sources
+    assert (src.file, src.key) == ("results/estimates.csv",
+                                   "exploratory_pfs | logrank | positive vs negative | note")
+    assert src.value in reason
     assert not_estimable_notes(estimates.iloc[[1]]) == []
     assert estimates_notes(estimates)[-1] == not_estimable_notes(estimates)[0]
 
