@@ -1,9 +1,10 @@
 """Stage 01, the data (notebook 01_clean): from the raw cut to the analysis datasets.
 
 The raw-data contract (`contract`), reading (`rawio`), validation and cut-off (`validate`),
-derivation (`derive`), data issues (`issues`), participant flow (`flow`), data dictionary
-(`dictionary`), cut information (`cutinfo`), the synthetic generator (`synth`), and `clean`,
-which runs them in order for the notebook.
+derivation (`derive`), data issues (`issues`), where a value of a cut taken in by the intake came
+from in the export (`sources`), participant flow (`flow`), data dictionary (`dictionary`), cut
+information (`cutinfo`), the synthetic generator (`synth`), and `clean`, which runs them in order
+for the notebook.
 """
 
 from her2cr.data.clean import CleanCut, clean_cut, write_clean_outputs

@@ -14,6 +14,9 @@ WARNING = "warning"  # analysed, with the action stated; a query for the site
 INFO = "info"  # noted (e.g. respelled value, record after the cut-off); no query needed
 
 COLUMNS = ("file", "row", "subject_id", "column", "value", "rule", "severity", "action")
+# the listing's last column when a row names where its value came from in the export (a cut taken
+# in by `her2cr intake`): a cut given in the contract's CSVs keeps the listing as it was
+SOURCE = "source"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 # The rule that lists a participant whose consent is dated after the cut-off (not enrolled).
 CONSENTED_AFTER_CUTOFF = "consented after the cut-off"
@@ -29,18 +32,24 @@ class DataIssue:
     rule: str
     severity: str
     action: str
+    # where the value came from in the EDC export or the laboratory file, for a cut taken in by
+    # `her2cr intake` (her2cr/data/sources.py); "" for a cut given in the contract's CSVs
+    source: str = ""
 
     def message(self) -> str:
         where = self.file if self.row is None else f"{self.file}, row {self.row}"
         if self.column:
             where += f", column {self.column}"
         shown = f"value {self.value!r}: " if self.value != "" else ""
-        return f"{self.severity.upper()}: {where}: {shown}{self.rule}"
+        origin = f" (from {self.source})" if self.source else ""
+        return f"{self.severity.upper()}: {where}: {shown}{self.rule}{origin}"
 
 
 def to_frame(issues: list[DataIssue]) -> pd.DataFrame:
-    """Issues as a table in a stable order: errors first, then by file, row and column."""
-    df = pd.DataFrame([asdict(i) for i in issues], columns=list(COLUMNS))
+    """Issues as a table in a stable order: errors first, then by file, row and column; with the
+    column `source` when an issue names its origin in the export (her2cr/data/sources.py)."""
+    columns = list(COLUMNS) + ([SOURCE] if any(i.source for i in issues) else [])
+    df = pd.DataFrame([asdict(i) for i in issues], columns=columns)
     if df.empty:
         return df.astype({"row": "Int64"})
     df["row"] = df["row"].astype("Int64")

@@ -22,6 +22,7 @@ from her2cr.data.issues import (CONSENTED_AFTER_CUTOFF, ERROR, INFO, WARNING, Da
                                has_errors)
 from her2cr.data.rawio import read_raw_csv
 from her2cr.data.dates import calendar_rule
+from her2cr.data.sources import with_sources
 from her2cr.study import POSITIVITY_MIN_VARIANTS
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
@@ -404,4 +405,5 @@ def validate_cut(raw_dir: Path | str, cut: str) -> ValidatedCut:
         issues += check_ctdna_rules(ctdna, subjects)
     if subjects is not None and ctdna is not None:
         issues += after_cutoff_listing(subjects, ctdna, cut_ts)
-    return ValidatedCut(cut_ts, subjects, ctdna, issues)
+    # a cut taken in by the intake: each issue also names the export's file, row, record and field
+    return ValidatedCut(cut_ts, subjects, ctdna, with_sources(issues, raw_dir))

@@ -6,9 +6,12 @@ Subjects' rows follow the records export's first appearance of each record.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
+from her2cr.data import sources as S
 from her2cr.intake import convert as V
 from her2cr.intake.dictionary import Field
 from her2cr.intake.issues import IntakeIssue, issue
@@ -90,9 +93,19 @@ def _checkbox(c: Column, frame: pd.DataFrame, where: V.Where, f: Field, m: Mappi
     return code.map(c.codes).fillna("").astype(object), out
 
 
+@dataclass
+class Origins:
+    """Where the rows of a built frame come from (her2cr/data/sources.py): per origin, the source
+    row of each of the frame's rows (NaN: none); per contract column, its origin, file and field."""
+
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
+    columns: dict[str, dict] = field(default_factory=dict)
+
+
 def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
-                   ) -> tuple[pd.DataFrame, np.ndarray, list[IntakeIssue]]:
-    """subjects frame (contract columns as mapped) and the record ID of each of its rows."""
+                   ) -> tuple[pd.DataFrame, np.ndarray, list[IntakeIssue], Origins]:
+    """subjects frame (contract columns as mapped), the record ID of each of its rows, the issues
+    and the origins of its rows."""
     df, name, out = t.frame, t.name, []
     rec = df[record_id].to_numpy(dtype=object)
     records = pd.unique(rec)
@@ -109,15 +122,18 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     result = pd.DataFrame(index=pd.RangeIndex(len(records)))
     warned: set = set()
     subject_rows = np.full(len(records), np.nan)
+    origins = Origins()
     for c in m.subjects:
         f = fields.get(c.name) if c.source in ("field", "checkbox") else None
         if c.source == "dag":
-            vals, more = _dag(t, c, records, record_id)
+            vals, more, origins.rows[S.ORIGIN_DAG] = _dag(t, c, records, record_id)
+            origins.columns[c.target] = S.column_origin(S.ORIGIN_DAG, name, DAG)
             result[c.target] = vals
             out += more
             continue
         if c.source == "constant":
             result[c.target] = pd.Series([c.name] * len(records), dtype=object)
+            origins.columns[c.target] = S.column_origin(S.ORIGIN_CONSTANT, m.path.name, "")
             continue
         event = c.event or default_event
         if f is not None:
@@ -143,8 +159,12 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
         got, more = column_values(c, "subjects", sub, where, f, m)
         vals = pd.Series(got.to_numpy(dtype=object), index=rec[sel]).reindex(records).fillna("")
         vals = pd.Series(vals.to_numpy(dtype=object), dtype=object)
+        origin = S.event_origin(event or "")
+        if origin not in origins.rows:
+            origins.rows[origin] = pd.Series(t.rows[sel], index=rec[sel]).reindex(records).to_numpy()
+        origins.columns[c.target] = S.column_origin(origin, name, c.name)
         if c.target == "subject_id":
-            subject_rows = pd.Series(t.rows[sel], index=rec[sel]).reindex(records).to_numpy()
+            subject_rows = origins.rows[origin]
         if event and event == default_event and event not in warned:
             warned.add(event)
             for r in records[~have]:
@@ -169,7 +189,7 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
             out.append(issue("EDC07", name, f"subject {s} is in {len(grp)} records ({recs}); merge or "
                              "correct them in the EDC", row=row, record=str(records[last]),
                              field="subject_id", value=s))
-    return result, records, out
+    return result, records, out, origins
 
 
 def _dag(t: Table, c: Column, records: np.ndarray, record_id: str):
@@ -197,12 +217,13 @@ def _dag(t: Table, c: Column, records: np.ndarray, record_id: str):
             msg = (f"data access group {d!r} has no entry in the mapping's codes for {c.target} "
                    f"({', '.join(c.codes or {})}); add it")
         out.append(issue("EDC01", t.name, msg, row=row, record=r, field=DAG, value=d))
-    return pd.Series(mapped.fillna("").to_numpy(dtype=object), dtype=object), out
+    return pd.Series(mapped.fillna("").to_numpy(dtype=object), dtype=object), out, rows.to_numpy(dtype=float)
 
 
 def build_draws(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
-                ) -> tuple[pd.DataFrame, list[IntakeIssue]]:
-    """One row per EDC plasma draw: record, row, and the draws' mapped columns."""
+                ) -> tuple[pd.DataFrame, list[IntakeIssue], dict[str, dict]]:
+    """One row per EDC plasma draw: record, row, and the draws' mapped columns; the issues; and
+    the origin of each mapped column (the draw's row, ORIGIN_DRAW, or a constant)."""
     df, name, out = t.frame, t.name, []
     instrument, event = m.get("draws", "instrument"), m.get("draws", "event")
     sel = (df[REPEAT_INSTRUMENT].str.strip() == instrument).to_numpy()
@@ -211,8 +232,11 @@ def build_draws(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
     sub = df.loc[sel]
     rec, rows = sub[record_id].to_numpy(dtype=object), t.rows[sel]
     result = pd.DataFrame({"_record": rec, "_row": rows})
+    columns = {}
     for c in m.draws:
         f = fields.get(c.name) if c.source in ("field", "checkbox") else None
+        columns[c.target] = (S.column_origin(S.ORIGIN_CONSTANT, m.path.name, "") if c.source == "constant"
+                             else S.column_origin(S.ORIGIN_DRAW, name, c.name))
         if c.source in ("field", "checkbox"):
             missing = [col for col, code in source_columns(f, c.source, m.missing_codes)
                        if (code == "" or code in f.choices) and col not in df]
@@ -236,4 +260,4 @@ def build_draws(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
                              "delete the instance if no sample was drawn", row=int(rows[i]), record=rec[i],
                              field=next(c.name for c in m.draws if c.target == "sample_id")))
         result = result.loc[~empty].reset_index(drop=True)
-    return result, out
+    return result, out, columns

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from her2cr.data import sources as S
 from her2cr.intake import convert as V
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.mapping import Mapping
@@ -94,15 +95,16 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     return res.where(qualified, rest), out + more
 
 
-def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue]]:
+def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIssue], dict[str, dict]]:
     """The lab file as contract columns (result, mtm_per_ml, ...), one row per sample, with `_row`
-    (the spreadsheet row) and `_lab_subject` / `_lab_date` for reconciliation."""
+    (the spreadsheet row; in a one-row-per-test file the sample's first row, and `_row:<target>`
+    the row of each test); the issues; and each contract column's origin (her2cr/data/sources.py)."""
     name = path.name
     cols = {k: str(v) for k, v in (m.get("lab", "columns") or {}).items()}
     t, out = read_table(path, m.get("lab", "encoding", default="utf-8"), m.get("lab", "delimiter", default=","),
                         expect=tuple(cols.values()))
     if t is None:
-        return None, out
+        return None, out, {}
     layout = m.get("lab", "layout", default="sample")
     tests = m.get("lab", "tests") or {}
     needed = list(cols.values()) + ([tests.get("column"), tests.get("value")] if layout == "sample_test" else [])
@@ -113,9 +115,10 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     if missing:
         return None, [issue("FILE06", name, f"column {c} (named in the mapping's lab section) is not in the "
                             f"laboratory file (its columns: {', '.join(t.header)}); correct the mapping",
-                            row=1, field=c) for c in missing]
+                            row=1, field=c) for c in missing], {}
     df, rows = t.frame, t.rows
     sample_col = cols["sample_id"]
+    origins = {target: S.column_origin(S.ORIGIN_LAB, name, col) for target, col in cols.items()}
     if layout == "sample_test":
         tcol, vcol = tests["column"], tests["value"]
         codes = {str(k).strip(): str(v) for k, v in (tests.get("codes") or {}).items()}
@@ -132,11 +135,17 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         out += more
         first = df.assign(_row=rows).drop_duplicates(sample_col)
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
+        wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")
         base = first.set_index(sample_col)
         lab = pd.DataFrame({"sample_id": base.index.to_numpy(dtype=object), "_row": base["_row"].to_numpy()})
         for target in dict.fromkeys(codes.values()):
             lab[target] = wide[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
                 if target in wide else ""
+            origin = f"{S.ORIGIN_LAB}:{target}"
+            lab[f"_row:{target}"] = (wide_rows[target].reindex(base.index).to_numpy(dtype=float)
+                                     if target in wide_rows else np.nan)
+            tested = ", ".join(k for k, v in codes.items() if v == target)
+            origins[target] = S.column_origin(origin, name, f"{vcol} (test {tested})")
         for target, col in cols.items():
             if target not in lab:
                 lab[target] = base[col].to_numpy(dtype=object)
@@ -152,7 +161,7 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         return V.Where(name, rows, subj, cols.get(target, target), lab=True)
 
     res_codes = {str(k).strip().upper(): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
-    lab = lab.astype({c: TEXT for c in lab if c != "_row"})
+    lab = lab.astype({c: TEXT for c in lab if not c.startswith("_row")})
     word = lab["result"].str.strip()
     mapped = word.str.upper().map(res_codes)
     for i in np.flatnonzero(mapped.isna().to_numpy()):
@@ -169,4 +178,4 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     if "collection_date" in lab:
         _, more = V.check_kind(lab["collection_date"], where("collection_date"), "date")
         out += more
-    return lab, out
+    return lab, out, origins

@@ -21,8 +21,12 @@ def _days(n) -> str:
 
 
 def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc_name: str,
-              lab_name: str, tolerance_days: int = 0) -> tuple[pd.DataFrame, list[IntakeIssue]]:
-    """subject_of: record ID -> subject_id. Returns the ctdna frame (contract order, extras after)."""
+              lab_name: str, tolerance_days: int = 0
+              ) -> tuple[pd.DataFrame, list[IntakeIssue], pd.DataFrame]:
+    """subject_of: record ID -> subject_id. Returns the ctdna frame (contract order, extras after),
+    the issues, and the origin of each of its rows: the draw's record (`_record`), the draw's row
+    in the records export (`_row`) and the sample's rows in the laboratory file (`_row_lab`, and
+    `_row:<target>` per test of a one-row-per-test file)."""
     out: list[IntakeIssue] = []
     d = draws.assign(subject_id=draws["_record"].map(subject_of).fillna("").to_numpy(dtype=object))
     twice = d["sample_id"].duplicated(keep="first").to_numpy()
@@ -69,8 +73,9 @@ def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc
                          "has no result in the laboratory file yet: pending, not in ctdna.csv",
                          row=int(d["_row"].iat[i]), record=d["_record"].iat[i], field="sample_id",
                          value=d["sample_id"].iat[i]))
-    j = j.loc[both]
+    j = j.loc[both].reset_index(drop=True)
     extras = [c for c in list(d) + list(lab) if c not in CTDNA_ORDER and not c.startswith("_")
               and not c.endswith("_lab") and c != "_merge"]
     cols = list(CTDNA_ORDER) + list(dict.fromkeys(extras))
-    return j.reindex(columns=cols).fillna("").reset_index(drop=True), out
+    origin = j[["_record", "_row", "_row_lab"] + [c for c in lab if c.startswith("_row:")]]
+    return j.reindex(columns=cols).fillna(""), out, origin

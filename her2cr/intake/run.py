@@ -1,6 +1,7 @@
 """The intake: export folder + mapping -> a contract cut (subjects.csv, ctdna.csv), the intake's
-warnings (intake_issues.csv) and its record (intake.json: SHA-256 of every source file and of the
-mapping).
+warnings (intake_issues.csv), where each row came from in the export (sources.csv, with intake.json's
+`columns`: her2cr/data/sources.py) and its record (intake.json: SHA-256 of every source file and of
+the mapping).
 
 Order: the mapping's grammar, then the dictionary, then the mapping against the dictionary and the
 contract, all before any record is read. Every error of a stage is collected before stopping; on
@@ -16,8 +17,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from her2cr.data import sources as S
 from her2cr.data.cutinfo import SYNTHETIC_MARKER
 from her2cr.intake.build import build_draws, build_subjects
 from her2cr.intake.dictionary import read_dictionary
@@ -85,13 +88,13 @@ def prepare(export, mapping) -> dict:
     mapped = {c.name for c in m.subjects + m.draws if c.source in ("field", "checkbox")}
     records, more = read_records(rec_path, fields, record_id, enc, delim, mapped)
     issues += more
-    lab, more = read_lab(lab_path, m)
+    lab, more, lab_columns = read_lab(lab_path, m)
     issues += more
     if records is None or lab is None:
         _stop(issues)
-    subjects, record_ids, more = build_subjects(records, m, fields, record_id)
+    subjects, record_ids, more, subject_origins = build_subjects(records, m, fields, record_id)
     issues += more
-    draws, more = build_draws(records, m, fields, record_id)
+    draws, more, draw_columns = build_draws(records, m, fields, record_id)
     issues += more
     # Reconcile also when the data have errors, so that every error is listed at once; but not
     # when a draw's subject cannot be known (it would only repeat those errors as mismatches).
@@ -101,8 +104,8 @@ def prepare(export, mapping) -> dict:
     ctdna = None
     if not unknown_subject:
         subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
-        ctdna, more = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
-                                int(m.get("reconciliation", "date_tolerance_days", default=0)))
+        ctdna, more, ctdna_rows = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
+                                            int(m.get("reconciliation", "date_tolerance_days", default=0)))
         issues += more
     _stop(issues)
     from her2cr.data import contract as C
@@ -112,8 +115,32 @@ def prepare(export, mapping) -> dict:
     sources = [(role, p) for role, p in (("records", rec_path), ("dictionary", dict_path), ("lab", lab_path))]
     if (export / SYNTHETIC_MARKER).is_file():  # the synthetic study as an export: the report must say so
         sources.append(("synthetic marker", export / SYNTHETIC_MARKER))
+    # where each contract column comes from: a ctdna row's subject is its draw's record's
+    ctdna_columns = {**lab_columns, **draw_columns,
+                     "subject_id": S.column_origin(S.ORIGIN_DRAW, rec_path.name, record_id)}
+    columns = {"subjects.csv": {c: subject_origins.columns[c] for c in order if c in subject_origins.columns},
+               "ctdna.csv": {c: ctdna_columns[c] for c in ctdna if c in ctdna_columns}}
+    rows = pd.concat([_origin_rows("subjects.csv", record_ids, subject_origins.rows),
+                      _origin_rows("ctdna.csv", ctdna_rows["_record"].to_numpy(dtype=object),
+                                   {S.ORIGIN_DRAW: ctdna_rows["_row"].to_numpy(dtype=float),
+                                    S.ORIGIN_LAB: ctdna_rows["_row_lab"].to_numpy(dtype=float),
+                                    **{S.ORIGIN_LAB + c[len("_row"):]: ctdna_rows[c].to_numpy(dtype=float)
+                                       for c in ctdna_rows if c.startswith("_row:")}})],
+                     ignore_index=True)
     return {"subjects": subjects[order], "ctdna": ctdna, "issues": issues, "sources": sources,
-            "mapping": mapping, "export": export}
+            "mapping": mapping, "export": export, "origin_rows": rows, "origin_columns": columns}
+
+
+def _origin_rows(file: str, records: np.ndarray, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """sources.csv's rows of one contract file: each row's origins in turn (rows as a spreadsheet
+    shows them); an origin with no source row (a record with no row at an event) is left out."""
+    n, k = len(records), len(rows)
+    source = np.column_stack([np.asarray(r, dtype=float) for r in rows.values()]).ravel() if k else np.empty(0)
+    frame = pd.DataFrame({"file": file, "row": np.repeat(np.arange(2, n + 2), k),
+                          "record": np.repeat(np.asarray(records, dtype=object), k),
+                          "origin": np.tile(np.array(list(rows), dtype=object), n), "source_row": source})
+    frame = frame.loc[frame["source_row"].notna()]
+    return frame.astype({"source_row": "int64"})
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -141,6 +168,7 @@ def intake(export, mapping, cut: str, out) -> dict:
         "outputs": {},
         "counts": {"subjects": len(r["subjects"]), "samples": len(r["ctdna"]),
                    "warnings": sum(i.severity != ERROR for i in r["issues"])},
+        S.COLUMNS_KEY: r["origin_columns"],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.intake-", dir=out.parent))
@@ -148,7 +176,8 @@ def intake(export, mapping, cut: str, out) -> dict:
         _write_csv(r["subjects"], tmp / "subjects.csv")
         _write_csv(r["ctdna"], tmp / "ctdna.csv")
         _write_csv(to_frame(r["issues"]), tmp / ISSUES_CSV)
-        for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV):
+        S.write_sources(r["origin_rows"], tmp / S.SOURCES_FILE)
+        for name in ("subjects.csv", "ctdna.csv", ISSUES_CSV, S.SOURCES_FILE):
             record["outputs"][name] = sha256(tmp / name)
         if (export / SYNTHETIC_MARKER).is_file():  # (17b) a synthetic export gives a cut marked synthetic
             shutil.copyfile(export / SYNTHETIC_MARKER, tmp / SYNTHETIC_MARKER)

@@ -232,9 +232,11 @@ def all_steps(only: list[str] | None = None, notebooks_dir: Path | None = None,
 
 def raw_inputs(raw_dir: Path) -> dict[str, str]:
     """SHA-256 of each input file of the cut (missing files hash as ""); a cut written by
-    `her2cr intake` adds its record, intake.json (which holds the export's and the mapping's)."""
+    `her2cr intake` adds its record, intake.json (which holds the export's and the mapping's),
+    its warnings and sources.csv (where each row came from, named in 01's data issues;
+    her2cr.data.sources.SOURCES_FILE, not imported: importing her2cr.data loads pandas)."""
     names = ["subjects.csv", "ctdna.csv", "synthetic.json"]
-    names += [n for n in ("intake.json", "intake_issues.csv") if (raw_dir / n).is_file()]
+    names += [n for n in ("intake.json", "intake_issues.csv", "sources.csv") if (raw_dir / n).is_file()]
     return {n: (sha256_file(raw_dir / n) if (raw_dir / n).is_file() else "") for n in names}
 
 

@@ -32,7 +32,8 @@ def test_the_raw_cut_records_the_intake_and_the_run_hashes_it(taken_in):
     assert record["export"] == str(e.resolve()) and record["mapping"]["file"] == str(m.resolve())
     assert [s["role"] for s in record["sources"]] == ["records", "dictionary", "lab"]
     inputs = raw_inputs(raw)
-    assert list(inputs) == ["subjects.csv", "ctdna.csv", "synthetic.json", "intake.json", "intake_issues.csv"]
+    assert list(inputs) == ["subjects.csv", "ctdna.csv", "synthetic.json", "intake.json", "intake_issues.csv",
+                           "sources.csv"]
     assert inputs["synthetic.json"] == "" and len(inputs["intake.json"]) == 64
     assert read_intake_record(raw.parent) is None and "intake.json" not in raw_inputs(raw.parent)
 
