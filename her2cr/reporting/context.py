@@ -412,12 +412,7 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
     ctx.issue_counts["Count"] = [
         Traced(Num(int(c), "count", ISSUES_FILE, f"rows with rule={r} and file={f} (counted)"))
         for c, r, f in zip(ctx.issue_counts["Count"], ctx.issue_counts["Rule"], ctx.issue_counts["File"])]
-    ctx.issues = issues.rename(columns=str.capitalize)
-    for col in issues.columns:
-        ctx.issues[col.capitalize()] = [quote(v, ISSUES_FILE, f"row {i + 2} | {col}")
-                                        for i, v in enumerate(issues[col])]
-    if ctx.issues.empty:
-        ctx.issues = pd.DataFrame([["no data issues were found"] + [""] * 7], columns=ctx.issues.columns)
+    ctx.issues = issues_listing(issues)
     ctx.intake, ctx.intake_issues = intake_record(out)
     ctx.changes, ctx.diff = changes_since(out, previous_dir, version)
     ctx.provenance = provenance_table(out, ctx.cut_info, ctx.packages, lock_hash(),
@@ -426,6 +421,32 @@ def load_report_inputs(out: Path, *, version: str, previous_dir: str = "", faile
                                        "report executed": ctx.title_block.iloc[-1]["Value"]},
                                       intake=ctx.intake)
     return ctx
+
+
+ISSUE_COLUMNS = {"subject_id": "Participant", "column": "Column", "value": "Value", "rule": "Rule",
+                 "severity": "Severity", "action": "Action"}
+
+
+def issues_listing(issues: pd.DataFrame) -> pd.DataFrame:
+    """Appendix A's listing of data/data_issues.csv, every cell quoted from the file (traced).
+
+    "Where" joins the contract file and its row and, for a cut written by the intake, where the
+    value came from in the export (the file's `source` column): one column, so that the listing
+    stays readable on an A4 page."""
+    def cell(i: int, column: str):
+        return quote(issues[column].iloc[i], ISSUES_FILE, f"row {i + 2} | {column}")
+
+    rows = []
+    for i in range(len(issues)):
+        where = Traced(cell(i, "file"), ", row ", cell(i, "row"))
+        if "source" in issues and str(issues["source"].iloc[i]):
+            where = Traced(where, " (from ", cell(i, "source"), ")")
+        rows.append([where] + [cell(i, c) for c in ISSUE_COLUMNS])
+    listing = pd.DataFrame(rows, columns=["Where", *ISSUE_COLUMNS.values()])
+    if listing.empty:
+        listing = pd.DataFrame([["no data issues were found"] + [""] * len(ISSUE_COLUMNS)],
+                               columns=listing.columns)
+    return listing
 
 
 def intake_record(out: Path) -> tuple[dict | None, pd.DataFrame | None]:

@@ -315,3 +315,24 @@ def test_a_long_hyphenated_word_may_break_after_its_hyphen_only():
     from her2cr.reporting.typst_table import token_pieces
     assert token_pieces("penalised-likelihood") == ["penalised-", "likelihood"]
     assert token_pieces("-999999999999999") == ["-999999999999999"]  # a leading minus stays
+
+
+def test_data_issues_listing_says_where_the_intake_took_a_value_from():
+    """Appendix A: file and row in one column, with the export's file, row, record and field when
+    the cut came from the intake (data_issues.csv's `source`); every cell quoted from the file."""
+    from her2cr.reporting.context import issues_listing
+
+    issues = pd.DataFrame([
+        ["subjects.csv", "5", "HCR-004", "cohort", "Continuing", "respelled to canonical form", "info",
+         "value normalised", "HER2CR_DATA.csv, row 27, record 4, field cohort"],
+        ["ctdna.csv", "9", "HCR-002", "result", "Negative", "respelled to canonical form", "info",
+         "value normalised", ""],
+    ], columns=["file", "row", "subject_id", "column", "value", "rule", "severity", "action", "source"])
+    shown = issues_listing(issues)
+    assert list(shown.columns) == ["Where", "Participant", "Column", "Value", "Rule", "Severity", "Action"]
+    assert shown["Where"].tolist() == [
+        "subjects.csv, row 5 (from HER2CR_DATA.csv, row 27, record 4, field cohort)", "ctdna.csv, row 9"]
+    assert [s.key for s in shown.loc[0, "Where"].sources] == ["row 2 | file", "row 2 | row", "row 2 | source"]
+    # a contract cut has no source column; no issue at all still shows one row that says so
+    assert issues_listing(issues.drop(columns="source"))["Where"].tolist()[0] == "subjects.csv, row 5"
+    assert issues_listing(issues.iloc[:0]).iloc[0, 0] == "no data issues were found"
