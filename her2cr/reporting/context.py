@@ -583,12 +583,16 @@ EXPLORATORY_FIGURES = {
 }
 
 
-def figure_blocks(out: Path, figures: dict[str, str], heading: str = ""):
+def figure_blocks(out: Path, figures: dict[str, str], heading: str = "", alone: bool = False):
     """A paragraph that cites each figure (@fig-...), under the heading when one is given, then the
-    figures; a figure that was not made is said to be missing, and is not cited."""
+    figures; a figure that was not made is said to be missing, and is not cited. alone: each
+    figure on a page of its own in the PDF, with the section's flow under it (Figure.alone)."""
     from her2cr.reporting.display import Figure, figure_from_files, Text
 
     made = {name: figure_from_files(Path(out) / "figures", name) for name in figures}
+    shown = [f for f in made.values() if isinstance(f, Figure)]
+    for i, f in enumerate(shown):
+        f.alone, f.first = alone, alone and i == 0
     cited = [figures[n].format(ref=f"@{f.label}") for n, f in made.items() if isinstance(f, Figure)]
     lead = (f"## {heading}\n\n" if heading else "") + " ".join(cited)
     return ([Text(lead)] if lead.strip() else []) + list(made.values())
@@ -599,7 +603,10 @@ def outcome_figures(out: Path):
 
 
 def exploratory_figures(out: Path):
-    return figure_blocks(out, EXPLORATORY_FIGURES)
+    """The exploratory figures, which share their section with the long table of all estimates:
+    in the PDF each takes a page's top with the table running on below it, rather than two
+    figures to a page with a row or two of the table between them."""
+    return figure_blocks(out, EXPLORATORY_FIGURES, alone=True)
 
 
 def additional_analyses(ctx):

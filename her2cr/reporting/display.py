@@ -129,15 +129,23 @@ class Figure:
     inlines it, and in the Typst PDF) at the size it was drawn, never wider than the text, and
     its alt text as fig-alt. nbconvert's preview gets HTML with the same SVG embedded. The render
     step removes the HTML representation before Quarto sees the notebook (see render.py).
+
+    alone: in the PDF the figure takes at least half a page (its own float, her2cr-figure-alone
+    in the page set-up, render.page_typst), so that it never shares a page with another figure
+    and a page that holds it keeps the rest for the flow: for figures that share their section
+    with a long table, which then runs on under one figure a page instead of in slivers of a row
+    or two between two figures. first: the first of such figures, which stays where it is cited
+    when it fits there.
     """
 
     QUARTO_KEY = "her2cr-quarto-markdown"
     MAX_WIDTH_IN = 6.6  # the PDF's text width (A4 with 2 cm margins)
 
     def __init__(self, svg: str | Path, caption: str, label: str, rel_dir: str = "figures",
-                 alt: str = ""):
+                 alt: str = "", alone: bool = False, first: bool = False):
         self.svg, self.caption, self.label, self.rel_dir = Path(svg), caption.strip(), label, rel_dir
         self.alt = " ".join((alt or self.caption).split())
+        self.alone, self.first = alone, first
 
     def width_in(self) -> float:
         """The SVG's drawn width in inches (matplotlib writes it in pt), at most the text width."""
@@ -149,9 +157,14 @@ class Figure:
 
     def quarto_markdown(self) -> str:
         alt = self.alt.replace("\\", "\\\\").replace('"', '\\"')
-        return (f"::: {{#{self.label}}}\n"
-                f'![]({self.rel_dir}/{self.svg.name}){{width={self.width_in():.2f}in fig-alt="{alt}"}}'
-                f"\n\n{self.caption}\n:::\n")
+        div = (f"::: {{#{self.label}}}\n"
+               f'![]({self.rel_dir}/{self.svg.name}){{width={self.width_in():.2f}in fig-alt="{alt}"}}'
+               f"\n\n{self.caption}\n:::\n")
+        if not self.alone:
+            return div
+        first = "true" if self.first else "false"
+        return (f"```{{=typst}}\n#her2cr-figure-alone(first: {first})[\n```\n\n{div}\n"
+                "```{=typst}\n]\n```\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64

@@ -65,7 +65,7 @@ def add_preview_captions(nb):
             meta, data = out.get("metadata", {}), out.get("data", {})
             if not meta.get(Figure.QUARTO_KEY) or "text/html" not in data:
                 continue
-            label = re.match(r"::: \{#([\w-]+)\}", data.get("text/markdown", ""))
+            label = re.search(r"^::: \{#([\w-]+)\}", data.get("text/markdown", ""), flags=re.M)
             if meta.get("her2cr-kind") == "table":
                 n += 1
                 names[label.group(1) if label else ""] = f"Table {n}"
@@ -164,6 +164,26 @@ def page_typst(cut_info: dict, version: str) -> str:
         '#show figure.where(kind: "quarto-float-fig"): set figure(placement: auto)',
         "// ... but never past the end of its section",
         "#show heading.where(level: 1): it => { place.flush(); it }",
+        "// A figure that shares its section with a long table (display.Figure.alone) takes at least",
+        "// half the page, so that no two share a page and the table runs on under one figure a page,",
+        "// never in slivers of a row or two between two figures. The first stays where it is cited",
+        "// when it fits there; otherwise it, and the next ones, go to the top of the next pages in",
+        "// order (a float that fits on its own page would go to its top, above the section heading).",
+        "// The room left is measured at an empty block before the figure, which stays where the text",
+        "// ends whatever the figure does.",
+        "#let her2cr-figure-alone(first: false, body) = {",
+        "  block(height: 0pt, above: 0pt)[#metadata(none) <her2cr-figure-anchor>]",
+        "  context {",
+        "    let m = page.margin",
+        "    let area = (page.width - m.left.length - m.right.length, page.height - m.top.length - m.bottom.length)",
+        '    let fig = { show figure.where(kind: "quarto-float-fig"): set figure(placement: none); body }',
+        "    let tall = calc.max(measure(block(width: area.at(0), fig)).height, 0.51 * area.at(1))",
+        "    let shown = block(width: 100%, height: tall, breakable: false, above: 1.2em, fig)",
+        "    let at = query(selector(<her2cr-figure-anchor>).before(here())).last().location().position()",
+        "    let room = page.height - m.bottom.length - at.y - 1.5em.to-absolute()",
+        "    if first and tall <= room { shown } else { place(top, float: true, clearance: 1.5em, shown) }",
+        "  }",
+        "}",
         "// no invisible character in the PDF's text, so that every word is found and copied as it",
         "// reads: no hyphenation (a soft hyphen at each hyphenated line end), and contents entries",
         "// without the word joiner Typst puts before the page number",

@@ -334,6 +334,84 @@ def largest_blank_band(png: Path, top_cm: float = 2.4, page_cm: float = 29.7) ->
     return best / (bottom - top)
 
 
+def _html_table(html: str, label: str) -> tuple[list[str], list[list[str]]]:
+    """The column headers and the body rows (heading rows left out) of the HTML table `label`,
+    as text that reads as in the PDF."""
+    import html as html_lib
+
+    table = re.search(rf'<div id="{label}".*?<table\b.*?</table>', html, flags=re.S).group(0)
+
+    def text(cell: str) -> str:
+        return squash(html_lib.unescape(re.sub(r"<[^>]+>", "", cell)))
+
+    heads = [text(c) for c in re.findall(r"<th\b[^>]*>(.*?)</th>", table, flags=re.S)]
+    body = re.search(r"<tbody>(.*?)</tbody>", table, flags=re.S).group(1)
+    rows = [[text(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, flags=re.S)]
+            for row in re.findall(r'<tr(?: class="label")?>(.*?)</tr>', body, flags=re.S)]
+    return heads, rows
+
+
+def figure_and_long_table_faults(pages: list[str], heads: list[str], rows: list[list[str]]) -> list[str]:
+    """What reads badly where figures meet the long table of all estimates, page by page (the
+    PDF's text, each page squashed): a figure before the page that first cites it or past the
+    next section's first page; the table's pages not consecutive; a page of the table with two
+    figures, or with a figure and fewer than 3 of the table's rows (its Counts cells)."""
+    faults = []
+    starts = sorted({int(p) for n, p in re.findall(r"(?<![\d.])(\d+) [^.\d][^.]*?(?: \.){3,} (\d+)", pages[0])
+                     if int(n) > 0})
+    first_cited: dict[str, int] = {}
+    for i, page in enumerate(pages):
+        for n in re.findall(r"Figure (\d+)(?![\d:])", page):
+            first_cited.setdefault(n, i + 1)
+    for i, page in enumerate(pages):
+        for n in re.findall(r"Figure (\d+):", page):
+            cited = first_cited.get(n)
+            section_end = min([s for s in starts if cited and s > cited] or [len(pages)])
+            if cited is None or not cited <= i + 1 <= section_end:
+                faults.append(f"Figure {n} on page {i + 1}, first cited on page {cited}")
+    header = " ".join(heads)
+    with_table = [i for i, page in enumerate(pages) if header in page]
+    if not with_table or with_table != list(range(with_table[0], with_table[-1] + 1)):
+        faults.append(f"the table's pages: {[i + 1 for i in with_table]}")
+    counts = {r[heads.index("Counts")] for r in rows} - {""}
+    for i in with_table:
+        figures = re.findall(r"Figure \d+:", pages[i])
+        shown = sum(len(re.findall(rf"(?<![\w.]){re.escape(c)}(?![\w.])", pages[i])) for c in counts)
+        if len(figures) > 1 or (figures and shown < 3):
+            faults.append(f"page {i + 1}: {len(figures)} figures and {shown} rows of the table")
+    return faults
+
+
+def test_figures_sit_after_their_citation_and_the_long_table_runs_on_under_one_figure_a_page(report):
+    """Section 7's four figures and the five-page table of all estimates: the table runs on
+    consecutive pages with at most one figure a page above it, never a row or two between two
+    figures (pages 13 and 14 of the synthetic report of 2025-12-02 before this layout)."""
+    _needs_poppler()
+    folder, _ = report
+    pages = [squash(p) for p in pdf_pages(folder / "report.pdf")]
+    heads, rows = _html_table((folder / "report.html").read_text(encoding="utf-8"), "tbl-estimates")
+    assert "Counts" in heads and len(rows) > 20
+    assert figure_and_long_table_faults(pages, heads, rows) == []
+
+
+def test_the_layout_check_finds_a_sliver_of_table_between_two_figures():
+    heads, rows = ["Estimate of", "Group", "Counts"], [["Proportion", "a", f"{k} of 9"] for k in range(6)]
+    contents = "Table of contents 1 Results . . . . 2 2 Appendix . . . . 5"
+    table = "Estimate of Group Counts " + " ".join(f"Proportion a {k} of 9" for k in range(6))
+    good = [contents, "1 Results Figure 1 and Figure 2 show it. Estimate of Group Counts Proportion a 0 of 9",
+            "Figure 1: One. Estimate of Group Counts Proportion a 1 of 9 Proportion a 2 of 9 Proportion a 3 of 9",
+            "Figure 2: Two. " + table, "2 Appendix"]
+    assert figure_and_long_table_faults(good, heads, rows) == []
+    sliver = good[:2] + ["Figure 1: One. Estimate of Group Counts Proportion a 1 of 9 Figure 2: Two."] + good[3:]
+    assert figure_and_long_table_faults(sliver, heads, rows) == ["page 3: 2 figures and 1 rows of the table"]
+    early = [contents, "Figure 1: One. Figure 2: Two.", "1 Results Figure 1 and Figure 2 show it. " + table,
+             "x", "2 Appendix"]
+    assert figure_and_long_table_faults(early, heads, rows) == [
+        "Figure 1 on page 2, first cited on page 3", "Figure 2 on page 2, first cited on page 3"]
+    late = good[:3] + [table, "2 Appendix", "Figure 2: Two."]
+    assert figure_and_long_table_faults(late, heads, rows) == ["Figure 2 on page 6, first cited on page 2"]
+
+
 def test_no_page_is_a_third_empty_before_the_last(report, tmp_path):
     folder, _ = report
     if not shutil.which("pdftoppm"):
