@@ -75,6 +75,17 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
+def report_files_hash(report_dir: Path) -> str:
+    """Hash of the report folder's files besides the notebook (styles.css, _page.typ,
+    _quarto.yml, _banner.html, ...): a change to how the report looks renders it again."""
+    h = hashlib.sha256()
+    for p in sorted(report_dir.iterdir()) if report_dir.is_dir() else []:
+        if p.is_file() and not p.name.startswith(".") and p.suffix != ".ipynb":
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def step_key(step: Step, params: dict, upstream: list[str], extra: str) -> str:
     h = hashlib.sha256()
     h.update(step.notebook.read_bytes() if step.notebook and step.notebook.is_file() else b"")
@@ -283,7 +294,7 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         p.pop("version", None)
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
-            extra += (quarto_identity() if render else "not rendered")
+            extra += (quarto_identity() if render else "not rendered") + report_files_hash(s.notebook.parent)
         if s.kind == "posting":
             extra += study_config_sha
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)

@@ -213,6 +213,28 @@ def test_incremental_atomic_and_versioned(pipeline_run, synthetic_raw, raw_copy,
     assert adsl.loc[3, "age"] == 71
 
 
+def test_a_change_to_the_report_s_look_renders_it_again(notebook_copies):
+    """styles.css, _page.typ, _quarto.yml are part of the report step's key (an edited stylesheet
+    once left `make report` "up to date"); the core steps' keys stay the same."""
+    from her2cr.runner.pipeline import all_steps, plan
+
+    nb, rep = notebook_copies
+    raw = {"subjects.csv": "a", "ctdna.csv": "b", "synthetic.json": ""}
+
+    def keys():
+        return plan(all_steps(None, nb, rep), {"cut": CUT}, raw, {})
+
+    before = keys()
+    for name in ("styles.css", "_page.typ", "_quarto.yml"):
+        with (rep / name).open("a", encoding="utf-8") as f:
+            f.write("\n")
+        after = keys()
+        assert after["report"] != before["report"], name
+        assert {k: v for k, v in after.items() if k != "report"} == \
+            {k: v for k, v in before.items() if k != "report"}, name
+        before = after
+
+
 def test_same_inputs_give_byte_identical_outputs(pipeline_run, synthetic_raw, tmp_path):
     again = run_cut(synthetic_raw, CUT, tmp_path / "again", force=True, echo=quiet)
     assert again.status == "built"
