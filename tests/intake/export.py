@@ -181,6 +181,47 @@ def lab_text() -> str:
     return "\n".join([LAB_HEADER] + LAB) + "\n"
 
 
+# The laboratory file one row per sample (MAPPING's lab section) and one row per sample and test.
+PER_SAMPLE_LAB = """  layout: sample
+  columns:
+    subject_id: PATIENT_ID
+    sample_id: SPECIMEN_ID
+    collection_date: COLLECTION_DATE
+    result: RESULT
+    mtm_per_ml: MTM_PER_ML
+    variants_detected: VARIANTS_DETECTED
+    panel_size: PANEL_SIZE
+"""
+PER_TEST_LAB = """  layout: sample_test
+  columns:
+    subject_id: PATIENT_ID
+    sample_id: SPECIMEN_ID
+    collection_date: COLLECTION_DATE
+  tests:
+    column: TEST_CODE
+    value: RESULT_VALUE
+    codes: {SIG_CALL: result, SIG_MTM: mtm_per_ml, SIG_VAR: variants_detected, SIG_PANEL: panel_size}
+"""
+TEST_CODES = ("SIG_CALL", "SIG_MTM", "SIG_VAR", "SIG_PANEL")
+
+
+def per_test_lab(edit=None) -> list[str]:
+    """lab_text() as one row per sample and test (header first); edit(sample, code, value) may
+    change a value."""
+    rows = ["PATIENT_ID,SPECIMEN_ID,COLLECTION_DATE,TEST_CODE,RESULT_VALUE,REPORT_DATE"]
+    for line in lab_text().splitlines()[1:]:
+        sid, sample, date, result, mtm, var, panel, rep = line.split(",")
+        for code, value in zip(TEST_CODES, (result, mtm, var, panel)):
+            rows.append(f"{sid},{sample},{date},{code},{edit(sample, code, value) if edit else value},{rep}")
+    return rows
+
+
+def per_test_mapping(mapping: str = MAPPING, extra: str = "") -> str:
+    """The mapping with its lab section read one row per sample and test (extra: more keys)."""
+    assert PER_SAMPLE_LAB in mapping
+    return mapping.replace(PER_SAMPLE_LAB, PER_TEST_LAB + extra)
+
+
 def write_export(folder: Path, records: str | None = None, dictionary: str | None = None,
                  lab: str | None = None, mapping: str | None = None, encoding: str = "utf-8",
                  newline: str = "\n", bom: bool = False) -> tuple[Path, Path]:

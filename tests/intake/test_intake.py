@@ -339,32 +339,9 @@ def test_labels_export_with_labels_in_the_header_is_refused(tmp_path):
 
 
 def test_lab_one_row_per_sample_and_test_with_corrections(tmp_path):
-    rows = ["PATIENT_ID,SPECIMEN_ID,COLLECTION_DATE,TEST_CODE,RESULT_VALUE,REPORT_DATE"]
-    for line in L.splitlines()[1:]:
-        sid, sample, date, result, mtm, var, panel, rep = line.split(",")
-        for code, value in (("SIG_CALL", result), ("SIG_MTM", mtm), ("SIG_VAR", var), ("SIG_PANEL", panel)):
-            rows.append(f"{sid},{sample},{date},{code},{value},{rep}")
+    rows = X.per_test_lab()
     rows.append("HCR-002,S-0002,2024-06-03,SIG_MTM,0.42,2024-07-01")   # a corrected result, resent
-    mapping = M.replace("""  layout: sample
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-    result: RESULT
-    mtm_per_ml: MTM_PER_ML
-    variants_detected: VARIANTS_DETECTED
-    panel_size: PANEL_SIZE
-""", """  layout: sample_test
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-  tests:
-    column: TEST_CODE
-    value: RESULT_VALUE
-    codes: {SIG_CALL: result, SIG_MTM: mtm_per_ml, SIG_VAR: variants_detected, SIG_PANEL: panel_size}
-  corrections: {keep: newest, by: REPORT_DATE}
-""")
+    mapping = X.per_test_mapping(M, extra="  corrections: {keep: newest, by: REPORT_DATE}\n")
     raw, warnings = run_ok(tmp_path, lab="\n".join(rows) + "\n", mapping=mapping)
     assert (raw / "ctdna.csv").read_text().splitlines()[1:] == [
         "HCR-001,S-0001,baseline,2024-05-02,NEGATIVE,0,0,16",

@@ -196,32 +196,9 @@ def test_a_subject_value_read_at_another_event_is_named_at_that_event(tmp_path):
 
 
 def test_one_row_per_test_names_the_row_of_that_test(tmp_path):
-    rows = ["PATIENT_ID,SPECIMEN_ID,COLLECTION_DATE,TEST_CODE,RESULT_VALUE,REPORT_DATE"]
-    for line in X.lab_text().splitlines()[1:]:
-        sid, sample, date, result, mtm, var, panel, rep = line.split(",")
-        if sample == "S-0001":
-            mtm = "0.5"   # NOT DETECTED with MTM/mL 0.5: passes the intake, not 01
-        for code, value in (("SIG_CALL", result), ("SIG_MTM", mtm), ("SIG_VAR", var), ("SIG_PANEL", panel)):
-            rows.append(f"{sid},{sample},{date},{code},{value},{rep}")
-    mapping = X.MAPPING.replace("""  layout: sample
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-    result: RESULT
-    mtm_per_ml: MTM_PER_ML
-    variants_detected: VARIANTS_DETECTED
-    panel_size: PANEL_SIZE
-""", """  layout: sample_test
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-  tests:
-    column: TEST_CODE
-    value: RESULT_VALUE
-    codes: {SIG_CALL: result, SIG_MTM: mtm_per_ml, SIG_VAR: variants_detected, SIG_PANEL: panel_size}
-""")
+    # NOT DETECTED with MTM/mL 0.5: passes the intake, not 01
+    rows = X.per_test_lab(lambda sample, code, v: "0.5" if (sample, code) == ("S-0001", "SIG_MTM") else v)
+    mapping = X.per_test_mapping()
     # S-0001's MTM/mL is its second test, the file's row 3
     assert _ctdna_errors(tmp_path, lab="\n".join(rows) + "\n", mapping=mapping) == (
         "ERROR: ctdna.csv, row 2, column mtm_per_ml: value '0.5': mtm_per_ml must be 0 for a NEGATIVE result "
