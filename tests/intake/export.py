@@ -73,6 +73,17 @@ LAB = [
     "HCR-001,S-0003,2024-08-01,DETECTED,<0.01,2,16,2024-08-20",
 ]
 
+# The laboratory file one row per sample (MAPPING's lab section) and one row per sample and test.
+PER_SAMPLE_LAB = """  layout: sample
+  columns:
+    subject_id: PATIENT_ID
+    sample_id: SPECIMEN_ID
+    collection_date: COLLECTION_DATE
+    result: RESULT
+    mtm_per_ml: MTM_PER_ML
+    variants_detected: VARIANTS_DETECTED
+    panel_size: PANEL_SIZE
+"""
 MAPPING = """\
 format: 1
 edc:
@@ -116,16 +127,7 @@ draws:
     collection_date: {field: draw_date}
 lab:
   file: Signatera_results_*.csv
-  layout: sample
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-    result: RESULT
-    mtm_per_ml: MTM_PER_ML
-    variants_detected: VARIANTS_DETECTED
-    panel_size: PANEL_SIZE
-  result_codes: {DETECTED: POSITIVE, "NOT DETECTED": NEGATIVE, QNS: QNS, "TEST FAILED": FAILED}
+""" + PER_SAMPLE_LAB + """  result_codes: {DETECTED: POSITIVE, "NOT DETECTED": NEGATIVE, QNS: QNS, "TEST FAILED": FAILED}
   mtm_qualifiers:
     not_detected: [ND]
     below_limit: limit
@@ -181,17 +183,6 @@ def lab_text() -> str:
     return "\n".join([LAB_HEADER] + LAB) + "\n"
 
 
-# The laboratory file one row per sample (MAPPING's lab section) and one row per sample and test.
-PER_SAMPLE_LAB = """  layout: sample
-  columns:
-    subject_id: PATIENT_ID
-    sample_id: SPECIMEN_ID
-    collection_date: COLLECTION_DATE
-    result: RESULT
-    mtm_per_ml: MTM_PER_ML
-    variants_detected: VARIANTS_DETECTED
-    panel_size: PANEL_SIZE
-"""
 PER_TEST_LAB = """  layout: sample_test
   columns:
     subject_id: PATIENT_ID
