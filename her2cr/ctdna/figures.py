@@ -184,7 +184,9 @@ def mtm_plot(draws: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
     rng = np.random.default_rng(1)  # fixed jitter so the figure is reproducible
     shown = draws[draws["mtm_per_ml"] > 0]
-    hidden = int((draws["mtm_per_ml"].fillna(0) <= 0).sum())
+    hidden = int((draws["mtm_per_ml"] <= 0).sum())
+    # 01 requires a level for every evaluable result; should one be missing, it is said apart
+    unmeasured = int(draws["mtm_per_ml"].isna().sum())
     summarised = len(shown) > MTM_MAX_POINTS
     if summarised:
         _mtm_histograms(ax, shown)
@@ -224,7 +226,8 @@ def mtm_plot(draws: pd.DataFrame):
     ax.legend(handles + [plt.Line2D([], [], color="black", linewidth=1.5)], labels + ["median"],
               frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     zeros = (f" {plural(hidden, 'positive draw')} with 0 MTM/mL cannot be shown on the log scale."
-             if hidden else "")
+             if hidden else "") + (f" {plural(unmeasured, 'positive draw')} without an MTM/mL value "
+                                   f"{'is' if unmeasured == 1 else 'are'} not shown." if unmeasured else "")
     if summarised:
         participants = shown["subject_id"].nunique()
         caption = (

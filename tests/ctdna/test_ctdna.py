@@ -385,3 +385,16 @@ def test_figures_print_at_their_drawn_size_with_alt_text_and_one_cohort_order(tm
         assert len(plot.alt.split()) >= 10 and paths[-1].read_text(encoding="utf-8").strip() == plot.alt
         assert "(s)" not in caption, name
     assert set(figures.COHORT_COLORS.values()).isdisjoint(figures.STATUS_COLORS.values())
+
+
+def test_mtm_caption_counts_zero_levels_and_missing_levels_apart():
+    """A level of 0 cannot be drawn on the log scale; a missing level is not a 0 (01 rejects an
+    evaluable result without a level, so the second sentence is a guard)."""
+    from her2cr.ctdna import figures
+
+    draws = _draws(10)
+    draws.loc[0, "mtm_per_ml"] = 0.0
+    draws.loc[[1, 2], "mtm_per_ml"] = np.nan
+    _, caption = figures.mtm_plot(draws)
+    assert "1 positive draw with 0 MTM/mL cannot be shown on the log scale." in caption
+    assert "2 positive draws without an MTM/mL value are not shown." in caption
