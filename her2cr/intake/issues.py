@@ -24,6 +24,7 @@ RULES: dict[str, tuple[str, str]] = {
     "MAP08": (ERROR, "a field flagged as an identifier is mapped without identifier_reason"),
     "MAP09": (ERROR, "a TODO of a draft mapping is not filled in"),
     "MAP10": (ERROR, "a required contract column is not mapped"),
+    "MAP11": (WARNING, "a code of the code map is not a choice of the dictionary field"),
     "FILE01": (ERROR, "a source file is missing, or a name pattern does not match exactly one file"),
     "FILE02": (ERROR, "a file is not valid in its declared encoding"),
     "FILE03": (ERROR, "a file is not separated by the declared delimiter"),

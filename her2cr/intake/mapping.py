@@ -361,6 +361,17 @@ def check_mapping(m: Mapping, fields: dict[str, Field]) -> list[IntakeIssue]:
                     unmapped = list(f.choices)
                 else:
                     unmapped = [code for code in f.choices if code not in c.codes]
+                    # a code no record can hold: a typo of the mapping, or a choice since removed
+                    # from the EDC (a declared missing-data code may stand in the map)
+                    for code in c.codes:
+                        if code not in f.choices and code not in m.missing_codes:
+                            out.append(issue(
+                                "MAP11", name, f"{where}: codes lists {code!r}, which is not a choice of "
+                                f"field {c.name} in the data dictionary {dict_name} (choices: "
+                                f"{', '.join(f.choices)}); check the code for a typo, or delete the entry if "
+                                "the choice was removed from the EDC",
+                                row=m.line(part, "columns", c.target, "codes", code) or c.line, field=c.name,
+                                value=code))
                 for code in unmapped:
                     out.append(issue("MAP05", name, f"{where}: choice {code!r} ({f.choices[code]}) of field "
                                      f"{c.name} has no entry in codes; add `{code!r}: <{c.target} value>` "

@@ -273,6 +273,21 @@ def test_warnings_go_to_intake_issues_and_the_run_goes_on(tmp_path):
     assert "S-0003" not in (raw / "ctdna.csv").read_text()
 
 
+def test_a_code_of_the_map_that_is_no_choice_of_the_dictionary_is_a_warning(tmp_path):
+    """'6' is no choice of eos_status (1-5): a typo of the mapping or a choice removed from the EDC;
+    the run goes on (the records hold only choices), and a declared missing-data code in a map is
+    not flagged."""
+    mapping = M.replace('"5": died}', '"5": died, "6": died, UNK: ""}')
+    raw, warnings = run_ok(tmp_path, mapping=mapping)
+    assert warnings == [
+        "WARNING MAP11: line 30: subjects.columns.status: codes lists '6', which is not a choice of field "
+        f"eos_status in the data dictionary {X.DICT_NAME} (choices: 1, 2, 3, 4, 5); check the code for a "
+        "typo, or delete the entry if the choice was removed from the EDC", LAB02]
+    issues = pd.read_csv(raw / "intake_issues.csv", dtype=str, keep_default_na=False)
+    assert issues.loc[0, ["file", "row", "field", "value"]].tolist() == [MAP, "30", "eos_status", "6"]
+    assert (raw / "subjects.csv").is_file()
+
+
 def test_a_missing_code_ticked_on_a_checkbox_is_an_empty_cell_and_a_warning(tmp_path):
     records = R.replace("race____99,", "race____99,race___unk,").replace("61,1,0,0,", "61,0,0,0,1,")
     records = "\n".join(x if x.startswith("record_id") or "61,0,0,0,1," in x else
