@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr.ctgov.model import BaselineMeasure, OutcomeMeasure, ParticipantFlow, StatisticalAnalysis
-from her2cr.formatting import display_text, number
+from her2cr.formatting import display_text
 from her2cr.trace import Num, Traced, quote
 
 # Every posted value and text of these tables is quoted from the upload file (her2cr.trace), so

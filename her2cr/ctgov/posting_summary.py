@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from her2cr.ctgov import model as m
-from her2cr.ctgov.formatting import plural
 from her2cr.ctgov.study_config import CONFIG_SHOWN, RESTRICTION_WORDS, StudyConfig
 
 PARTIAL_UPLOAD_NOTE = (

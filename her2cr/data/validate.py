@@ -132,7 +132,7 @@ def normalise_categories(df: pd.DataFrame, fields, file: str) -> tuple[pd.DataFr
         else:  # pattern-only categories such as visit
             new = s.str.lower()
         changed = (new != s) & (s != "")
-        issues += _issues_at(df, changed, file, f.name, f"respelled to canonical form", INFO,
+        issues += _issues_at(df, changed, file, f.name, "respelled to canonical form", INFO,
                              "value normalised")
         df[f.name] = new
     return df, issues

@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from her2cr.data import contract as C
 from her2cr.data.synth import FOLLOW_UP_MONTHS, VISIT_INTERVAL, SynthCut
 
 MAPPING_NAME = "mapping.yml"

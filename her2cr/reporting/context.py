@@ -14,8 +14,7 @@ from her2cr.data.contract import BASELINE_WINDOW_DAYS, MIN_AGE, TWO_YEARS_DAYS
 from her2cr.data.dictionary import DECISIONS
 from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
-from her2cr.formatting import (NE, PARAMETER_KINDS, is_missing, number, p_phrase, p_text,
-                               with_unit)
+from her2cr.formatting import NE, PARAMETER_KINDS, is_missing, p_phrase, p_text
 from her2cr.data.issues import ISSUES_FILE
 from her2cr.trace import Num, Traced, quote, tjoin, traced_markdown
 
