@@ -22,7 +22,14 @@ def cut_info(raw_dir: Path | str, cut: str) -> dict:
         "inputs": {n: hashlib.sha256((raw_dir / n).read_bytes()).hexdigest() for n in INPUT_FILES},
     }
     if marker.is_file():
-        info["synthetic_generator"] = json.loads(marker.read_text(encoding="utf-8"))
+        try:
+            info["synthetic_generator"] = json.loads(marker.read_text(encoding="utf-8"))
+        except ValueError as e:
+            from her2cr.data.issues import ERROR, DataIssue, InputError
+
+            raise InputError([DataIssue(
+                SYNTHETIC_MARKER, None, "", "", "", f"is not the synthetic-data marker `her2cr synth` "
+                f"writes (not valid JSON: {e}); write the synthetic cut again (her2cr synth)", ERROR, "cut not analysed")]) from None
     return info
 
 

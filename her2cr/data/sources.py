@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from her2cr.data.cutinfo import INTAKE_RECORD
-from her2cr.data.issues import DataIssue
+from her2cr.data.issues import ERROR, DataIssue, InputError
 
 SOURCES_FILE = "sources.csv"
 SOURCES_COLUMNS = ("file", "row", "record", "origin", "source_row")
@@ -62,14 +62,32 @@ def _describe(spec: dict, record: str, source_row: str) -> str:
     return f"{spec['file']}, row {source_row}, record {record}, {kind} {spec['field']}"
 
 
+def _damaged(name: str, what: str) -> InputError:
+    """The intake's own files are not hand-edited: a damaged one is written again by the intake."""
+    return InputError([DataIssue(name, None, "", "", "", f"{what}; this file is written by `her2cr "
+                                 "intake`: run the intake again to write this folder anew", ERROR,
+                                 "cut not analysed")])
+
+
 def read_columns(raw_dir: Path | str) -> dict | None:
     """intake.json's COLUMNS_KEY map of a cut written by the intake; None for a cut given directly
-    in the contract's CSVs (no intake.json), or one whose intake wrote no sources.csv."""
+    in the contract's CSVs (no intake.json), or one whose intake wrote no sources.csv. A damaged
+    intake.json raises InputError naming it."""
     raw_dir = Path(raw_dir)
     record, table = raw_dir / INTAKE_RECORD, raw_dir / SOURCES_FILE
     if not (record.is_file() and table.is_file()):
         return None
-    return json.loads(record.read_text(encoding="utf-8")).get(COLUMNS_KEY) or None
+    try:
+        columns = json.loads(record.read_text(encoding="utf-8")).get(COLUMNS_KEY) or None
+    except (ValueError, AttributeError) as e:
+        raise _damaged(INTAKE_RECORD, f"is not the intake's JSON record ({e})") from None
+    ok = columns is None or (isinstance(columns, dict) and all(
+        isinstance(specs, dict) and all(isinstance(s, dict) and {"origin", "file", "field"} <= set(s)
+                                        for s in specs.values()) for specs in columns.values()))
+    if not ok:
+        raise _damaged(INTAKE_RECORD, f"its '{COLUMNS_KEY}' map is not the one the intake writes "
+                       "(each contract column with origin, file and field)")
+    return columns
 
 
 def sources_of(issues: list[DataIssue], raw_dir: Path | str) -> list[str]:
@@ -88,7 +106,13 @@ def sources_of(issues: list[DataIssue], raw_dir: Path | str) -> list[str]:
     asked = [a for a in asked if a[3]["origin"] != ORIGIN_CONSTANT]
     if not asked:
         return out
-    rows = pd.read_csv(Path(raw_dir) / SOURCES_FILE, dtype=str, keep_default_na=False)
+    try:
+        rows = pd.read_csv(Path(raw_dir) / SOURCES_FILE, dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise _damaged(SOURCES_FILE, f"is not a readable table ({e})") from None
+    missing = [c for c in SOURCES_COLUMNS if c not in rows.columns]
+    if missing:
+        raise _damaged(SOURCES_FILE, f"has no column {', '.join(missing)}")
     want = pd.DataFrame({"k": [a[0] for a in asked], "file": [a[1] for a in asked],
                          "row": [str(a[2]) for a in asked], "origin": [a[3]["origin"] for a in asked]})
     hit = want.merge(rows, on=["file", "row", "origin"], how="inner")

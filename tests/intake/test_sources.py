@@ -82,6 +82,38 @@ def test_a_typo_in_a_free_text_edc_field_is_named_in_the_export(synthetic_export
     assert str(info.value) == COHORT_TYPO
 
 
+@pytest.mark.parametrize("name, damage, message", [
+    ("intake.json", "{not json", "ERROR: intake.json: is not the intake's JSON record (Expecting property "
+     "name enclosed in double quotes: line 1 column 2 (char 1)); this file is written by `her2cr intake`: "
+     "run the intake again to write this folder anew"),
+    ("intake.json", '{"columns": {"subjects.csv": {"cohort": "cohort"}}}', "ERROR: intake.json: its "
+     "'columns' map is not the one the intake writes (each contract column with origin, file and field); "
+     "this file is written by `her2cr intake`: run the intake again to write this folder anew"),
+    ("sources.csv", "a,b\nx,y\n", "ERROR: sources.csv: has no column file, row, record, origin, "
+     "source_row; this file is written by `her2cr intake`: run the intake again to write this folder anew"),
+    ("synthetic.json", "{oops", "ERROR: synthetic.json: is not the synthetic-data marker `her2cr synth` "
+     "writes (not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char "
+     "1)); write the synthetic cut again (her2cr synth)"),
+])
+def test_a_damaged_file_of_the_intake_s_folder_is_named_not_a_traceback(synthetic_export, tmp_path, name,
+                                                                        damage, message):
+    """01 reads intake.json, sources.csv and synthetic.json beside the cut; a damaged one (edited
+    by hand, cut short) stops the run with one line naming it, never a JSON or pandas exception."""
+    raw = tmp_path / "raw"
+    intake(synthetic_export, synthetic_export / "mapping.yml", CUT, raw)
+    (raw / name).write_text(damage, encoding="utf-8")
+    if name != "synthetic.json":  # the origins are looked up only for a cut with issues
+        subjects = (raw / "subjects.csv").read_text(encoding="utf-8").split("\n")
+        subjects[4] = subjects[4].replace("continuing", "contnuing").replace("stopped", "stoped")
+        (raw / "subjects.csv").write_text("\n".join(subjects), encoding="utf-8")
+    from her2cr.data import write_cut_info
+
+    with pytest.raises(InputError) as info:
+        clean_cut(raw, CUT)  # validation reads intake.json and sources.csv
+        write_cut_info(raw, CUT, tmp_path / "out")  # notebook 01's last step reads synthetic.json
+    assert str(info.value) == message
+
+
 def test_the_synthetic_cut_s_data_issues_name_their_origin(synthetic_export, tmp_path):
     """Every data issue of the synthetic cut that names a row has its origin, which holds the
     value the issue quotes; the listing gets the column `source` (a contract cut does not)."""
