@@ -10,15 +10,14 @@ import pandas as pd
 
 from her2cr.formatting import plural
 from her2cr.reporting.cutdiff import TABLE_COLUMNS, CutDiff
-from her2cr.reporting.cutdiff_tables import (EMPTY, MAX_ROWS as MAX_TABLE_ROWS, change_cell, change_tables,
-                                             estimate_cell, field_label, record_value)
+from her2cr.reporting.cutdiff_tables import (ARROW, CODE_LABELS, EMPTY, MAX_ROWS as MAX_TABLE_ROWS,
+                                             change_cell, change_tables, estimate_cell, field_label,
+                                             record_value)
 from her2cr.study import COHORTS
 
 MAX_IDS = 10  # ids listed in a sentence; beyond this the sentence gives counts only
-STATUS_WORDS = {"completed": "completed", "withdrawn": "withdrawn",
-                "lost_to_follow_up": "lost to follow-up", "died": "died",
-                "on_study": "back on study (status corrected)"}
-ARROW = "→"
+# the words of the change tables; a participant back on study had a status corrected
+STATUS_WORDS = {**CODE_LABELS["status"], "on_study": "back on study (status corrected)"}
 
 
 # -- formatting -----------------------------------------------------------------------------------

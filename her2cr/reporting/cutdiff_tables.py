@@ -21,6 +21,8 @@ DIFF_DIR = "diff"
 MAX_ROWS = 50  # rows of a record table shown in the report; the file has them all
 EMPTY = "\u2014"  # a record value that is not there
 ARROW = "\u2192"
+# the caption of the report's table of all estimates (report/report.ipynb), named in a note here
+ESTIMATES_TABLE = "All estimates of this run"
 
 # The raw contract's columns (her2cr.data.contract) as the change tables name them.
 FIELD_LABELS = {
@@ -203,9 +205,9 @@ def estimates_table(d: CutDiff) -> ChangeTable | None:
     notes = [
         "Primary estimates, and every other estimate that changed, was added or was removed"
         + (f" ({unchanged} unchanged estimates are not shown)" if unchanged else "") + ". "
-        "Counts of a comparison of the cohorts are of both cohorts together. Each quantity by the rule of the estimates table: proportions in percent, differences "
-        "in percentage points, odds ratios to 2 decimals, medians of times in months, MTM/mL and "
-        f"chi-square statistics to 3 significant digits; {NE}: not estimable. Change: this cut "
+        "Counts of a comparison of the cohorts are of both cohorts together. Each quantity is "
+        f"written as in the report's table \"{ESTIMATES_TABLE}\", whose note gives the rules; "
+        f"{NE}: not estimable. Change: this cut "
         "minus the last, in the unit of the estimate; not given for odds ratios and log-rank "
         "tests, whose differences have no meaning on their scale.",
         "Unrounded values of both cuts: diff/estimate_changes.csv.",

@@ -28,6 +28,14 @@ CODES = ("on_study", "lost_to_follow_up", "de_novo", "POSITIVE", "NEGATIVE", "Tr
          "month_3", "subject_id", "mtm_per_ml", "status_at_cutoff")
 
 
+def test_the_estimates_table_the_change_note_names_is_the_report_s():
+    from her2cr.reporting.cutdiff_tables import ESTIMATES_TABLE
+    from tests.conftest import PROJECT
+
+    notebook = (PROJECT / "report" / "report.ipynb").read_text(encoding="utf-8")
+    assert f'#| tbl-cap: \\"{ESTIMATES_TABLE}\\"' in notebook
+
+
 def test_every_contract_column_has_a_name_and_every_record_table_a_spec():
     assert {f.name for f in C.SUBJECTS + C.CTDNA} <= set(FIELD_LABELS)
     for name, (title, spec) in RECORD_SPECS.items():
