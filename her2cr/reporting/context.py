@@ -15,7 +15,7 @@ from her2cr.data.dictionary import DECISIONS
 from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
 from her2cr.formatting import NE, PARAMETER_KINDS, is_missing, p_phrase, p_text
-from her2cr.data.issues import ISSUES_FILE
+from her2cr.data.issues import ISSUES_FILE, SOURCE
 from her2cr.trace import Num, Traced, quote, tjoin, traced_markdown
 
 
@@ -438,8 +438,8 @@ def issues_listing(issues: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for i in range(len(issues)):
         where = Traced(cell(i, "file"), ", row ", cell(i, "row"))
-        if "source" in issues and str(issues["source"].iloc[i]):
-            where = Traced(where, " (from ", cell(i, "source"), ")")
+        if SOURCE in issues and str(issues[SOURCE].iloc[i]):
+            where = Traced(where, " (from ", cell(i, SOURCE), ")")
         rows.append([where] + [cell(i, c) for c in ISSUE_COLUMNS])
     listing = pd.DataFrame(rows, columns=["Where", *ISSUE_COLUMNS.values()])
     if listing.empty:
