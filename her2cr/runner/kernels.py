@@ -16,12 +16,20 @@ that says so. Its connection file is in the run's staging folder (removed with i
 next run after a killed one), and every client opened to it is closed when it is shut down. On
 Linux a kernel is killed by the system as soon as the pool's thread ends (her2cr.processes),
 which it does only after the kernels are shut down, or when the runner itself is killed.
+
+On Linux the kernel and its clients talk over Unix sockets in the abstract namespace, named by a
+random id (local_transport): jupyter_client's TCP ports are picked free in this process and bound
+later by the kernel, and in between any connection opened on the machine may take one as its own
+port ("Address already in use": the kernel dies as it starts; seen in CI with 02 and 03 starting
+together). Abstract sockets have no port to lose, no file to leave behind, and go with the
+process that bound them, also when it is killed. Elsewhere the kernels use TCP, as Jupyter does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -76,7 +84,23 @@ class KernelFailed(RuntimeError):
     """A notebook's kernel died or did not answer in time (the message says which)."""
 
 
-class RunKernelManager(AsyncKernelManager):
+def local_transport() -> dict:
+    """The kernel manager's transport and address: a new abstract Unix socket name on Linux (the
+    kernel binds "<ip>-1" to "<ip>-5"), else TCP on localhost (jupyter_client's default)."""
+    if sys.platform.startswith("linux"):
+        return {"transport": "ipc", "ip": f"@her2cr-kernel-{uuid.uuid4().hex}"}
+    return {}
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager on local_transport(): what papermill is given to start
+    a kernel when none was started ahead."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**local_transport(), **kwargs})
+
+
+class RunKernelManager(LocalKernelManager):
     """A kernel manager that keeps the clients it makes (papermill's, the preload's), so that
     they are closed with the kernel: papermill leaves open the client of a kernel it did not
     start (its heartbeat thread and sockets would outlive the kernel)."""

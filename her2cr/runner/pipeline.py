@@ -124,7 +124,7 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
     down afterwards; or None: papermill starts the kernel and shuts it down."""
     import papermill as pm
 
-    from her2cr.runner.kernels import START_TIMEOUT
+    from her2cr.runner.kernels import START_TIMEOUT, LocalKernelManager
 
     out_nb = workdir / "notebooks" / f"{step.name}.ipynb"
     out_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,8 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
         pm.execute_notebook(
             str(step.notebook), str(out_nb), parameters=params, kernel_name=KERNEL,
             cwd=str(PROJECT), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            start_timeout=START_TIMEOUT, **({"km": km} if km is not None else {}),
+            start_timeout=START_TIMEOUT,
+            **({"km": km} if km is not None else {"kernel_manager_class": LocalKernelManager}),
         )
     except pm.PapermillExecutionError as exc:
         raise StepFailed(step.name, f"{exc.ename}: {exc.evalue}", out_nb) from None

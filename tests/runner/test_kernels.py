@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import hashlib
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,9 +58,7 @@ NOTEBOOK_IMPORTS = "exec('import matplotlib.pyplot, numpy, pandas, great_tables'
 
 
 def start_kernel():
-    from jupyter_client.manager import AsyncKernelManager
-
-    km = AsyncKernelManager(kernel_name=KERNEL)  # as papermill starts one
+    km = kernels.LocalKernelManager(kernel_name=KERNEL)  # as papermill starts one in a run
     asyncio.run(km.start_kernel(cwd=str(PROJECT), extra_arguments=list(KERNEL_ARGUMENTS)))
     return km
 
@@ -197,6 +197,37 @@ def test_a_failing_preload_hands_out_a_plain_kernel(tmp_path):
         close_all(pool, ks.values())
 
 
+def unix_socket_names() -> set[str]:
+    """The names of the Unix sockets bound on this machine (abstract ones begin with @)."""
+    rows = Path("/proc/net/unix").read_text().splitlines()[1:]
+    return {r.split()[7] for r in rows if len(r.split()) > 7}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="abstract Unix sockets exist on Linux only")
+def test_kernels_listen_on_abstract_unix_sockets_and_no_tcp_port(tmp_path):
+    """A TCP port that jupyter_client picks free can be taken before the kernel binds it (CI saw
+    02's kernel die with "Address already in use"): the run's kernels and their clients talk over
+    abstract Unix sockets that the kernel binds by a name of its own. (ipykernel's pipe for the
+    output of forked processes stays on TCP, on a port the system gives it as it binds: no race.)"""
+    pool, ks = warm_kernels(["a", "b"], tmp_path)
+    try:
+        names = []
+        for k in ks.values():
+            info = k.km.get_connection_info()
+            assert info["transport"] == "ipc" and info["ip"].startswith("@her2cr-kernel-"), info
+            ports = [info[f"{c}_port"] for c in ("shell", "iopub", "stdin", "control", "hb")]
+            names += [f"{info['ip']}-{port}" for port in ports]
+            assert not k.km.cache_ports  # no TCP port picked ahead for it
+            assert k.run("1 + 1")["status"] == "ok"
+        assert len(set(names)) == 10  # each kernel's own names
+        assert set(names) <= unix_socket_names()
+    finally:
+        close_all(pool, ks.values())
+    # no socket and no file is left: abstract names go with the kernel
+    assert not set(names) & unix_socket_names()
+    assert not list((tmp_path / "kernels").iterdir())
+
+
 def open_resources() -> dict:
     """This process's Python threads, native threads (zmq's) and TCP sockets (kernel clients';
     not counted: the socket pairs of event loops that papermill leaves to the garbage collector)."""
@@ -258,6 +289,14 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
         return km
 
     monkeypatch.setattr(KernelPool, "take", take)
+    transports: list[dict] = []
+    real_transport = kernels.local_transport
+
+    def local_transport():
+        transports.append(real_transport())
+        return transports[-1]
+
+    monkeypatch.setattr(kernels, "local_transport", local_transport)
     before = open_resources()
     hot = run_cut(synthetic_raw, CUT, tmp_path / "warm", echo=lambda *_: None, render=False)
     assert hot.status == "built", hot.message
@@ -270,9 +309,13 @@ def test_warm_kernels_give_the_bytes_of_plain_papermill_kernels(synthetic_raw, t
     # 01 can start at once (plain pre-started kernel); 02, 03 and the report wait for it (warmed)
     assert sorted(taken) == ["01_clean", "02_baseline", "03_ctdna", "report"]
 
+    assert len(transports) == 4
+    transports.clear()
     cold = run_cut(synthetic_raw, CUT, tmp_path / "plain", echo=lambda *_: None, render=False,
                    warm_kernels=False)
     assert cold.status == "built", cold.message
+    # papermill started these kernels itself, on the same transport as the pool's
+    assert len(transports) == 4
     h_warm, h_plain = hashes(hot.version_dir), hashes(cold.version_dir)
     assert {f.split("/")[0] for f in h_plain} == set(COMPARED)
     assert "figures/ctdna_positivity.png" in h_plain and "data/adsl.parquet" in h_plain
