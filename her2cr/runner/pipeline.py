@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -395,6 +396,8 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
     kernel and Quarto process of the run is killed at once, so the running steps fail at once,
     and no further step starts."""
     by = {s.name: s for s in steps}
+    papermill_log = logging.getLogger("papermill")
+    papermill_quiet = papermill_log.disabled
     pending = list(steps)
     running: dict = {}
     failure: StepFailed | None = None
@@ -427,12 +430,16 @@ def _execute(run: _Run, steps: list[Step], jobs: int, echo) -> StepFailed | None
     except BaseException:
         from her2cr import processes
 
+        # papermill would log each killed kernel ("Kernel died while waiting for execute reply.")
+        # as if it had failed on its own; the run says it was interrupted
+        papermill_log.disabled = True
         processes.kill_all()
         if run.kernels:
             run.kernels.stop()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        papermill_log.disabled = papermill_quiet
     return failure
 
 

@@ -68,6 +68,8 @@ def test_an_interrupted_run_leaves_nothing_behind(sig, step, built, synthetic_ra
         assert seen["stderr"].splitlines()[-1] == "her2cr: interrupted; earlier reports are unchanged."
         # no traceback of the runner (a kernel's own messages on the shared stderr aside)
         assert "her2cr/runner/" not in seen["stderr"] and "her2cr/cli.py" not in seen["stderr"], seen["stderr"]
+        # nor papermill's word that a kernel died, as if the notebook had failed on its own
+        assert "Kernel died" not in seen["stderr"], seen["stderr"]
         assert left_behind(out) == []  # it cleaned up after itself
     # the current version is the one it was, unchanged; nothing half-built was published
     assert sorted(p.name for p in out.iterdir()) == ["current", "v1"]
