@@ -11,6 +11,8 @@ SYNTHETIC_MARKER = "synthetic.json"  # written by `her2cr synth` beside the raw 
 INPUT_FILES = ("subjects.csv", "ctdna.csv")
 INTAKE_RECORD = "intake.json"  # written by `her2cr intake` beside the raw cut it wrote
 INTAKE_FILES = (INTAKE_RECORD, "intake_issues.csv")
+# intake.json: the day the EDC records were exported (YYYY-MM-DD, from REDCap's file name), or null
+EXPORTED_KEY = "records_exported"
 
 
 def cut_info(raw_dir: Path | str, cut: str) -> dict:
@@ -31,6 +33,32 @@ def cut_info(raw_dir: Path | str, cut: str) -> dict:
                 SYNTHETIC_MARKER, None, "", "", "", f"is not the synthetic-data marker `her2cr synth` "
                 f"writes (not valid JSON: {e}); write the synthetic cut again (her2cr synth)", ERROR, "cut not analysed")]) from None
     return info
+
+
+def cut_after_export(raw_dir: Path | str, cut: str) -> list:
+    """An error when the cut-off is after the day the EDC records of a cut taken in by the intake
+    were exported: what the sites entered after that day is not in the cut, and every participant
+    would look followed up to a cut-off the data do not reach. (A cut-off before that day is an
+    as-of analysis, and fine.) A cut with no intake record, or one that does not know the day,
+    gives none; a damaged intake.json is reported by her2cr.data.sources."""
+    from her2cr.data.issues import ERROR, DataIssue
+
+    path = Path(raw_dir) / INTAKE_RECORD
+    if not path.is_file():
+        return []
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        day = record.get(EXPORTED_KEY)
+        records = next((s["file"] for s in record.get("sources", []) if s.get("role") == "records"), "")
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return []
+    if not isinstance(day, str) or not cut > day:
+        return []
+    return [DataIssue(
+        INTAKE_RECORD, None, "", "", "",
+        f"the cut-off {cut} is after {day}, the day the EDC records were exported ({records}): what the "
+        f"sites entered after that day is not in this cut. Take in an export made on or after the "
+        f"cut-off, or run with a cut-off on or before {day}", ERROR, "cut not analysed")]
 
 
 def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:

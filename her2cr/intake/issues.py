@@ -32,6 +32,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FILE05": (ERROR, "the records export holds labels, not raw codes"),
     "FILE06": (ERROR, "a mapped column is missing from the file"),
     "FILE07": (ERROR, "the data dictionary's header is not a REDCap header"),
+    "FILE08": (ERROR, "the cut-off is after the day the records were exported (REDCap's file name)"),
     "EDC01": (ERROR, "a code that is not a choice of the dictionary or not in the code map"),
     "EDC02": (ERROR, "a single-choice checkbox with no box or several boxes ticked"),
     "EDC03": (ERROR, "a date not written YYYY-MM-DD, or not a date in the calendar (EDC or laboratory file)"),

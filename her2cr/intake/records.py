@@ -6,6 +6,8 @@ for the raw codes, and a label is ambiguous once a site renames a choice.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 from her2cr.intake.dictionary import Field, checkbox_column
@@ -16,6 +18,20 @@ EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE, DAG = (
     "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance", "redcap_data_access_group")
 SPECIAL = (EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE, DAG)
 _LABEL_WORDS = {"checked", "unchecked", "complete", "incomplete", "unverified"}
+# REDCap names a records export <Project>_DATA_<YYYY-MM-DD>_<HHMM>.csv, by the day it was made
+_EXPORTED_ON = re.compile(r"_DATA_(\d{4}-\d{2}-\d{2})_\d{4}\.csv", re.IGNORECASE)
+
+
+def export_day(file_name: str) -> str | None:
+    """The day the records were exported (YYYY-MM-DD), as REDCap's file name gives it; None when
+    the name does not (a renamed file, another EDC, a labels export)."""
+    m = _EXPORTED_ON.search(file_name)
+    if m is None:
+        return None
+    try:
+        return date.fromisoformat(m.group(1)).isoformat()
+    except ValueError:
+        return None
 
 
 def labels_export_sign(t: Table, fields: dict[str, Field], record_id: str) -> str | None:

@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from her2cr.data import sources as S
-from her2cr.data.cutinfo import SYNTHETIC_MARKER
+from her2cr.data.cutinfo import EXPORTED_KEY, SYNTHETIC_MARKER
 from her2cr.intake.build import build_draws, build_subjects
 from her2cr.intake.dictionary import read_dictionary
 from her2cr.intake.issues import ERROR, IntakeFailed, IntakeIssue, issue, to_frame
 from her2cr.intake.lab import read_lab
 from her2cr.intake.mapping import check_mapping, load_mapping
-from her2cr.intake.records import read_records
+from her2cr.intake.records import export_day, read_records
 from her2cr.intake.reconcile import reconcile
 from her2cr.provenance import sha256_file as sha256
 
@@ -158,9 +158,18 @@ def intake(export, mapping, cut: str, out) -> dict:
         raise IntakeFailed([issue("FILE01", out.name, f"{out} already holds files that the intake did not "
                                   "write (no intake.json); choose an empty or new --out folder")])
     r = prepare(export, mapping)
+    records = next(p for role, p in r["sources"] if role == "records")
+    exported = export_day(records.name)
+    if exported is not None and cut > exported:
+        raise IntakeFailed([issue("FILE08", records.name, (
+            f"the records were exported on {exported} (the day in the file name REDCap gives), before the "
+            f"cut-off {cut}: what the sites entered after that day is not in the export. Export the records "
+            f"again after the cut-off, or take this export in with a cut-off on or before {exported} "
+            "(--cut, or CUT= of make)"))] + [i for i in r["issues"] if i.severity != ERROR])
     record = {
         "format": FORMAT,
         "cut": cut,
+        EXPORTED_KEY: exported,
         "export": str(export.resolve()),
         "mapping": {"file": str(mapping.resolve()), "sha256": sha256(mapping)},
         "sources": [{"role": role, "file": p.name, "sha256": sha256(p), "bytes": p.stat().st_size}

@@ -70,6 +70,7 @@ def test_good_export_gives_the_contract_cut(tmp_path):
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in export.iterdir()}
     assert record["outputs"]["subjects.csv"] == hashlib.sha256((raw / "subjects.csv").read_bytes()).hexdigest()
     assert record["counts"] == {"subjects": 2, "samples": 3, "warnings": 1}
+    assert record["records_exported"] == "2025-12-31"  # the day in REDCap's file name X.RECORDS_NAME
 
 
 def test_rerun_gives_the_same_bytes_and_never_writes_inside_the_export(tmp_path):
@@ -241,8 +242,45 @@ def test_bad_export_gets_the_exact_message_and_nothing_is_written(tmp_path, case
     assert got == expected
 
 
+def test_a_cut_off_after_the_day_of_the_export_is_refused(tmp_path):
+    """FILE08: the records were exported on 2025-12-31 (X.RECORDS_NAME); a cut-off a day later
+    would miss what the sites entered in between. The cut-off of the export's own day is fine."""
+    e, m = X.write_export(tmp_path)
+    with pytest.raises(IntakeFailed) as info:
+        intake(e, m, "2026-01-01", tmp_path / "raw")
+    assert [i.line() for i in info.value.errors] == [
+        f"ERROR FILE08: {DATA}: the records were exported on 2025-12-31 (the day in the file name REDCap "
+        "gives), before the cut-off 2026-01-01: what the sites entered after that day is not in the "
+        "export. Export the records again after the cut-off, or take this export in with a cut-off on or "
+        "before 2025-12-31 (--cut, or CUT= of make)"]
+    assert not (tmp_path / "raw").exists() and not list(tmp_path.glob(".raw*"))
+    intake(e, m, "2025-12-31", tmp_path / "raw")
+    intake(e, m, "2025-06-30", tmp_path / "raw")  # an as-of cut of a later export
+
+
+def test_a_records_file_renamed_without_its_day_gives_no_day(tmp_path):
+    e, m = X.write_export(tmp_path)
+    (e / DATA).rename(e / "HER2CR_DATA_site_export.csv")
+    intake(e, m, "2026-06-30", tmp_path / "raw")
+    assert json.loads((tmp_path / "raw" / "intake.json").read_text(encoding="utf-8"))["records_exported"] is None
+
+
+@pytest.mark.parametrize("name, day", [
+    ("HER2CR_DATA_2026-07-02_0915.csv", "2026-07-02"),
+    ("MyProject_DATA_2024-02-29_2359.csv", "2024-02-29"),
+    ("HER2CR_DATA_2025-02-30_1200.csv", None),  # not a day of the calendar
+    ("HER2CR_DATA_LABELS_2026-07-02_0915.csv", None),  # a labels export (refused: FILE05)
+    ("HER2CR_DATA_export.csv", None),
+    ("records.csv", None),
+])
+def test_export_day_reads_redcaps_file_name(name, day):
+    from her2cr.intake.records import export_day
+
+    assert export_day(name) == day
+
+
 def test_every_error_rule_has_a_test():
-    tested = {case.split()[0] for case in CASES} | {"FILE02", "MAP09", "EDC11", "EDC12", "LAB05"}
+    tested = {case.split()[0] for case in CASES} | {"FILE02", "MAP09", "EDC11", "EDC12", "LAB05", "FILE08"}
     errors_ = {r for r, (sev, _) in RULES.items() if sev == "error"}
     assert errors_ - tested == set()
 

@@ -82,6 +82,27 @@ def test_a_typo_in_a_free_text_edc_field_is_named_in_the_export(synthetic_export
     assert str(info.value) == COHORT_TYPO
 
 
+def test_a_run_with_a_cut_off_after_the_day_of_the_export_is_stopped_by_01(synthetic_export, tmp_path):
+    """The intake refuses such a cut-off (FILE08); `her2cr run --cut` on its folder could still be
+    given a later one. 01 stops it with the day of the export and the records file; an earlier
+    cut-off (an as-of cut) and a cut with no intake record are analysed as before."""
+    raw = tmp_path / "raw"
+    intake(synthetic_export, synthetic_export / "mapping.yml", CUT, raw)
+    with pytest.raises(InputError) as info:
+        clean_cut(raw, "2026-01-01")
+    assert str(info.value) == (
+        "ERROR: intake.json: the cut-off 2026-01-01 is after 2025-12-31, the day the EDC records were "
+        "exported (HER2CR_DATA_2025-12-31_1200.csv): what the sites entered after that day is not in this "
+        "cut. Take in an export made on or after the cut-off, or run with a cut-off on or before 2025-12-31")
+    enrolled = len(clean_cut(raw, CUT).adsl)
+    assert len(clean_cut(raw, "2025-06-30").adsl) < enrolled
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for name in ("subjects.csv", "ctdna.csv"):
+        shutil.copyfile(raw / name, plain / name)
+    assert len(clean_cut(plain, "2026-01-01").adsl) >= enrolled
+
+
 @pytest.mark.parametrize("name, damage, message", [
     ("intake.json", "{not json", "ERROR: intake.json: is not the intake's JSON record (Expecting property "
      "name enclosed in double quotes: line 1 column 2 (char 1)); this file is written by `her2cr intake`: "
