@@ -11,6 +11,7 @@ import pandas as pd
 from her2cr import study
 from her2cr.data.issues import counts_by_rule, read_issues
 from her2cr.data.contract import BASELINE_WINDOW_DAYS, MIN_AGE, TWO_YEARS_DAYS
+from her2cr.data.cutinfo import EXPORTED_KEY
 from her2cr.data.dictionary import DECISIONS
 from her2cr.settings import DAYS_PER_MONTH
 from her2cr.study import POSITIVITY_MIN_VARIANTS, SYNTHETIC_WARNING
@@ -213,6 +214,9 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
     rows = [(f"Input {name} (SHA-256)", sha) for name, sha in cut_info["inputs"].items()]
     if intake:
         rows.append(("Raw cut written by", f"her2cr intake from the export folder {intake['export']}"))
+        if EXPORTED_KEY in intake:  # intake.json written before the intake recorded it: not shown
+            rows.append(("EDC records exported on", intake[EXPORTED_KEY]
+                         or "not known (the records file does not carry REDCap's date in its name)"))
         rows += [(f"Export file {s['file']} ({s['role']}; SHA-256)", s["sha256"]) for s in intake["sources"]]
         rows.append((f"Mapping file {Path(intake['mapping']['file']).name} (SHA-256)", intake["mapping"]["sha256"]))
     rows.append(("requirements.lock (SHA-256)", lock_sha))

@@ -53,6 +53,10 @@ def test_notebook_01_copies_the_intake_record_for_the_report(taken_in, tmp_path)
     assert items[f"Export file {X.RECORDS_NAME} (records; SHA-256)"] == record["sources"][0]["sha256"]
     assert items["Mapping file mapping.yml (SHA-256)"] == record["mapping"]["sha256"]
     assert items["Raw cut written by"] == f"her2cr intake from the export folder {record['export']}"
+    assert items["EDC records exported on"] == "2025-12-31"  # the day in X.RECORDS_NAME
+    renamed = provenance_table(out, {"inputs": {}}, {}, "cd", {}, intake={**record, "records_exported": None})
+    assert dict(zip(renamed["Item"], renamed["Value"]))["EDC records exported on"] == (
+        "not known (the records file does not carry REDCap's date in its name)")
     plain = tmp_path / "plain"
     shutil.copytree(raw, plain, ignore=shutil.ignore_patterns("intake*"))
     write_cut_info(plain, CUT, tmp_path / "out2")
