@@ -21,11 +21,14 @@ from her2cr.intake.textio import Table
 
 
 def _kind(part: str, target: str, f: Field | None) -> str:
+    """How the values are checked: date (datetime: a date field with a time, whose date is kept),
+    integer, number or text."""
     cf = contract_fields(part).get(target)
+    timed = f is not None and f.is_datetime
     if cf is not None and cf.kind in ("date", "integer", "number"):
-        return cf.kind
+        return "datetime" if cf.kind == "date" and timed else cf.kind
     if f is not None and f.is_date:
-        return "date"
+        return "datetime" if timed else "date"
     if f is not None and f.is_number:  # an extra column from a number field: checked as one
         return "number"
     return "text"

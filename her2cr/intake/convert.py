@@ -16,6 +16,9 @@ from her2cr.data.dates import NOT_IN_CALENDAR, OUT_OF_RANGE, calendar_problem
 from her2cr.intake.issues import IntakeIssue, issue
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# REDCap exports a datetime field (datetime_ymd/_dmy/_mdy, datetime_seconds_*) as Y-M-D H:M or
+# Y-M-D H:M:S, whatever its validation type: the contract keeps the date
+ISO_DATETIME = r"^(\d{4}-\d{2}-\d{2}) (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"
 INTEGER = r"^[+-]?\d+$"
 NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
@@ -82,12 +85,14 @@ def apply_codes(values: pd.Series, w: Where, codes: dict, choices: dict | None
     return mapped.fillna("").astype(object), out
 
 
-def _not_a_date(said: str, value: str, w: Where) -> str:
-    """EDC03's message: a date written another way than YYYY-MM-DD, or written YYYY-MM-DD but not a
-    date of the calendar (2024-02-30), and who corrects it: the EDC, or the laboratory. The reason
-    names no part of an identifier's value."""
+def _not_a_date(said: str, value: str, w: Where, timed: bool = False) -> str:
+    """EDC03's message: a date written another way than YYYY-MM-DD (or, for a datetime field,
+    YYYY-MM-DD HH:MM), or written so but not a date of the calendar (2024-02-30), and who corrects
+    it: the EDC, or the laboratory. The reason names no part of an identifier's value."""
     fix = ("ask the laboratory to correct it and send the file again" if w.lab
            else "correct the value in the EDC and export again")
+    if timed and re.fullmatch(ISO_DATETIME, value.strip(), flags=re.ASCII):
+        value = value.strip()[:10]  # its time is fine: the date is not
     if re.fullmatch(ISO_DATE, value.strip(), flags=re.ASCII):  # (not full-width digits: '２０２４-…')
         kind, why = calendar_problem(value)
         if w.identifier or not why:  # (no reason: pandas refused a date the calendar has)
@@ -95,16 +100,25 @@ def _not_a_date(said: str, value: str, w: Where) -> str:
         if kind == "range":
             return f"date {said} is written YYYY-MM-DD but is {why}: {fix}"
         return f"date {said} {NOT_IN_CALENDAR} ({why}): {fix}"
+    if timed:
+        return (f"date and time {said} is not written YYYY-MM-DD HH:MM (REDCap always exports a datetime "
+                "field Y-M-D H:M: the file was edited or re-saved by a spreadsheet); the intake never "
+                f"guesses a format: {fix}")
     source = ("" if w.lab else " (REDCap always exports Y-M-D: the file was edited or re-saved by a "
               "spreadsheet)")
     return f"date {said} is not written YYYY-MM-DD{source}; the intake never guesses a format: {fix}"
 
 
 def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[IntakeIssue]]:
-    """Dates must be ISO YYYY-MM-DD (never guessed), integers and numbers must parse."""
+    """Dates must be ISO YYYY-MM-DD (never guessed), integers and numbers must parse. A datetime
+    (a date field whose dictionary validation is datetime_*) is YYYY-MM-DD HH:MM[:SS], or a date
+    alone (typed before the validation was set): its date is kept."""
     s = values.str.strip()
     present = (s != "").to_numpy()
-    if kind == "date":
+    timed = kind == "datetime"
+    if timed:
+        s = s.str.replace(ISO_DATETIME, r"\1", regex=True)
+    if kind in ("date", "datetime"):
         ok = s.str.match(ISO_DATE).to_numpy()
         real = pd.to_datetime(s.where(ok, ""), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
         bad = present & ~(ok & real)
@@ -120,8 +134,8 @@ def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[
     out = _emit("EDC06", w, bad & token, values, lambda said, v: (
         f"{said} is not {want} and not a declared missing-data code; correct it in the source, or "
         "declare it under edc.missing_codes if it means 'no value'"))
-    if kind == "date":
-        out += _emit("EDC03", w, bad & ~token, values, lambda said, v: _not_a_date(said, v, w))
+    if kind in ("date", "datetime"):
+        out += _emit("EDC03", w, bad & ~token, values, lambda said, v: _not_a_date(said, v, w, timed))
     else:
         out += _emit("EDC04", w, bad & ~token, values, lambda said, v: (
             f"{said} is not {want}; correct it in the source"))

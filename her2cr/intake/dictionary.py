@@ -47,6 +47,11 @@ class Field:
         return self.validation.startswith(("date_", "datetime_"))
 
     @property
+    def is_datetime(self) -> bool:
+        """A date with a time (REDCap exports it Y-M-D H:M or Y-M-D H:M:S)."""
+        return self.validation.startswith("datetime_")
+
+    @property
     def is_number(self) -> bool:
         return self.validation in ("integer", "number", "number_comma_decimal") or self.type in ("calc", "slider")
 

@@ -35,7 +35,8 @@ RULES: dict[str, tuple[str, str]] = {
     "FILE08": (ERROR, "the cut-off is after the day the records were exported (REDCap's file name)"),
     "EDC01": (ERROR, "a code that is not a choice of the dictionary or not in the code map"),
     "EDC02": (ERROR, "a single-choice checkbox with no box or several boxes ticked"),
-    "EDC03": (ERROR, "a date not written YYYY-MM-DD, or not a date in the calendar (EDC or laboratory file)"),
+    "EDC03": (ERROR, "a date not written YYYY-MM-DD (a datetime field: YYYY-MM-DD HH:MM), or not a date in "
+                     "the calendar (EDC or laboratory file)"),
     "EDC04": (ERROR, "a number that does not parse (EDC or laboratory file)"),
     "EDC05": (WARNING, "a declared missing-data code, written as an empty cell"),
     "EDC06": (ERROR, "an undeclared token in a date or number field"),

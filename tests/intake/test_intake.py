@@ -279,6 +279,39 @@ def test_export_day_reads_redcaps_file_name(name, day):
     assert export_day(name) == day
 
 
+DATETIME = D.replace("draw_date,plasma_draw,,text,Draw date,,,date_ymd", "draw_date,plasma_draw,,text,Draw date,,,datetime_ymd")
+
+
+def test_a_datetime_field_gives_its_date(tmp_path):
+    """REDCap exports a datetime field (validation datetime_*) as Y-M-D H:M, or Y-M-D H:M:S for
+    datetime_seconds_*; the contract's collection_date keeps the day. A value typed before the
+    validation was set (a date alone) is kept too. The cut is the one of the date-only export."""
+    records = (R.replace("S-0001,0,2024-05-02,", "S-0001,0,2024-05-02 09:15,")
+               .replace("S-0002,0,2024-06-03,", "S-0002,0,2024-06-03 23:59:30,"))
+    raw, _ = run_ok(tmp_path / "timed", records=records, dictionary=DATETIME)
+    plain, _ = run_ok(tmp_path / "plain")
+    assert (raw / "ctdna.csv").read_bytes() == (plain / "ctdna.csv").read_bytes()
+    assert "2024-05-02,NEGATIVE" in (raw / "ctdna.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2024-05-02T09:15", "date and time '2024-05-02T09:15' is not written YYYY-MM-DD HH:MM (REDCap always "
+     "exports a datetime field Y-M-D H:M: the file was edited or re-saved by a spreadsheet); the intake "
+     "never guesses a format: correct the value in the EDC and export again"),
+    ("2024-05-02 24:00", "date and time '2024-05-02 24:00' is not written YYYY-MM-DD HH:MM (REDCap always "
+     "exports a datetime field Y-M-D H:M: the file was edited or re-saved by a spreadsheet); the intake "
+     "never guesses a format: correct the value in the EDC and export again"),
+    ("02/05/2024 09:15", "date and time '02/05/2024 09:15' is not written YYYY-MM-DD HH:MM (REDCap always "
+     "exports a datetime field Y-M-D H:M: the file was edited or re-saved by a spreadsheet); the intake "
+     "never guesses a format: correct the value in the EDC and export again"),
+    ("2024-02-30 09:15", "date '2024-02-30 09:15' is written YYYY-MM-DD but is not a date in the calendar "
+     "(February 2024 has 29 days): correct the value in the EDC and export again"),
+])
+def test_a_datetime_written_another_way_is_edc03(tmp_path, value, message):
+    got = errors(tmp_path, records=R.replace("S-0001,0,2024-05-02,", f"S-0001,0,{value},"), dictionary=DATETIME)
+    assert got == [f"ERROR EDC03: {DATA} row 6 (record 1), field draw_date: {message}"]
+
+
 def test_every_error_rule_has_a_test():
     tested = {case.split()[0] for case in CASES} | {"FILE02", "MAP09", "EDC11", "EDC12", "LAB05", "FILE08"}
     errors_ = {r for r, (sev, _) in RULES.items() if sev == "error"}
