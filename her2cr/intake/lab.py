@@ -78,9 +78,9 @@ def _visits(lab: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, sample_col: s
     out = []
     for i in np.flatnonzero(unknown):
         out.append(issue("LAB07", name, f"visit {word[i]!r} has no entry in lab.visit_codes "
-                         f"({', '.join(codes)}); add it, mapped to the contract's visit ({VISIT_RULE}), or to '' "
-                         "if it names no visit", row=int(rows[i]),
-                         record=who[i], field=vcol, value=word[i]))
+                         f"({', '.join(codes) or 'none yet'}); add it, mapped to the contract's visit "
+                         f"({VISIT_RULE}), or to '' if it names no visit", row=int(rows[i]), record=who[i],
+                         field=vcol, value=word[i]))
     visit = mapped.fillna("").to_numpy(dtype=object)
     if test_col is None:
         return lab.assign(visit=visit, _visit_word=word, _row_visit=rows.astype(float)), out
