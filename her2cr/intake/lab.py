@@ -181,6 +181,10 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test",
                                       cols.get("subject_id"))
         out += more
+        # without a corrections rule a repeated test is an error (LAB03, above): the first one is
+        # read on, so that the file's other errors are listed too
+        once = ~df.duplicated([sample_col, "_test"]).to_numpy()
+        df, rows = df.loc[once].reset_index(drop=True), rows[once]
         first = df.assign(_row=rows).drop_duplicates(sample_col)
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
         wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")

@@ -481,6 +481,15 @@ def test_lab_one_row_per_sample_and_test_with_corrections(tmp_path):
         "(SIG_CALL, SIG_MTM, SIG_VAR, SIG_PANEL); add it (or ask the laboratory)"]
 
 
+def test_lab_one_row_per_sample_and_test_a_repeated_test_without_corrections_is_lab03(tmp_path):
+    """Before, the pivot of the repeated test stopped the intake with a Python traceback."""
+    rows = X.per_test_lab()
+    assert errors(tmp_path, lab="\n".join(rows + [rows[6]]) + "\n", mapping=X.per_test_mapping()) == [
+        f"ERROR LAB03: {LAB} row 14 (record HCR-002), field SPECIMEN_ID: sample and test S-0002 is given again "
+        "(first at row 7); if the file resends corrected results, declare lab.corrections (keep: newest, by: "
+        "<report date column>); otherwise ask the laboratory"]
+
+
 def test_cumulative_sample_file_keeps_the_newest_at_the_first_position(tmp_path):
     lab = L + "HCR-001,S-0001,2024-05-02,DETECTED,0.05,2,16,2024-06-01\n"
     raw, warnings = run_ok(tmp_path, lab=lab, mapping=M.replace(
