@@ -52,11 +52,14 @@ RULES: dict[str, tuple[str, str]] = {
     "LAB04": (WARNING, "a resent (corrected) result replaced an earlier one"),
     "LAB05": (ERROR, "a test code with no entry in tests.codes"),
     "LAB06": (ERROR, "a qualified MTM/mL value with no rule in lab.mtm_qualifiers"),
+    "LAB07": (ERROR, "a visit word with no entry in visit_codes"),
+    "LAB08": (ERROR, "the test rows of one sample give different visits (one row per sample and test)"),
     "REC01": (ERROR, "a laboratory sample with no EDC draw"),
     "REC02": (WARNING, "an EDC draw with no result yet (pending): not written to ctdna.csv"),
     "REC03": (ERROR, "a sample recorded under another subject in the EDC than in the laboratory file"),
     "REC04": (ERROR, "collection dates differ by more than the mapping's tolerance"),
     "REC05": (ERROR, "a sample ID given to two EDC draws"),
+    "REC06": (ERROR, "a sample's visit in the laboratory file differs from its EDC draw's visit"),
 }
 
 COLUMNS = ("rule", "severity", "file", "row", "record", "field", "value", "message")

@@ -17,7 +17,7 @@ import pandas as pd
 from her2cr.data import sources as S
 from her2cr.intake import convert as V
 from her2cr.intake.issues import IntakeIssue, issue
-from her2cr.intake.mapping import Mapping
+from her2cr.intake.mapping import VISIT_RULE, Mapping
 from her2cr.intake.textio import read_table
 
 INTEGER_COLUMNS = ("variants_detected", "panel_size")
@@ -57,6 +57,54 @@ def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping,
     newest = newest.assign(_first=first_pos[newest.index]).sort_values("_first", kind="stable")
     keep = newest["_pos"].to_numpy()
     return df.iloc[keep].reset_index(drop=True), rows[keep], out
+
+
+def _visits(lab: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, sample_col: str, vcol: str,
+            subject: str | None, test_col: str | None, m: Mapping, name: str
+            ) -> tuple[pd.DataFrame, list[IntakeIssue]]:
+    """The laboratory's visit of each sample (lab.visit_codes), to be compared with the EDC draw's
+    (reconcile, REC06): `visit` (the contract's word; '' when the cell is empty, the word maps to
+    '', or it is in error), `_visit_word` (the laboratory's own word) and `_row_visit` (its row).
+    df, rows: the file's rows after corrections, one per sample (lab's rows, in its order) or, in a
+    one-row-per-test file (test_col), one per sample and test, whose visits must agree (LAB08)."""
+    codes = {_word(k).upper(): _word(v) for k, v in (m.get("lab", "visit_codes") or {}).items()}
+    word = df[vcol].str.strip().to_numpy(dtype=object)
+    mapped = pd.Series(word).str.upper().map(codes)
+    sample = df[sample_col].to_numpy(dtype=object)
+    who = df[subject].to_numpy(dtype=object) if subject in df else np.full(len(df), "", dtype=object)
+    unknown = ((word != "") & mapped.isna()).to_numpy()
+    if test_col is not None:  # one message per sample and word, at its first row
+        unknown &= ~pd.DataFrame({"s": sample, "w": word}).duplicated().to_numpy()
+    out = []
+    for i in np.flatnonzero(unknown):
+        out.append(issue("LAB07", name, f"visit {word[i]!r} has no entry in lab.visit_codes "
+                         f"({', '.join(codes) or 'none yet'}); add it, mapped to the contract's visit "
+                         f"({VISIT_RULE}), or to '' if it names no visit", row=int(rows[i]), record=who[i],
+                         field=vcol, value=word[i]))
+    visit = mapped.fillna("").to_numpy(dtype=object)
+    if test_col is None:
+        return lab.assign(visit=visit, _visit_word=word, _row_visit=rows.astype(float)), out
+    given = pd.DataFrame({"sample": sample, "visit": visit, "word": word, "row": rows.astype(float),
+                          "test": df[test_col].str.strip().to_numpy(dtype=object), "who": who})
+    given = given[given["visit"] != ""]
+    first = given.drop_duplicates("sample").set_index("sample")
+    other = given["visit"].to_numpy() != first["visit"].reindex(given["sample"]).to_numpy()
+    for r in given.loc[other].drop_duplicates("sample").itertuples():
+        f = first.loc[r.sample]
+        out.append(issue("LAB08", name, f"sample {r.sample} is filed under visit {r.word!r} ({r.visit}) in this "
+                         f"row (test {r.test}) but under {f['word']!r} ({f['visit']}) at row {int(f['row'])} "
+                         f"(test {f['test']}); one sample is drawn at one visit: ask the laboratory to correct "
+                         "its file", row=int(r.row), record=r.who, field=vcol, value=r.word))
+    first.loc[given.loc[other, "sample"].unique(), "visit"] = ""  # in error: not compared with the EDC
+    at = first.reindex(lab["sample_id"].to_numpy())
+    return lab.assign(visit=at["visit"].fillna("").to_numpy(dtype=object),
+                      _visit_word=at["word"].fillna("").to_numpy(dtype=object),
+                      _row_visit=at["row"].to_numpy(dtype=float)), out
+
+
+def _word(v) -> str:
+    """A key or value of a word map as the mapping writes it (YAML's 3 and "3" alike)."""
+    return "" if v is None else str(v).strip()
 
 
 def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list[IntakeIssue]]:
@@ -133,6 +181,10 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test",
                                       cols.get("subject_id"))
         out += more
+        # without a corrections rule a repeated test is an error (LAB03, above): the first one is
+        # read on, so that the file's other errors are listed too
+        once = ~df.duplicated([sample_col, "_test"]).to_numpy()
+        df, rows = df.loc[once].reset_index(drop=True), rows[once]
         first = df.assign(_row=rows).drop_duplicates(sample_col)
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
         wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")
@@ -154,6 +206,10 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         out += more
         lab = pd.DataFrame({t_: df[c].reset_index(drop=True) for t_, c in cols.items()})
         lab["_row"] = rows
+    if "visit" in cols:
+        lab, more = _visits(lab, df, rows, sample_col, cols["visit"], cols.get("subject_id"),
+                            tests.get("column") if layout == "sample_test" else None, m, name)
+        out += more
     rows = lab["_row"].to_numpy()
     subj = lab["subject_id"].to_numpy(dtype=object) if "subject_id" in lab else np.full(len(lab), "")
 

@@ -34,7 +34,7 @@ SCHEMA = {
     "draws": {"instrument": str, "event": str, "columns": ("map", COLUMN), "not_used": ("list", str)},
     "lab": {"file": str, "encoding": str, "delimiter": str, "layout": str, "columns": ("map", str),
             "tests": {"column": str, "value": str, "codes": ("map", str)},
-            "result_codes": ("map", str),
+            "result_codes": ("map", str), "visit_codes": ("map", str),
             "mtm_qualifiers": {"not_detected": ("list", str), "not_detected_value": str, "below_limit": str, "above_limit": str},
             "corrections": {"keep": str, "by": str}},
     "reconciliation": {"date_tolerance_days": int},
@@ -49,6 +49,8 @@ DRAW_COLUMNS = ("sample_id", "visit", "collection_date")   # from the EDC draw
 LAB_COLUMNS = ("subject_id", "sample_id", "collection_date", "result", "mtm_per_ml",
                "variants_detected", "panel_size")
 LAB_REQUIRED = ("subject_id", "sample_id", "result", "mtm_per_ml", "variants_detected", "panel_size")
+LAB_CHECKED = ("visit",)  # a laboratory column compared with the EDC draw's (lab.visit_codes), never copied
+VISIT_RULE = C.field_map(C.CTDNA)["visit"].rule
 TODO = re.compile(r"^\s*TODO\b")
 
 
@@ -327,6 +329,15 @@ def check_mapping(m: Mapping, fields: dict[str, Field]) -> list[IntakeIssue]:
                                          f"contract does not allow for {c.target} ({', '.join(allowed)})",
                                          row=m.line(part, "columns", c.target, "codes", code) or c.line,
                                          field=c.target, value=code))
+            if part == "draws" and c.target == "visit" and c.codes is not None:
+                # the contract's visits are a pattern, not a list: checked here as the laboratory's
+                # visit words are (lab.visit_codes), which are compared with these
+                for code, word in c.codes.items():
+                    if word != "" and not visit_allowed(word):
+                        out.append(issue("MAP06", name, f"{where}: code {code!r} maps to {word!r}, which the "
+                                         f"contract does not allow for visit ({VISIT_RULE})",
+                                         row=m.line(part, "columns", c.target, "codes", code) or c.line,
+                                         field=c.target, value=code))
             if c.source == "dag":
                 if c.codes is None and allowed:
                     out.append(issue("MAP05", name, f"{where}: dag needs codes mapping each data access "
@@ -411,20 +422,54 @@ def _check_lab(m: Mapping) -> list[IntakeIssue]:
             out.append(issue("MAP10", name, f"line {m.line('lab', 'columns')}: lab.columns has no entry for "
                              f"{req}; name the laboratory file's column that holds it",
                              row=m.line("lab", "columns"), field=req))
-    for target in list(cols) + sorted(from_tests):
-        if target in ("visit",):
-            out.append(issue("MAP06", name, f"line {m.line('lab', 'columns', target)}: {target} comes from "
-                             "the EDC draw (draws.columns), not from the laboratory file",
-                             row=m.line("lab", "columns", target), field=target))
-    for target in from_tests:
-        if target not in LAB_COLUMNS:
+    for target in sorted(from_tests):
+        if target in LAB_CHECKED:
+            out.append(issue("MAP06", name, f"line {m.line('lab', 'tests', 'codes')}: tests.codes maps to "
+                             f"{target!r}, but a sample's {target} is a column of its rows: name it under "
+                             f"lab.columns.{target}", row=m.line("lab", "tests", "codes"), field=target))
+        elif target not in LAB_COLUMNS:
             out.append(issue("MAP06", name, f"line {m.line('lab', 'tests', 'codes')}: tests.codes maps to "
                              f"{target!r}, not a laboratory column of the contract ({', '.join(LAB_COLUMNS)})",
                              row=m.line("lab", "tests", "codes"), field=target))
+    out += _check_lab_visit(m)
     results = {r.casefold() for r in C.RESULTS}  # the contract matches results ignoring case and spaces
     for word, target in (m.get("lab", "result_codes") or {}).items():
         if _text(target).strip().casefold() not in results:
             out.append(issue("MAP06", name, f"line {m.line('lab', 'result_codes', word)}: result {word!r} "
                              f"maps to {_text(target)!r}; the contract allows {', '.join(C.RESULTS)}",
                              row=m.line("lab", "result_codes", word), field="result", value=_text(word)))
+    return out
+
+
+def visit_allowed(word: str) -> bool:
+    """A visit value of the contract: baseline, or month_N with N = 3, 6, 9, ... (the contract's
+    pattern, and the follow-up rule notebook 01 checks, her2cr/data/validate.py)."""
+    hit = re.fullmatch(C.field_map(C.CTDNA)["visit"].pattern, word)
+    n = word[len("month_"):] if hit and word.startswith("month_") else ""
+    return bool(hit) and (not n or int(n) % 3 == 0)
+
+
+def _check_lab_visit(m: Mapping) -> list[IntakeIssue]:
+    """lab.columns.visit and lab.visit_codes come together; every word maps to a contract visit
+    (or '' for a word that names none, e.g. unscheduled: that sample's visit is not compared)."""
+    name, out = m.path.name, []
+    column, codes = m.get("lab", "columns", "visit"), m.get("lab", "visit_codes")
+    if column is not None and codes is None:
+        out.append(issue("MAP03", name, f"line {m.line('lab', 'columns', 'visit')}: lab.columns.visit is "
+                         f"given ({_text(column)}) without lab.visit_codes; add lab.visit_codes, mapping "
+                         "each of the laboratory's visit words to a contract visit (e.g. {BASELINE: "
+                         "baseline, MONTH 3: month_3})", row=m.line("lab", "columns", "visit"),
+                         field="lab.visit_codes"))
+    if codes is not None and column is None:
+        out.append(issue("MAP03", name, f"line {m.line('lab', 'visit_codes')}: lab.visit_codes is given but "
+                         "lab.columns has no visit; name the laboratory file's visit column "
+                         "(lab.columns.visit), or delete lab.visit_codes", row=m.line("lab", "visit_codes"),
+                         field="lab.columns.visit"))
+    for word, target in (codes or {}).items():
+        v = _text(target).strip()
+        if v != "" and not visit_allowed(v):
+            out.append(issue("MAP06", name, f"line {m.line('lab', 'visit_codes', word)}: visit {_text(word)!r} "
+                             f"maps to {_text(target)!r}, which the contract does not allow for visit "
+                             f"({VISIT_RULE}); map it to one of those, or to '' if the word names no visit",
+                             row=m.line("lab", "visit_codes", word), field="visit", value=_text(word)))
     return out

@@ -1,8 +1,9 @@
 """Sample reconciliation: the EDC's plasma draws against the laboratory file, and the ctDNA frame.
 
 ctdna rows follow the laboratory file (after corrections). subject_id, visit and collection_date
-come from the EDC draw (its date checked against the laboratory's within the tolerance); result,
-mtm_per_ml, variants_detected and panel_size from the laboratory file.
+come from the EDC draw (its date checked against the laboratory's within the tolerance, its visit
+against the laboratory's when the file gives one); result, mtm_per_ml, variants_detected and
+panel_size from the laboratory file.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ def _days(n) -> str:
 
 
 def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc_name: str,
-              lab_name: str, tolerance_days: int = 0
+              lab_name: str, tolerance_days: int = 0, visit_column: str = "visit"
               ) -> tuple[pd.DataFrame, list[IntakeIssue], pd.DataFrame]:
     """subject_of: record ID -> subject_id. Returns the ctdna frame (contract order, extras after),
     the issues, and the origin of each of its rows: the draw's record (`_record`), the draw's row
     in the records export (`_row`) and the sample's rows in the laboratory file (`_row_lab`, and
-    `_row:<target>` per test of a one-row-per-test file)."""
+    `_row:<target>` per test of a one-row-per-test file). When the laboratory file gives a visit
+    (lab.py: `visit` in contract words, `_visit_word`, `_row_visit`), it is compared with the
+    draw's (REC06, naming the laboratory's column visit_column); ctdna's visit stays the draw's."""
     out: list[IntakeIssue] = []
     d = draws.assign(subject_id=draws["_record"].map(subject_of).fillna("").to_numpy(dtype=object))
     twice = d["sample_id"].duplicated(keep="first").to_numpy()
@@ -67,6 +70,18 @@ def reconcile(draws: pd.DataFrame, lab: pd.DataFrame, subject_of: pd.Series, edc
                              "the wrong date",
                              row=int(j["_row_lab"].iat[i]), record=j["subject_id"].iat[i],
                              field="collection_date", value=j["collection_date_lab"].iat[i]))
+    if "visit_lab" in j:  # the laboratory's visit (lab.columns.visit), in contract words
+        lab_visit, edc_visit = j["visit_lab"].fillna("").astype(str), j["visit"].fillna("").astype(str)
+        moved = both & ((lab_visit != "") & (edc_visit != "") & (lab_visit != edc_visit)).to_numpy()
+        for i in np.flatnonzero(moved):
+            out.append(issue("REC06", lab_name, f"sample {j['sample_id'].iat[i]} is filed under visit "
+                             f"{j['_visit_word'].iat[i]!r} ({lab_visit.iat[i]}) in the laboratory file but "
+                             f"was drawn at {edc_visit.iat[i]} by the EDC ({edc_name} row "
+                             f"{int(j['_row'].iat[i])}, record {j['_record'].iat[i]}); find which is right: if "
+                             "the EDC is wrong, correct the draw's visit in the EDC; if the laboratory file "
+                             "is, ask the laboratory to correct it",
+                             row=int(j["_row_visit"].iat[i]), record=j["subject_id"].iat[i],
+                             field=visit_column, value=j["_visit_word"].iat[i]))
     pending = ~d["sample_id"].isin(lab["sample_id"]).to_numpy()
     for i in np.flatnonzero(pending):
         out.append(issue("REC02", edc_name, f"sample {d['sample_id'].iat[i]} (subject {d['subject_id'].iat[i]}) "

@@ -105,7 +105,8 @@ def prepare(export, mapping) -> dict:
     if not unknown_subject:
         subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
         ctdna, more, ctdna_rows = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
-                                            int(m.get("reconciliation", "date_tolerance_days", default=0)))
+                                            int(m.get("reconciliation", "date_tolerance_days", default=0)),
+                                            str(m.get("lab", "columns", "visit", default="visit")))
         issues += more
     _stop(issues)
     from her2cr.data import contract as C

@@ -263,3 +263,34 @@ def scaled_texts(n: int) -> tuple[str, str]:
 
 SCALED_MAPPING = MAPPING.replace('{"0": baseline, "3": month_3}', '{"0": baseline, "3": month_3, "6": month_6}')
 SCALED_DICTIONARY_FIX = ("0, baseline | 3, month 3", "0, baseline | 3, month 3 | 6, month 6")
+
+
+# The laboratory file with a visit column (lab.columns.visit): its words, matched ignoring case
+# and spaces, name the visits the EDC draws give (S-0001 and S-0002 baseline, S-0003 month_3).
+VISIT_CODES = "  visit_codes: {BASELINE: baseline, MONTH 3: month_3, UNSCHEDULED: ''}\n"
+LAB_VISITS = {"S-0001": "BASELINE", "S-0002": "Baseline", "S-0003": " month 3"}
+
+
+def visit_mapping(mapping: str = MAPPING) -> str:
+    """The mapping with the laboratory's visit column and its code map."""
+    for layout in (PER_SAMPLE_LAB, PER_TEST_LAB):
+        mapping = mapping.replace(layout, layout.replace("    sample_id: SPECIMEN_ID\n",
+                                                         "    sample_id: SPECIMEN_ID\n    visit: VISIT\n"))
+    return mapping.replace("  result_codes:", VISIT_CODES + "  result_codes:")
+
+
+def visit_lab(visits: dict | None = None) -> str:
+    """lab_text() with a VISIT column (LAB_VISITS, changed by `visits`: sample -> word)."""
+    words = {**LAB_VISITS, **(visits or {})}
+    lines = lab_text().splitlines()
+    return "\n".join([lines[0] + ",VISIT"] + [x + "," + words[x.split(",")[1]] for x in lines[1:]]) + "\n"
+
+
+def per_test_visit_lab(visit=None) -> str:
+    """per_test_lab() with a VISIT column: LAB_VISITS, or visit(sample, code) for each row."""
+    rows = per_test_lab()
+    out = [rows[0] + ",VISIT"]
+    for x in rows[1:]:
+        sample, code = x.split(",")[1], x.split(",")[3]
+        out.append(x + "," + (visit(sample, code) if visit else LAB_VISITS[sample]))
+    return "\n".join(out) + "\n"

@@ -24,6 +24,7 @@ from tests.intake import export as X
 
 CUT = "2025-12-31"
 R, D, L, M = X.records_text(), X.dictionary_text(), X.lab_text(), X.MAPPING
+VM = X.visit_mapping()  # the mapping with the laboratory's visit column (X.visit_lab())
 DATA, LAB, MAP = X.RECORDS_NAME, X.LAB_NAME, "mapping.yml"
 
 
@@ -232,6 +233,45 @@ CASES = {
         "(another draw); one sample ID belongs to one draw: correct it in the EDC",
         f"ERROR REC01: {LAB} row 4 (record HCR-001), field sample_id: sample S-0003 (subject HCR-001) has no "
         "plasma draw in the EDC; enter the draw in the EDC, or ask the laboratory whose sample it is"]),
+    # the laboratory's visit (lab.columns.visit, lab.visit_codes), compared with the EDC draw's
+    "REC06": (dict(lab=X.visit_lab({"S-0003": "BASELINE"}), mapping=VM), [
+        f"ERROR REC06: {LAB} row 4 (record HCR-001), field VISIT: sample S-0003 is filed under visit 'BASELINE' "
+        f"(baseline) in the laboratory file but was drawn at month_3 by the EDC ({DATA} row 8, record 1); find "
+        "which is right: if the EDC is wrong, correct the draw's visit in the EDC; if the laboratory file is, "
+        "ask the laboratory to correct it"]),
+    "LAB07": (dict(lab=X.visit_lab({"S-0002": "V1"}), mapping=VM), [
+        f"ERROR LAB07: {LAB} row 3 (record HCR-002), field VISIT: visit 'V1' has no entry in lab.visit_codes "
+        "(BASELINE, MONTH 3, UNSCHEDULED); add it, mapped to the contract's visit (baseline, or month_N with "
+        "N = 3, 6, 9, ... months after consent), or to '' if it names no visit"]),
+    "LAB08": (dict(lab=X.per_test_visit_lab(lambda s, code: "MONTH 3" if (s, code) == ("S-0002", "SIG_MTM")
+                                            else X.LAB_VISITS[s]), mapping=X.visit_mapping(X.per_test_mapping())), [
+        f"ERROR LAB08: {LAB} row 7 (record HCR-002), field VISIT: sample S-0002 is filed under visit 'MONTH 3' "
+        "(month_3) in this row (test SIG_MTM) but under 'Baseline' (baseline) at row 6 (test SIG_CALL); one "
+        "sample is drawn at one visit: ask the laboratory to correct its file"]),
+    "MAP02 visit_codes": (dict(mapping=VM.replace("visit_codes:", "visit_code:")), [
+        f"ERROR MAP02: {MAP} line 53, field lab.visit_code: unknown key 'visit_code' under lab; did you mean "
+        "'visit_codes'?",
+        f"ERROR MAP03: {MAP} line 47, field lab.visit_codes: lab.columns.visit is given (VISIT) without "
+        "lab.visit_codes; add lab.visit_codes, mapping each of the laboratory's visit words to a contract visit "
+        "(e.g. {BASELINE: baseline, MONTH 3: month_3})"]),
+    "MAP03 visit column without visit_codes": (dict(mapping=VM.replace(X.VISIT_CODES, "")), [
+        f"ERROR MAP03: {MAP} line 47, field lab.visit_codes: lab.columns.visit is given (VISIT) without "
+        "lab.visit_codes; add lab.visit_codes, mapping each of the laboratory's visit words to a contract visit "
+        "(e.g. {BASELINE: baseline, MONTH 3: month_3})"]),
+    "MAP03 visit_codes without a visit column": (dict(mapping=VM.replace("    visit: VISIT\n", "")), [
+        f"ERROR MAP03: {MAP} line 52, field lab.columns.visit: lab.visit_codes is given but lab.columns has no "
+        "visit; name the laboratory file's visit column (lab.columns.visit), or delete lab.visit_codes"]),
+    "MAP06 laboratory visit": (dict(mapping=VM.replace("MONTH 3: month_3", "MONTH 3: Month 3")), [
+        f"ERROR MAP06: {MAP} line 53, field visit: visit 'MONTH 3' maps to 'Month 3', which the contract does "
+        "not allow for visit (baseline, or month_N with N = 3, 6, 9, ... months after consent); map it to one "
+        "of those, or to '' if the word names no visit"]),
+    "MAP06 draw visit": (dict(mapping=M.replace('"3": month_3', '"3": month_4')), [
+        f"ERROR MAP06: {MAP} line 39, field visit: draws.columns.visit: code '3' maps to 'month_4', which the "
+        "contract does not allow for visit (baseline, or month_N with N = 3, 6, 9, ... months after consent)"]),
+    "MAP06 visit as a test": (dict(mapping=X.per_test_mapping().replace("SIG_PANEL: panel_size}",
+                                                                          "SIG_PANEL: panel_size, SIG_V: visit}")), [
+        f"ERROR MAP06: {MAP} line 51, field visit: tests.codes maps to 'visit', but a sample's visit is a column "
+        "of its rows: name it under lab.columns.visit"]),
 }
 
 
@@ -439,6 +479,15 @@ def test_lab_one_row_per_sample_and_test_with_corrections(tmp_path):
     assert errors(tmp_path / "bad", lab=bad, mapping=mapping) == [
         f"ERROR LAB05: {LAB} row 14, field TEST_CODE: test code 'SIG_XX' has no entry in lab.tests.codes "
         "(SIG_CALL, SIG_MTM, SIG_VAR, SIG_PANEL); add it (or ask the laboratory)"]
+
+
+def test_lab_one_row_per_sample_and_test_a_repeated_test_without_corrections_is_lab03(tmp_path):
+    """Before, the pivot of the repeated test stopped the intake with a Python traceback."""
+    rows = X.per_test_lab()
+    assert errors(tmp_path, lab="\n".join(rows + [rows[6]]) + "\n", mapping=X.per_test_mapping()) == [
+        f"ERROR LAB03: {LAB} row 14 (record HCR-002), field SPECIMEN_ID: sample and test S-0002 is given again "
+        "(first at row 7); if the file resends corrected results, declare lab.corrections (keep: newest, by: "
+        "<report date column>); otherwise ask the laboratory"]
 
 
 def test_cumulative_sample_file_keeps_the_newest_at_the_first_position(tmp_path):
