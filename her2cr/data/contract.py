@@ -6,6 +6,7 @@ three cannot disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 RACES = (
@@ -81,6 +82,9 @@ SUBJECTS: tuple[Field, ...] = (
     Field("death_date", "date", "died only", "required when status is died, empty otherwise"),
 )
 
+# Follow-up draws are every VISIT_EVERY_MONTHS months after consent: visit month_N, N a multiple
+VISIT_EVERY_MONTHS = 3
+
 CTDNA: tuple[Field, ...] = (
     Field("subject_id", "text", "yes", "must be in subjects.csv", pattern=r"HCR-\d{3,}"),
     Field("sample_id", "text", "yes", "unique", unique=True),
@@ -103,3 +107,11 @@ FILES: dict[str, tuple[Field, ...]] = {"subjects.csv": SUBJECTS, "ctdna.csv": CT
 
 def field_map(fields: tuple[Field, ...]) -> dict[str, Field]:
     return {f.name: f for f in fields}
+
+
+def visit_allowed(word: str) -> bool:
+    """A visit value of the contract: baseline, or month_N with N = 3, 6, 9, ... (the CTDNA visit
+    field's pattern and the follow-up rule notebook 01 checks, her2cr/data/validate.py)."""
+    if not re.fullmatch(field_map(CTDNA)["visit"].pattern, word):
+        return False
+    return word == "baseline" or int(word[len("month_"):]) % VISIT_EVERY_MONTHS == 0

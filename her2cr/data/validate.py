@@ -323,7 +323,8 @@ def check_ctdna_rules(d: pd.DataFrame, subjects: pd.DataFrame | None) -> list[Da
     out: list[DataIssue] = []
     v = d
     month = visit_month(d["visit"].fillna(""))
-    bad_month = month.notna() & (d["visit"] != "baseline") & ((month % 3 != 0) | (month < 3))
+    every = C.VISIT_EVERY_MONTHS
+    bad_month = month.notna() & (d["visit"] != "baseline") & ((month % every != 0) | (month < every))
     out += _issues_at(v, bad_month, f, "visit", "follow-up visits are month_N with N = 3, 6, 9, ...",
                       ERROR, "cut not analysed")
     evaluable = d["result"].isin(C.EVALUABLE_RESULTS)

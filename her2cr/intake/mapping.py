@@ -333,7 +333,7 @@ def check_mapping(m: Mapping, fields: dict[str, Field]) -> list[IntakeIssue]:
                 # the contract's visits are a pattern, not a list: checked here as the laboratory's
                 # visit words are (lab.visit_codes), which are compared with these
                 for code, word in c.codes.items():
-                    if word != "" and not visit_allowed(word):
+                    if word != "" and not C.visit_allowed(word):
                         out.append(issue("MAP06", name, f"{where}: code {code!r} maps to {word!r}, which the "
                                          f"contract does not allow for visit ({VISIT_RULE})",
                                          row=m.line(part, "columns", c.target, "codes", code) or c.line,
@@ -441,14 +441,6 @@ def _check_lab(m: Mapping) -> list[IntakeIssue]:
     return out
 
 
-def visit_allowed(word: str) -> bool:
-    """A visit value of the contract: baseline, or month_N with N = 3, 6, 9, ... (the contract's
-    pattern, and the follow-up rule notebook 01 checks, her2cr/data/validate.py)."""
-    hit = re.fullmatch(C.field_map(C.CTDNA)["visit"].pattern, word)
-    n = word[len("month_"):] if hit and word.startswith("month_") else ""
-    return bool(hit) and (not n or int(n) % 3 == 0)
-
-
 def _check_lab_visit(m: Mapping) -> list[IntakeIssue]:
     """lab.columns.visit and lab.visit_codes come together; every word maps to a contract visit
     (or '' for a word that names none, e.g. unscheduled: that sample's visit is not compared)."""
@@ -467,7 +459,7 @@ def _check_lab_visit(m: Mapping) -> list[IntakeIssue]:
                          field="lab.columns.visit"))
     for word, target in (codes or {}).items():
         v = _text(target).strip()
-        if v != "" and not visit_allowed(v):
+        if v != "" and not C.visit_allowed(v):
             out.append(issue("MAP06", name, f"line {m.line('lab', 'visit_codes', word)}: visit {_text(word)!r} "
                              f"maps to {_text(target)!r}, which the contract does not allow for visit "
                              f"({VISIT_RULE}); map it to one of those, or to '' if the word names no visit",
