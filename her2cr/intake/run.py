@@ -43,6 +43,10 @@ def _stop(issues: list[IntakeIssue]) -> None:
 
 def resolve(export: Path, pattern: str, role: str, mapping_name: str) -> tuple[Path | None, list[IntakeIssue]]:
     """The one file of the export folder that `pattern` (a name or a glob) names."""
+    if pattern.startswith("/") or "\\" in pattern:  # a full path (Path.glob refuses one), or Windows
+        base = pattern.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        return None, [issue("FILE01", mapping_name, f"the {role} {pattern!r} is a path; the mapping names "
+                            f"a file of the export folder (--export) by its name: write {base!r}")]
     hits = sorted(p for p in export.glob(pattern) if p.is_file()) if pattern else []
     if len(hits) == 1:
         return hits[0], []
