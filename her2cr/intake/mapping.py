@@ -104,19 +104,23 @@ def _scalar(node: yaml.ScalarNode):
     return node.value
 
 
-def _plain(node, path: tuple, lines: dict):
+def _plain(node, path: tuple, lines: dict, twice: list):
+    """The node as Python values; twice collects (key path, first line, line) of a key given twice
+    in one mapping (YAML's loader keeps the last silently)."""
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
             key = k.value
+            if key in out:
+                twice.append((path + (key,), lines[path + (key,)], k.start_mark.line + 1))
             lines[path + (key,)] = k.start_mark.line + 1
-            out[key] = _plain(v, path + (key,), lines)
+            out[key] = _plain(v, path + (key,), lines, twice)
         return out
     if isinstance(node, yaml.SequenceNode):
         out = []
         for i, v in enumerate(node.value):
             lines[path + (i,)] = v.start_mark.line + 1
-            out.append(_plain(v, path + (i,), lines))
+            out.append(_plain(v, path + (i,), lines, twice))
         return out
     return _scalar(node)
 
@@ -197,7 +201,13 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
         return None, [issue("MAP01", name, f"line {line}: not valid YAML ({prob}); check the indentation "
                             "and quoting there", row=line)]
     lines: dict = {}
-    data = _plain(node, (), lines) if node is not None else None
+    twice: list = []
+    data = _plain(node, (), lines, twice) if node is not None else None
+    if twice:
+        return None, [issue("MAP01", name, f"line {line}: key {key[-1]!r} is given again (first at line "
+                            f"{first}) under {'.'.join(map(str, key[:-1])) or 'the top level'}; YAML keeps only "
+                            "one: delete or merge one of them", row=line, field=".".join(map(str, key)))
+                      for key, first, line in twice]
     if not isinstance(data, dict):
         return None, [issue("MAP01", name, "the mapping must be a YAML mapping starting with `format: 1`")]
     m = Mapping(path, data, lines)

@@ -19,3 +19,11 @@ def test_a_full_path_in_the_mapping_is_named_not_a_traceback(tmp_path):
     got = errors(tmp_path, mapping=M.replace("HER2CR_DATA_*.csv", windows))
     assert got == [f"ERROR FILE01: {MAP}: the records export {windows!r} is a path; the mapping names a "
                    f"file of the export folder (--export) by its name: write {DATA!r}"]
+
+
+def test_a_key_given_twice_in_the_mapping_is_named_at_both_lines(tmp_path):
+    # YAML kept the last one silently: age was read from cohort, and every record was an EDC04
+    got = errors(tmp_path, mapping=M.replace("    age: {field: age}\n", "    age: {field: age}\n"
+                                             "    age: {field: prior_lines}\n"))
+    assert got == [f"ERROR MAP01: {MAP} line 16, field subjects.columns.age: key 'age' is given again (first "
+                   "at line 15) under subjects.columns; YAML keeps only one: delete or merge one of them"]
