@@ -65,6 +65,11 @@ def decode(path: Path, encoding: str) -> tuple[str | None, list[IntakeIssue]]:
         return None, [issue(
             "FILE02", name, f"line {line} is not valid {declared} (byte {exc.start}: "
             f"{data[exc.start:exc.start + 2].hex(' ')}); {_suggest(data, codec)}")]
+    nul = text.find("\x00")
+    if nul >= 0:  # the CSV parser ends a cell at a NUL: the rest of it would be lost without a word
+        line = text.count("\n", 0, nul) + 1
+        return None, [issue("FILE04", name, "this line holds a NUL byte (a damaged file, or one saved as "
+                            "UTF-16, Excel's 'Unicode Text'); export it again as CSV", row=line)]
     return text, []
 
 
@@ -108,6 +113,16 @@ def read_table(path: Path, encoding: str = "utf-8", delimiter: str = ",",
                                 f"{m.group(1)}; a value probably holds the delimiter unquoted: correct "
                                 "the file or export it again", row=int(m.group(2)))]
         return None, [issue("FILE04", name, f"the table is malformed ({exc}); export it again")]
+    if df.empty:
+        return None, [issue("FILE04", name, "the file has a header but no rows; export it again", row=1)]
+    # pandas fills a short row with empty cells: a file cut short would lose its last row's values
+    # (a last line with quotes may continue a cell of the line before: not counted)
+    last = text.rsplit("\n", 1)[-1]
+    cells = len(next(csv.reader([last], delimiter=delimiter), [])) if '"' not in last else len(names)
+    if not text.endswith("\n") and cells < len(names):
+        return None, [issue("FILE04", name, f"the file ends in the middle of this row ({cells} of {len(names)} "
+                            "cells, no line end): it was cut short in a download or a copy; export it again",
+                            row=text.count("\n") + 1)]
     # Arrow-backed strings: strip, match and compare run in compiled code, not per cell in Python
     # (a 100,000-participant export has about a million rows).
     df = df.astype("string[pyarrow]")

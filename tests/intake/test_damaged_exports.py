@@ -27,3 +27,30 @@ def test_a_key_given_twice_in_the_mapping_is_named_at_both_lines(tmp_path):
                                              "    age: {field: prior_lines}\n"))
     assert got == [f"ERROR MAP01: {MAP} line 16, field subjects.columns.age: key 'age' is given again (first "
                    "at line 15) under subjects.columns; YAML keeps only one: delete or merge one of them"]
+
+
+def test_a_nul_byte_is_named_at_its_line(tmp_path):
+    # the parser ended the cell at the NUL: record 1 lost its subject ID, and the message was EDC12
+    got = errors(tmp_path, records=X.records_text().replace("HCR-001", "\x00HCR-001"))
+    assert got == [f"ERROR FILE04: {DATA} row 2: this line holds a NUL byte (a damaged file, or one saved as "
+                   "UTF-16, Excel's 'Unicode Text'); export it again as CSV"]
+
+
+def test_a_file_with_a_header_and_no_rows_is_refused(tmp_path):
+    # a laboratory file with its header only gave a cut with no sample and only REC02 warnings;
+    # a records export so, a REC01 for every sample of the laboratory file
+    lab = X.lab_text().splitlines()[0] + "\n"
+    assert errors(tmp_path, lab=lab) == [
+        f"ERROR FILE04: {X.LAB_NAME} row 1: the file has a header but no rows; export it again"]
+    records = X.records_text().splitlines()[0] + "\n"
+    assert errors(tmp_path, records=records) == [
+        f"ERROR FILE04: {DATA} row 1: the file has a header but no rows; export it again"]
+
+
+def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path):
+    # pandas filled the row's missing cells with empty ones: the draw's date was silently lost
+    records = X.records_text().rstrip("\n")
+    records = records[:records.rindex("2024-08-01")]
+    assert errors(tmp_path, records=records) == [
+        f"ERROR FILE04: {DATA} row 8: the file ends in the middle of this row (35 of 36 cells, no line end): "
+        "it was cut short in a download or a copy; export it again"]
