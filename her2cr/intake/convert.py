@@ -131,12 +131,19 @@ def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[
     if not bad.any():
         return s, []
     token = ~s.str.contains(r"\d", regex=True).to_numpy()
-    out = _emit("EDC06", w, bad & token, values, lambda said, v: (
-        f"{said} is not {want} and not a declared missing-data code; correct it in the source, or "
-        "declare it under edc.missing_codes if it means 'no value'"))
+    if kind in ("date", "datetime"):  # a negative number is no date written another way: a code (-999)
+        token |= s.str.fullmatch(r"-\d+").to_numpy()
+    # the laboratory's file has no declared missing-data codes: the laboratory corrects its values
+    if w.lab:
+        fix = "ask the laboratory to correct it and send the file again"
+        token_text = f"is not {want}; {fix}"
+    else:
+        fix = "correct it in the source"
+        token_text = (f"is not {want} and not a declared missing-data code; {fix}, or declare it under "
+                      "edc.missing_codes if it means 'no value'")
+    out = _emit("EDC06", w, bad & token, values, lambda said, v: f"{said} {token_text}")
     if kind in ("date", "datetime"):
         out += _emit("EDC03", w, bad & ~token, values, lambda said, v: _not_a_date(said, v, w, timed))
     else:
-        out += _emit("EDC04", w, bad & ~token, values, lambda said, v: (
-            f"{said} is not {want}; correct it in the source"))
+        out += _emit("EDC04", w, bad & ~token, values, lambda said, v: f"{said} is not {want}; {fix}")
     return s, out

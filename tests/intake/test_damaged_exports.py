@@ -54,3 +54,18 @@ def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path):
     assert errors(tmp_path, records=records) == [
         f"ERROR FILE04: {DATA} row 8: the file ends in the middle of this row (35 of 36 cells, no line end): "
         "it was cut short in a download or a copy; export it again"]
+
+
+def test_a_negative_number_in_a_date_is_an_undeclared_code_not_a_date_written_another_way(tmp_path):
+    # was EDC03: "not written YYYY-MM-DD (... re-saved by a spreadsheet)", for REDCap's usual -999
+    got = errors(tmp_path, records=X.records_text().replace("2024-05-01", "-998"))
+    assert got == [f"ERROR EDC06: {DATA} row 2 (record 1), field consent_date: event enrollment_arm_1: '-998' "
+                   "is not a date written YYYY-MM-DD and not a declared missing-data code; correct it in the "
+                   "source, or declare it under edc.missing_codes if it means 'no value'"]
+
+
+def test_a_word_in_the_laboratory_file_is_for_the_laboratory_to_correct(tmp_path):
+    # was "... declare it under edc.missing_codes": those codes are the EDC's, not read in the lab file
+    got = errors(tmp_path, lab=X.lab_text().replace("DETECTED,0.35", "DETECTED,NaN"))
+    assert got == [f"ERROR EDC06: {X.LAB_NAME} row 3 (record HCR-002), field MTM_PER_ML: 'NaN' is not a "
+                   "number (decimal point '.'); ask the laboratory to correct it and send the file again"]

@@ -215,7 +215,7 @@ CASES = {
         "lab.mtm_qualifiers.above_limit is not declared; declare it (limit, missing)"]),
     "LAB EDC04": (dict(lab=L.replace("0.35", "0,35").replace("DETECTED,0,35", 'DETECTED,"0,35"')), [
         f"ERROR EDC04: {LAB} row 3 (record HCR-002), field MTM_PER_ML: '0,35' is not a number (decimal point "
-        "'.'); correct it in the source"]),
+        "'.'); ask the laboratory to correct it and send the file again"]),
     "REC01": (dict(lab=L + "HCR-002,S-0099,2024-06-03,QNS,,,16,2024-06-20\n"), [
         f"ERROR REC01: {LAB} row 5 (record HCR-002), field sample_id: sample S-0099 (subject HCR-002) has no "
         "plasma draw in the EDC; enter the draw in the EDC, or ask the laboratory whose sample it is"]),
