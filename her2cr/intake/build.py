@@ -72,6 +72,21 @@ def _checkbox(c: Column, frame: pd.DataFrame, where: V.Where, f: Field, m: Mappi
         out.append(issue("EDC01", where.file, f"checkbox column {cols[j][0]} holds {boxes[i, j]!r}; a raw "
                          "export has 0 or 1: export the records again as raw data", row=row, record=rec,
                          field=cols[j][0], value=boxes[i, j]))
+    # a box the dictionary and the mapping do not know (the project's missing-data code, e.g.
+    # race___nask, not declared under edc.missing_codes): ticked, it is no 'no box is ticked'
+    known = {col for col, _ in cols}
+    unknown = [col for col in frame.columns if col.startswith(f"{f.name}___") and col not in known]
+    other = np.zeros(len(frame), dtype=bool)
+    for col in unknown:
+        hit = (frame[col].str.strip() == "1").to_numpy()
+        other |= hit
+        for i in np.flatnonzero(hit):
+            row, rec = where.at(i)
+            out.append(issue("EDC01", where.file, f"{'event ' + where.event + ': ' if where.event else ''}box "
+                             f"{col} is ticked, but its code is no choice of {f.name} in the dictionary "
+                             f"({', '.join(f.choices)}) and no declared missing-data code; if it is one of the "
+                             "project's missing-data codes, declare it under edc.missing_codes, else correct "
+                             "the record in the EDC", row=row, record=rec, field=col, value="1"))
     ticked = boxes == "1"
     n = ticked.sum(axis=1)
     codes = np.array([code for _, code in cols] + [""], dtype=object)
@@ -83,7 +98,7 @@ def _checkbox(c: Column, frame: pd.DataFrame, where: V.Where, f: Field, m: Mappi
         out.append(issue("EDC05", where.file, f"box {code.iat[i]!r} (a declared missing-data code) is "
                          "ticked: written as an empty cell", row=row, record=rec, field=c.name,
                          value=code.iat[i]))
-    for i in np.flatnonzero(n != 1):
+    for i in np.flatnonzero((n != 1) & ~(other & (n == 0))):
         row, rec = where.at(i)
         ticks = [cols[j][1] for j in np.flatnonzero(ticked[i])]
         said = "no box is ticked" if not ticks else f"{len(ticks)} boxes are ticked ({', '.join(ticks)})"

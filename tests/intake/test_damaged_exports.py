@@ -69,3 +69,16 @@ def test_a_word_in_the_laboratory_file_is_for_the_laboratory_to_correct(tmp_path
     got = errors(tmp_path, lab=X.lab_text().replace("DETECTED,0.35", "DETECTED,NaN"))
     assert got == [f"ERROR EDC06: {X.LAB_NAME} row 3 (record HCR-002), field MTM_PER_ML: 'NaN' is not a "
                    "number (decimal point '.'); ask the laboratory to correct it and send the file again"]
+
+
+def test_a_ticked_box_of_an_undeclared_missing_data_code_is_named(tmp_path):
+    # REDCap adds a box per missing-data code (race___nd); not declared, it was skipped and the
+    # message said "no box is ticked", which the EDC's screen contradicts
+    lines = X.records_text().splitlines()
+    lines = [lines[0] + ",race___nd"] + [x + (",1" if k == 0 else ",0") for k, x in enumerate(lines[1:])]
+    lines[1] = lines[1].replace("61,1,0,0", "61,0,0,0")
+    got = errors(tmp_path, records="\n".join(lines) + "\n")
+    assert got == [f"ERROR EDC01: {DATA} row 2 (record 1), field race___nd: event enrollment_arm_1: box "
+                   "race___nd is ticked, but its code is no choice of race in the dictionary (1, 2, -99) and no "
+                   "declared missing-data code; if it is one of the project's missing-data codes, declare it "
+                   "under edc.missing_codes, else correct the record in the EDC"]
