@@ -68,7 +68,7 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     is_nd = s.str.upper().isin(nd).to_numpy()
     res[is_nd] = str(q.get("not_detected_value", "0"))  # (17b) the text written for a not-detected value
     for sign, key in (("<", "below_limit"), (">", "above_limit")):
-        mask = s.str.startswith(sign).to_numpy()
+        mask = s.str.startswith(sign).to_numpy() & ~is_nd  # '<LOD' declared not detected is not a limit
         rule = q.get(key)
         for i in np.flatnonzero(mask):
             row, rec = where.at(i)
@@ -84,7 +84,9 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
                 limit = Decimal(x)
             except InvalidOperation:
                 out.append(issue("EDC04", where.file, f"MTM/mL {v!r}: {x!r} after {sign!r} is not a number; "
-                                 "ask the laboratory", row=row, record=rec, field=where.field, value=v))
+                                 "ask the laboratory" + (", or list it under lab.mtm_qualifiers.not_detected if "
+                                                         "it means not detected" if sign == "<" else ""),
+                                 row=row, record=rec, field=where.field, value=v))
                 continue
             new = {"limit": x, "half": format(limit / 2, "f"), "missing": ""}[rule]
             res.iat[i] = new

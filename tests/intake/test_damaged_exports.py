@@ -6,7 +6,8 @@ and nothing is written.
 from __future__ import annotations
 
 from tests.intake import export as X
-from tests.intake.test_intake import DATA, MAP, M, errors
+from her2cr.intake.run import intake
+from tests.intake.test_intake import CUT, DATA, MAP, M, errors
 
 
 def test_a_full_path_in_the_mapping_is_named_not_a_traceback(tmp_path):
@@ -82,3 +83,17 @@ def test_a_ticked_box_of_an_undeclared_missing_data_code_is_named(tmp_path):
                    "race___nd is ticked, but its code is no choice of race in the dictionary (1, 2, -99) and no "
                    "declared missing-data code; if it is one of the project's missing-data codes, declare it "
                    "under edc.missing_codes, else correct the record in the EDC"]
+
+
+def test_a_not_detected_word_that_starts_with_a_less_than_sign_is_not_a_limit(tmp_path):
+    # '<LOD' listed under not_detected was still read as a limit: "'LOD' after '<' is not a number"
+    lab = X.lab_text().replace("NOT DETECTED,ND,", "NOT DETECTED,<LOD,")
+    got = errors(tmp_path, lab=lab)
+    assert got == [f"ERROR EDC04: {X.LAB_NAME} row 2 (record HCR-001), field MTM_PER_ML: MTM/mL '<LOD': 'LOD' "
+                   "after '<' is not a number; ask the laboratory, or list it under "
+                   "lab.mtm_qualifiers.not_detected if it means not detected"]
+    e, m = X.write_export(tmp_path / "declared", lab=lab, mapping=M.replace("not_detected: [ND]",
+                                                                            'not_detected: [ND, "<LOD"]'))
+    intake(e, m, CUT, tmp_path / "declared" / "raw")
+    assert "HCR-001,S-0001,baseline,2024-05-02,NEGATIVE,0,0,16" in (
+        tmp_path / "declared" / "raw" / "ctdna.csv").read_text(encoding="utf-8")
