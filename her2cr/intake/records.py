@@ -88,3 +88,22 @@ def source_columns(field: Field, kind: str, missing_codes: list[str]) -> list[tu
         return [(field.name, "")]
     codes = list(field.choices) + [c for c in missing_codes if c not in field.choices]
     return [(checkbox_column(field.name, c), c) for c in codes]
+
+
+def check_events(t: Table, m) -> list[IntakeIssue]:
+    """subjects.event and draws.event must be events of the export: a misspelt or another arm's
+    event would leave every record without its subject fields (EDC12 for each) or every sample
+    without its draw (REC01 for each)."""
+    events = list(dict.fromkeys(e for e in t.frame[EVENT].str.strip().to_numpy() if e))
+    out = []
+    for part in ("subjects", "draws"):
+        event = m.get(part, "event")
+        if event is None or str(event) in events:
+            continue
+        had = (f"its events: {', '.join(events[:12])}" if events
+               else f"it has no {EVENT}: a classic project; delete {part}.event")
+        out.append(issue("MAP12", m.path.name, f"line {m.line(part, 'event')}: {part}.event {str(event)!r} is "
+                         f"no event of the records export {t.name} ({had}); correct it in the mapping",
+                         row=m.line(part, "event"), field=f"{part}.event", value=str(event)))
+    return out
+

@@ -27,7 +27,7 @@ from her2cr.intake.dictionary import read_dictionary
 from her2cr.intake.issues import ERROR, IntakeFailed, IntakeIssue, issue, to_frame
 from her2cr.intake.lab import read_lab
 from her2cr.intake.mapping import check_mapping, load_mapping
-from her2cr.intake.records import export_day, read_records
+from her2cr.intake.records import check_events, export_day, read_records
 from her2cr.intake.reconcile import reconcile
 from her2cr.provenance import sha256_file as sha256
 
@@ -95,6 +95,10 @@ def prepare(export, mapping) -> dict:
     lab, more, lab_columns = read_lab(lab_path, m)
     issues += more
     if records is None or lab is None:
+        _stop(issues)
+    more = check_events(records, m)
+    issues += more
+    if more:  # every record's subject fields or every draw would be missing: say the one cause
         _stop(issues)
     subjects, record_ids, more, subject_origins = build_subjects(records, m, fields, record_id)
     issues += more

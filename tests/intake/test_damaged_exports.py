@@ -5,8 +5,8 @@ and nothing is written.
 
 from __future__ import annotations
 
-from tests.intake import export as X
 from her2cr.intake.run import intake
+from tests.intake import export as X
 from tests.intake.test_intake import CUT, DATA, MAP, M, errors
 
 
@@ -97,3 +97,17 @@ def test_a_not_detected_word_that_starts_with_a_less_than_sign_is_not_a_limit(tm
     intake(e, m, CUT, tmp_path / "declared" / "raw")
     assert "HCR-001,S-0001,baseline,2024-05-02,NEGATIVE,0,0,16" in (
         tmp_path / "declared" / "raw" / "ctdna.csv").read_text(encoding="utf-8")
+
+
+def test_an_event_of_the_mapping_that_the_export_does_not_have_is_one_error(tmp_path):
+    # was an EDC12 'record N has no subject ID' for every record (and a REC01 for every sample
+    # for a misspelt draws.event), none naming the mapping
+    got = errors(tmp_path, mapping=M.replace("event: enrollment_arm_1", "event: enrolment_arm_1"))
+    assert got == [f"ERROR MAP12: {MAP} line 9, field subjects.event: subjects.event 'enrolment_arm_1' is no "
+                   f"event of the records export {DATA} (its events: enrollment_arm_1, end_of_study_arm_1); "
+                   "correct it in the mapping"]
+    got = errors(tmp_path, mapping=M.replace("  instrument: plasma_draw\n",
+                                             "  instrument: plasma_draw\n  event: ctdna_arm_1\n"))
+    assert got == [f"ERROR MAP12: {MAP} line 37, field draws.event: draws.event 'ctdna_arm_1' is no event of "
+                   f"the records export {DATA} (its events: enrollment_arm_1, end_of_study_arm_1); correct it "
+                   "in the mapping"]
