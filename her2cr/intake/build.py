@@ -16,7 +16,7 @@ from her2cr.intake import convert as V
 from her2cr.intake.dictionary import Field
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.mapping import Column, Mapping, contract_fields
-from her2cr.intake.records import DAG, EVENT, REPEAT_INSTRUMENT, source_columns
+from her2cr.intake.records import DAG, EVENT, REPEAT_INSTANCE, REPEAT_INSTRUMENT, source_columns
 from her2cr.intake.textio import Table
 
 
@@ -127,7 +127,9 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     df, name, out = t.frame, t.name, []
     rec = df[record_id].to_numpy(dtype=object)
     records = pd.unique(rec)
-    nonrep_mask = (df[REPEAT_INSTRUMENT].str.strip() == "").to_numpy()
+    # a row with a repeat instance and no instrument is an instance of a repeating event (REDCap
+    # exports them so): not a second row of a non-repeating event (EDC08)
+    nonrep_mask = ((df[REPEAT_INSTRUMENT].str.strip() == "") & (df[REPEAT_INSTANCE].str.strip() == "")).to_numpy()
     longitudinal = (df[EVENT] != "").any()
     ev = df[EVENT].to_numpy(dtype=object)
     dup = np.zeros(len(df), dtype=bool)
@@ -246,7 +248,10 @@ def build_draws(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
     instrument, event = m.get("draws", "instrument"), m.get("draws", "event")
     sel = (df[REPEAT_INSTRUMENT].str.strip() == instrument).to_numpy()
     if event:
-        sel &= (df[EVENT] == event).to_numpy()
+        # the instances of a repeating event (an instance, no instrument) at draws.event are draws too
+        repeating_event = ((df[REPEAT_INSTRUMENT].str.strip() == "") & (df[REPEAT_INSTANCE].str.strip() != "")
+                           ).to_numpy()
+        sel = (sel | repeating_event) & (df[EVENT] == event).to_numpy()
     sub = df.loc[sel]
     rec, rows = sub[record_id].to_numpy(dtype=object), t.rows[sel]
     result = pd.DataFrame({"_record": rec, "_row": rows})

@@ -111,3 +111,17 @@ def test_an_event_of_the_mapping_that_the_export_does_not_have_is_one_error(tmp_
     assert got == [f"ERROR MAP12: {MAP} line 37, field draws.event: draws.event 'ctdna_arm_1' is no event of "
                    f"the records export {DATA} (its events: enrollment_arm_1, end_of_study_arm_1); correct it "
                    "in the mapping"]
+
+
+def test_draws_in_a_repeating_event_are_read_and_are_no_duplicate_event(tmp_path):
+    # REDCap exports the instances of a repeating event with an instance and no instrument; they
+    # were EDC08 'event ... is given twice for record 1 ... delete the duplicate in the EDC'
+    records = X.records_text().replace("enrollment_arm_1,plasma_draw,", "ctdna_arm_1,,")
+    assert records.count("ctdna_arm_1,,") == 3
+    e, m = X.write_export(tmp_path, records=records, mapping=M.replace(
+        "  instrument: plasma_draw\n", "  instrument: plasma_draw\n  event: ctdna_arm_1\n"))
+    intake(e, m, CUT, tmp_path / "raw")
+    good = tmp_path / "good"
+    intake(*X.write_export(good), CUT, good / "raw")
+    for name in ("subjects.csv", "ctdna.csv", "sources.csv"):
+        assert (tmp_path / "raw" / name).read_bytes() == (good / "raw" / name).read_bytes()
