@@ -61,6 +61,33 @@ def cut_after_export(raw_dir: Path | str, cut: str) -> list:
         f"cut-off, or run with a cut-off on or before {day}", ERROR, "cut not analysed")]
 
 
+def edited_after_intake(raw_dir: Path | str) -> list:
+    """An error for each contract file of a cut written by the intake that was changed since (its
+    SHA-256 is not the one intake.json records): its values may no longer be the export's, so the
+    origins named in the export (sources.csv) would point at values the file does not hold, and the
+    report's provenance (the export and the mapping) would not give this cut. A cut with no intake
+    record, or no outputs in it, gives none; a damaged intake.json is reported by her2cr.data.sources."""
+    from her2cr.data.issues import ERROR, DataIssue
+
+    raw_dir = Path(raw_dir)
+    path = raw_dir / INTAKE_RECORD
+    if not path.is_file():
+        return []
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
+        outputs = {n: str(outputs[n]) for n in INPUT_FILES if n in outputs}
+    except (ValueError, AttributeError, TypeError):
+        return []
+    return [DataIssue(
+        name, None, "", "", "",
+        f"was changed after `her2cr intake` wrote it (its SHA-256 is not the one {INTAKE_RECORD} records): "
+        "the cut is no longer what the export and the mapping give, and the rows of the export named as "
+        "its origins may not hold its values. Correct the value in the EDC (or the laboratory file, or the "
+        "mapping) and run the intake again; do not edit the intake's output", ERROR, "cut not analysed")
+        for name, digest in outputs.items()
+        if (raw_dir / name).is_file() and hashlib.sha256((raw_dir / name).read_bytes()).hexdigest() != digest]
+
+
 def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:
     """data/cut_info.json; and, for a cut written by `her2cr intake`, its record (intake.json:
     the export's files and the mapping with their SHA-256) and its warnings, copied into

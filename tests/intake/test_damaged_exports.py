@@ -125,3 +125,25 @@ def test_draws_in_a_repeating_event_are_read_and_are_no_duplicate_event(tmp_path
     intake(*X.write_export(good), CUT, good / "raw")
     for name in ("subjects.csv", "ctdna.csv", "sources.csv"):
         assert (tmp_path / "raw" / name).read_bytes() == (good / "raw" / name).read_bytes()
+
+
+def test_a_contract_file_edited_after_the_intake_is_an_error_of_01(tmp_path):
+    # an edit by hand was validated as if it came from the export: 'value ... (from HER2CR_DATA...,
+    # row 2, record 1, field cohort)', a row of the export that holds another value
+    from her2cr.data.validate import validate_cut
+
+    e, m = X.write_export(tmp_path)
+    raw = tmp_path / "raw"
+    intake(e, m, CUT, raw)
+    assert [i for i in validate_cut(raw, CUT).issues if i.severity == "error"] == []
+    subjects = raw / "subjects.csv"
+    subjects.write_text(subjects.read_text(encoding="utf-8").replace(",continuing,", ",contnuing,"),
+                        encoding="utf-8")
+    got = [i.message() for i in validate_cut(raw, CUT).issues if i.severity == "error"]
+    assert got == [
+        "ERROR: subjects.csv: was changed after `her2cr intake` wrote it (its SHA-256 is not the one intake.json "
+        "records): the cut is no longer what the export and the mapping give, and the rows of the export named "
+        "as its origins may not hold its values. Correct the value in the EDC (or the laboratory file, or the "
+        "mapping) and run the intake again; do not edit the intake's output",
+        "ERROR: subjects.csv, row 2, column cohort: value 'contnuing': is not an allowed value: continuing or "
+        f"stopped (from {DATA}, row 2, record 1, field cohort)"]
