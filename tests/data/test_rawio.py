@@ -160,3 +160,16 @@ def test_extra_column_with_a_derived_name_is_renamed(raw_copy):
     adsl, adctdna = analysis_datasets(v.subjects, v.ctdna, v.cut)
     assert adsl["eligible"].dtype == bool and set(adsl["raw_eligible"]) == {"yes"}
     assert set(adctdna["cohort"]) == {"continuing", "stopped"} and set(adctdna["raw_cohort"]) == {"X"}
+
+
+def test_a_cell_over_the_csv_limit_is_named_at_its_row(raw_copy):
+    # was "the table is malformed: field larger than field limit (131072)", with no row
+    path = raw_copy.dir / "subjects.csv"
+    lines = path.read_text().splitlines()
+    lines[3] += ',"' + "x" * 200_000 + '"'
+    lines[0] += ",comment"
+    path.write_text("\n".join(lines) + "\n")
+    errs = fatal(raw_copy.dir, "subjects.csv")
+    assert [e.message() for e in errs] == [
+        "ERROR: subjects.csv, row 4: a cell of this row is longer than 131,072 characters (the most a cell "
+        "may hold); shorten it at its source"]
