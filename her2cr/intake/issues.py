@@ -49,7 +49,8 @@ RULES: dict[str, tuple[str, str]] = {
     "EDC12": (ERROR, "a record without a subject ID"),
     "LAB01": (ERROR, "a result word with no entry in result_codes"),
     "LAB02": (WARNING, "a qualified MTM/mL value, written by the mapping's rule"),
-    "LAB03": (ERROR, "a sample given twice in the laboratory file with no corrections rule"),
+    "LAB03": (ERROR, "a sample given twice in the laboratory file with no corrections rule, or resends that "
+                     "corrections.by cannot order (the same value, or neither a date nor a number)"),
     "LAB04": (WARNING, "a resent (corrected) result replaced an earlier one"),
     "LAB05": (ERROR, "a test code with no entry in tests.codes"),
     "LAB06": (ERROR, "a qualified MTM/mL value with no rule in lab.mtm_qualifiers"),

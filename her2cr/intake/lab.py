@@ -42,8 +42,30 @@ def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping,
                              "if the file resends corrected results, declare lab.corrections (keep: newest, "
                              "by: <report date column>); otherwise ask the laboratory", row=int(rows[i]),
                              record=who[i], field=key[0], value=sample[i]))
-        return df, rows, out
+        # (the first of each kept, so that a one-row-per-test file can still be laid out: the
+        # errors stop the intake)
+        first = ~df.duplicated(key, keep="first").to_numpy()
+        return df.loc[first].reset_index(drop=True), rows[first], out
     order = df.assign(_pos=np.arange(len(df)), _by=df[by].str.strip())
+    # resends are ordered by `by`: dates YYYY-MM-DD (with a time or not) as written, numbers (a
+    # version) by value; any other form (12/05/2024) or a tie cannot say which is the correction
+    resent = order.loc[dup, "_by"]
+    if resent.str.fullmatch(r"\d+(?:\.\d+)?").all():
+        order["_by"] = pd.to_numeric(order["_by"].where(dup, ""), errors="coerce")
+    else:
+        for i in np.flatnonzero(dup & ~order["_by"].str.match(r"\d{4}-\d{2}-\d{2}(?:$|[ T])").to_numpy()):
+            out.append(issue("LAB03", name, f"{what} {sample[i]} is given more than once, and its {by} "
+                             f"{df[by].iat[i]!r} is neither a date written YYYY-MM-DD nor a number: which result "
+                             "is the correction cannot be told; ask the laboratory", row=int(rows[i]),
+                             record=who[i], field=by, value=df[by].iat[i]))
+    tied = order.duplicated(key + ["_by"], keep="first").to_numpy() & dup
+    if tied.any():
+        firsts = order.groupby(key + ["_by"], sort=False)["_pos"].transform("min").to_numpy()
+        for i in np.flatnonzero(tied):
+            out.append(issue("LAB03", name, f"{what} {sample[i]} is given again with the same {by} "
+                             f"{df[by].iat[i]!r} as row {rows[firsts[i]]}: which result is the correction "
+                             "cannot be told; ask the laboratory", row=int(rows[i]), record=who[i],
+                             field=key[0], value=sample[i]))
     first_pos = order.groupby(key, sort=False)["_pos"].transform("min")
     newest = order.sort_values(["_by", "_pos"], kind="stable").drop_duplicates(key, keep="last")
     dropped = np.setdiff1d(np.arange(len(df)), newest["_pos"].to_numpy())

@@ -147,3 +147,40 @@ def test_a_contract_file_edited_after_the_intake_is_an_error_of_01(tmp_path):
         "mapping) and run the intake again; do not edit the intake's output",
         "ERROR: subjects.csv, row 2, column cohort: value 'contnuing': is not an allowed value: continuing or "
         f"stopped (from {DATA}, row 2, record 1, field cohort)"]
+
+
+CORRECTIONS = M.replace("  mtm_qualifiers:", "  corrections: {keep: newest, by: REPORT_DATE}\n  mtm_qualifiers:")
+
+
+def test_a_resend_with_the_same_report_date_is_not_taken_as_the_correction(tmp_path):
+    # the later row was kept, with a warning that it was 'newer'
+    lab = X.lab_text() + "HCR-001,S-0001,2024-05-02,DETECTED,0.05,2,16,2024-05-20\n"
+    assert errors(tmp_path, lab=lab, mapping=CORRECTIONS) == [
+        f"ERROR LAB03: {X.LAB_NAME} row 5 (record HCR-001), field SPECIMEN_ID: sample S-0001 is given again with "
+        "the same REPORT_DATE '2024-05-20' as row 2: which result is the correction cannot be told; ask the "
+        "laboratory"]
+
+
+def test_resends_are_ordered_by_the_value_of_a_version_number_and_never_by_a_date_in_another_form(tmp_path):
+    # '9' was newer than '10' (text order); '20/05/2024' and '01/06/2024' were ordered as text
+    lab = X.lab_text().replace(",2024-05-20", ",9") + "HCR-001,S-0001,2024-05-02,DETECTED,0.05,2,16,10\n"
+    e, m = X.write_export(tmp_path, lab=lab, mapping=CORRECTIONS)
+    intake(e, m, CUT, tmp_path / "raw")
+    assert (tmp_path / "raw" / "ctdna.csv").read_text().splitlines()[1] == (
+        "HCR-001,S-0001,baseline,2024-05-02,POSITIVE,0.05,2,16")
+    lab = X.lab_text().replace(",2024-05-20", ",20/05/2024") + \
+        "HCR-001,S-0001,2024-05-02,DETECTED,0.05,2,16,01/06/2024\n"
+    assert errors(tmp_path / "bad", lab=lab, mapping=CORRECTIONS) == [
+        f"ERROR LAB03: {X.LAB_NAME} row {r} (record HCR-001), field REPORT_DATE: sample S-0001 is given more than "
+        f"once, and its REPORT_DATE {v!r} is neither a date written YYYY-MM-DD nor a number: which result is "
+        "the correction cannot be told; ask the laboratory" for r, v in ((2, "20/05/2024"), (5, "01/06/2024"))]
+
+
+def test_a_test_given_twice_in_a_one_row_per_test_file_without_corrections_is_lab03(tmp_path):
+    # was 'ValueError: Index contains duplicate entries, cannot reshape' (a traceback; exit 2 by the CLI)
+    rows = X.per_test_lab()
+    rows.append("HCR-002,S-0002,2024-06-03,SIG_MTM,0.42,2024-07-01")
+    assert errors(tmp_path, lab="\n".join(rows) + "\n", mapping=X.per_test_mapping(M)) == [
+        f"ERROR LAB03: {X.LAB_NAME} row 14 (record HCR-002), field SPECIMEN_ID: sample and test S-0002 is given "
+        "again (first at row 7); if the file resends corrected results, declare lab.corrections (keep: newest, "
+        "by: <report date column>); otherwise ask the laboratory"]
