@@ -22,9 +22,21 @@ def _fatal(file: str, rule: str, row: int | None = None, column: str = "", value
     return [DataIssue(file, row, "", column, value, rule, ERROR, "file not read")]
 
 
+def _not_a_cut(folder: Path) -> str:
+    """Why a folder without the contract's file is no cut, when it can be told: it does not exist,
+    or it is an EDC export that the intake has not taken in (its mapping, REDCap's records file)."""
+    if not folder.is_dir():
+        return f" (the folder {folder} does not exist)"
+    if (folder / "mapping.yml").is_file() or any(folder.glob("*_DATA_*.csv")):
+        return (f"; {folder} holds an EDC export, not a cut: take it in first (her2cr intake --export "
+                f"{folder} --mapping <mapping> --cut <cut-off> --out <folder>, or make report EXPORT={folder} "
+                "MAPPING=<mapping>); then give that folder as --raw")
+    return ""
+
+
 def _decode(path: Path, name: str) -> tuple[str | None, list[DataIssue]]:
     if not path.is_file():
-        return None, _fatal(name, f"file not found: {path}")
+        return None, _fatal(name, f"file not found: {path}{_not_a_cut(path.parent)}")
     data = path.read_bytes()
     if not data.strip():
         return None, _fatal(name, "file is empty (a header row is required)")

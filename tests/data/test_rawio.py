@@ -173,3 +173,18 @@ def test_a_cell_over_the_csv_limit_is_named_at_its_row(raw_copy):
     assert [e.message() for e in errs] == [
         "ERROR: subjects.csv, row 4: a cell of this row is longer than 131,072 characters (the most a cell "
         "may hold); shorten it at its source"]
+
+
+def test_a_folder_that_is_an_edc_export_or_not_there_is_said_so(tmp_path):
+    # was 'file not found: .../subjects.csv' only: the data manager pointed --raw at the export
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "HER2CR_DATA_2025-12-31_1200.csv").write_text("record_id\n1\n")
+    errs = fatal(export, "subjects.csv")
+    assert [e.message() for e in errs] == [
+        f"ERROR: subjects.csv: file not found: {export / 'subjects.csv'}; {export} holds an EDC export, not a "
+        f"cut: take it in first (her2cr intake --export {export} --mapping <mapping> --cut <cut-off> --out "
+        f"<folder>, or make report EXPORT={export} MAPPING=<mapping>); then give that folder as --raw"]
+    gone = tmp_path / "gone"
+    assert [e.message() for e in fatal(gone, "ctdna.csv")] == [
+        f"ERROR: ctdna.csv: file not found: {gone / 'ctdna.csv'} (the folder {gone} does not exist)"]
