@@ -95,7 +95,10 @@ def _scalar(node: yaml.ScalarNode):
     if tag == "null":
         return None
     if tag == "bool":
-        return node.value.lower() in ("true", "yes", "on", "y")
+        # only true and false, as YAML 1.2: `"0": no` in a code map is the word 'no' the data
+        # manager wrote (YAML 1.1's False made it 'false', refused as no value of the contract)
+        lowered = node.value.lower()
+        return lowered == "true" if lowered in ("true", "false") else node.value
     if tag == "int":
         try:
             return int(node.value)

@@ -184,3 +184,17 @@ def test_a_test_given_twice_in_a_one_row_per_test_file_without_corrections_is_la
         f"ERROR LAB03: {X.LAB_NAME} row 14 (record HCR-002), field SPECIMEN_ID: sample and test S-0002 is given "
         "again (first at row 7); if the file resends corrected results, declare lab.corrections (keep: newest, "
         "by: <report date column>); otherwise ask the laboratory"]
+
+
+def test_yes_and_no_unquoted_in_a_code_map_are_the_words_written(tmp_path):
+    # YAML 1.1 read them as booleans: "code '1' maps to 'true', which the contract does not allow"
+    mapping = M.replace('{"1": "yes", "0": "no"}', '{"1": yes, "0": no}')
+    assert mapping.count('{"1": yes, "0": no}') == 2
+    e, m = X.write_export(tmp_path, mapping=mapping)
+    intake(e, m, CUT, tmp_path / "raw")
+    good = tmp_path / "good"
+    intake(*X.write_export(good), CUT, good / "raw")
+    assert (tmp_path / "raw" / "subjects.csv").read_bytes() == (good / "raw" / "subjects.csv").read_bytes()
+    assert errors(tmp_path / "bad", mapping=M.replace("{dag: true,", "{dag: yes,")) == [
+        f"ERROR MAP03: {MAP} line 12, field subjects.columns.site.dag: subjects.columns.site.dag must be true or "
+        "false"]
