@@ -198,3 +198,16 @@ def test_yes_and_no_unquoted_in_a_code_map_are_the_words_written(tmp_path):
     assert errors(tmp_path / "bad", mapping=M.replace("{dag: true,", "{dag: yes,")) == [
         f"ERROR MAP03: {MAP} line 12, field subjects.columns.site.dag: subjects.columns.site.dag must be true or "
         "false"]
+
+
+def test_a_spreadsheet_s_error_value_or_formula_is_named_as_such(tmp_path):
+    # '#N/A' was 'not a declared missing-data code ... declare it under edc.missing_codes', and
+    # '=B2+1' 'is not a whole number; correct it in the source'
+    got = errors(tmp_path, records=X.records_text().replace("2024-05-01", "#N/A").replace(",61,", ",=B2+1,"))
+    assert got == [
+        f"ERROR EDC06: {DATA} row 2 (record 1), field consent_date: event enrollment_arm_1: '#N/A' is a "
+        "spreadsheet's error value, not a date written YYYY-MM-DD: the file was opened and saved in a "
+        "spreadsheet; export the records again from the EDC (a spreadsheet may read an export, never save it)",
+        f"ERROR EDC06: {DATA} row 2 (record 1), field age: event enrollment_arm_1: '=B2+1' is a spreadsheet's "
+        "formula, not a whole number: the file was opened and saved in a spreadsheet; export the records "
+        "again from the EDC (a spreadsheet may read an export, never save it)"]
