@@ -162,6 +162,9 @@ def intake(export, mapping, cut: str, out) -> dict:
     if _inside(out, export):
         raise IntakeFailed([issue("FILE01", out.name, f"the output folder {out} is inside the export folder "
                                   f"{export}; the intake never writes there: choose another --out")])
+    if out.exists() and not out.is_dir():
+        raise IntakeFailed([issue("FILE01", out.name, f"--out {out} is a file, not a folder; give the folder "
+                                  "the cut is to be written into (a new or empty one)")])
     if out.exists() and any(out.iterdir()) and not (out / INTAKE_JSON).is_file():
         raise IntakeFailed([issue("FILE01", out.name, f"{out} already holds files that the intake did not "
                                   "write (no intake.json); choose an empty or new --out folder")])

@@ -5,6 +5,9 @@ and nothing is written.
 
 from __future__ import annotations
 
+import pytest
+
+from her2cr.intake.issues import IntakeFailed
 from her2cr.intake.run import intake
 from tests.intake import export as X
 from tests.intake.test_intake import CUT, DATA, MAP, M, errors
@@ -211,3 +214,16 @@ def test_a_spreadsheet_s_error_value_or_formula_is_named_as_such(tmp_path):
         f"ERROR EDC06: {DATA} row 2 (record 1), field age: event enrollment_arm_1: '=B2+1' is a spreadsheet's "
         "formula, not a whole number: the file was opened and saved in a spreadsheet; export the records "
         "again from the EDC (a spreadsheet may read an export, never save it)"]
+
+
+def test_an_out_that_is_a_file_is_named_not_a_traceback(tmp_path):
+    # was 'her2cr intake: NotADirectoryError: [Errno 20] Not a directory' (exit 2)
+    e, m = X.write_export(tmp_path)
+    out = tmp_path / "cut.csv"
+    out.write_text("kept\n")
+    with pytest.raises(IntakeFailed) as info:
+        intake(e, m, CUT, out)
+    assert [i.line() for i in info.value.errors] == [
+        f"ERROR FILE01: cut.csv: --out {out} is a file, not a folder; give the folder the cut is to be written "
+        "into (a new or empty one)"]
+    assert out.read_text() == "kept\n"
