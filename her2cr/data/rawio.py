@@ -26,7 +26,7 @@ def _not_a_cut(folder: Path) -> str:
     """Why a folder without the contract's file is no cut, when it can be told: it does not exist,
     or it is an EDC export that the intake has not taken in (its mapping, REDCap's records file)."""
     if not folder.is_dir():
-        return f" (the folder {folder} does not exist)"
+        return f" ({folder} is a file, not a folder)" if folder.exists() else f" (the folder {folder} does not exist)"
     if (folder / "mapping.yml").is_file() or any(folder.glob("*_DATA_*.csv")):
         return (f"; {folder} holds an EDC export, not a cut: take it in first (her2cr intake --export "
                 f"{folder} --mapping <mapping> --cut <cut-off> --out <folder>, or make report EXPORT={folder} "
