@@ -188,3 +188,7 @@ def test_a_folder_that_is_an_edc_export_or_not_there_is_said_so(tmp_path):
     gone = tmp_path / "gone"
     assert [e.message() for e in fatal(gone, "ctdna.csv")] == [
         f"ERROR: ctdna.csv: file not found: {gone / 'ctdna.csv'} (the folder {gone} does not exist)"]
+    afile = tmp_path / "cut.csv"
+    afile.write_text("subject_id\n")
+    assert [e.message() for e in fatal(afile, "subjects.csv")] == [
+        f"ERROR: subjects.csv: file not found: {afile / 'subjects.csv'} ({afile} is a file, not a folder)"]
