@@ -141,6 +141,7 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     default_event = m.get("subjects", "event")
     result = pd.DataFrame(index=pd.RangeIndex(len(records)))
     warned: set = set()
+    instance_only: set = set()
     subject_rows = np.full(len(records), np.nan)
     origins = Origins()
     for c in m.subjects:
@@ -187,7 +188,21 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
             subject_rows = origins.rows[origin]
         if event and event == default_event and event not in warned:
             warned.add(event)
+            # a record whose rows at the subjects' event all carry a repeat instance and no
+            # instrument: read as a repeating event's, and so not read; say that, not 'no subject ID'
+            at_event = ~nonrep_mask & (df[REPEAT_INSTRUMENT].str.strip() == "").to_numpy() & (ev == event)
+            instance_row = pd.Series(t.rows[at_event], index=rec[at_event])
+            instance_row = instance_row[~instance_row.index.duplicated()]
             for r in records[~have]:
+                if r in instance_row.index:
+                    instance_only.add(r)
+                    out.append(issue("EDC08", name, f"record {r}'s row at event {event} has a repeat instance "
+                                     "and no repeat instrument, as the rows of a repeating event have; the subject "
+                                     "fields are read from the one row of a non-repeating event: if the instance "
+                                     "was typed into the export, export it again; if the event repeats, read them "
+                                     "from another event (subjects.event)", row=int(instance_row[r]), record=r,
+                                     field=REPEAT_INSTANCE))
+                    continue
                 out.append(issue("EDC09", name, f"record {r} has no row for event {event}: its "
                                  "subject fields are left empty", record=r))
         result[c.target] = vals
@@ -196,6 +211,8 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
         sid = result["subject_id"]
         sid_field = next(c.name for c in m.subjects if c.target == "subject_id")
         for i in np.flatnonzero((sid.astype(str).str.strip() == "").to_numpy()):
+            if records[i] in instance_only:  # (said by its EDC08)
+                continue
             row = None if np.isnan(subject_rows[i]) else int(subject_rows[i])
             out.append(issue("EDC12", name, f"record {records[i]} has no subject ID ({sid_field}"
                              f"{' at event ' + default_event if default_event else ''}); enter it in the EDC, "

@@ -42,7 +42,8 @@ RULES: dict[str, tuple[str, str]] = {
     "EDC05": (WARNING, "a declared missing-data code, written as an empty cell"),
     "EDC06": (ERROR, "an undeclared token in a date or number field"),
     "EDC07": (ERROR, "one subject in two records or at two sites"),
-    "EDC08": (ERROR, "a non-repeating event given twice for one record"),
+    "EDC08": (ERROR, "a non-repeating event given twice for one record, or the subjects' event given only as "
+                     "a repeating event's instance"),
     "EDC09": (WARNING, "a record has no row for the subjects' event: its fields are left empty"),
     "EDC10": (ERROR, "a plasma draw without a sample ID"),
     "EDC11": (ERROR, "a longitudinal export read without an event for the subjects' fields"),

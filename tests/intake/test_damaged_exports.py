@@ -227,3 +227,14 @@ def test_an_out_that_is_a_file_is_named_not_a_traceback(tmp_path):
         f"ERROR FILE01: cut.csv: --out {out} is a file, not a folder; give the folder the cut is to be written "
         "into (a new or empty one)"]
     assert out.read_text() == "kept\n"
+
+
+def test_a_repeat_instance_on_the_subjects_row_is_named_not_a_missing_subject_id(tmp_path):
+    # read as a repeating event's row, the record had no row at the subjects' event: EDC12 'record 1
+    # has no subject ID', which the EDC contradicts
+    records = X.records_text().replace("1,enrollment_arm_1,,,ncu,", "1,enrollment_arm_1,,1,ncu,", 1)
+    assert errors(tmp_path, records=records) == [
+        f"ERROR EDC08: {DATA} row 2 (record 1), field redcap_repeat_instance: record 1's row at event "
+        "enrollment_arm_1 has a repeat instance and no repeat instrument, as the rows of a repeating event have; "
+        "the subject fields are read from the one row of a non-repeating event: if the instance was typed into "
+        "the export, export it again; if the event repeats, read them from another event (subjects.event)"]
