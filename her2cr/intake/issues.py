@@ -25,7 +25,8 @@ RULES: dict[str, tuple[str, str]] = {
     "MAP09": (ERROR, "a TODO of a draft mapping is not filled in"),
     "MAP10": (ERROR, "a required contract column is not mapped"),
     "MAP11": (WARNING, "a code of the code map is not a choice of the dictionary field"),
-    "MAP12": (ERROR, "an event of the mapping (subjects.event, draws.event) that no row of the records has"),
+    "MAP12": (ERROR, "an event of the mapping (subjects.event, draws.event) that no row of the records has, or "
+                     "draws at another event than draws.event"),
     "FILE01": (ERROR, "a source file is missing, or a name pattern does not match exactly one file"),
     "FILE02": (ERROR, "a file is not valid in its declared encoding"),
     "FILE03": (ERROR, "a file is not separated by the declared delimiter"),

@@ -105,5 +105,17 @@ def check_events(t: Table, m) -> list[IntakeIssue]:
         out.append(issue("MAP12", m.path.name, f"line {m.line(part, 'event')}: {part}.event {str(event)!r} is "
                          f"no event of the records export {t.name} ({had}); correct it in the mapping",
                          row=m.line(part, "event"), field=f"{part}.event", value=str(event)))
+    event, instrument = m.get("draws", "event"), m.get("draws", "instrument")
+    if event is not None and str(event) in events:
+        # draws at another event would be dropped, and their samples called 'no plasma draw in the EDC'
+        elsewhere = ((t.frame[REPEAT_INSTRUMENT].str.strip() == str(instrument))
+                     & (t.frame[EVENT].str.strip() != str(event))).to_numpy()
+        if elsewhere.any():
+            others = list(dict.fromkeys(t.frame[EVENT].str.strip().to_numpy()[elsewhere]))
+            rows = ", ".join(str(r) for r in t.rows[elsewhere][:5]) + (", ..." if elsewhere.sum() > 5 else "")
+            out.append(issue("MAP12", m.path.name, f"line {m.line('draws', 'event')}: draws.event is {str(event)!r}, "
+                             f"but the records export {t.name} also has {instrument} instances at "
+                             f"{', '.join(others) or '(no event)'} (rows {rows}), which would not be read; delete "
+                             "draws.event to read the draws of every event", row=m.line("draws", "event"),
+                             field="draws.event", value=str(event)))
     return out
-

@@ -238,3 +238,13 @@ def test_a_repeat_instance_on_the_subjects_row_is_named_not_a_missing_subject_id
         "enrollment_arm_1 has a repeat instance and no repeat instrument, as the rows of a repeating event have; "
         "the subject fields are read from the one row of a non-repeating event: if the instance was typed into "
         "the export, export it again; if the event repeats, read them from another event (subjects.event)"]
+
+
+def test_draws_at_another_event_than_draws_event_are_named_not_dropped(tmp_path):
+    # they were not read, and their samples were REC01 'has no plasma draw in the EDC'
+    records = X.records_text().replace("1,enrollment_arm_1,plasma_draw,2,", "1,unscheduled_arm_1,plasma_draw,2,")
+    mapping = M.replace("  instrument: plasma_draw\n", "  instrument: plasma_draw\n  event: enrollment_arm_1\n")
+    assert errors(tmp_path, records=records, mapping=mapping) == [
+        f"ERROR MAP12: {MAP} line 37, field draws.event: draws.event is 'enrollment_arm_1', but the records "
+        f"export {DATA} also has plasma_draw instances at unscheduled_arm_1 (rows 8), which would not be read; "
+        "delete draws.event to read the draws of every event"]
