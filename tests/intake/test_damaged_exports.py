@@ -248,3 +248,19 @@ def test_draws_at_another_event_than_draws_event_are_named_not_dropped(tmp_path)
         f"ERROR MAP12: {MAP} line 37, field draws.event: draws.event is 'enrollment_arm_1', but the records "
         f"export {DATA} also has plasma_draw instances at unscheduled_arm_1 (rows 8), which would not be read; "
         "delete draws.event to read the draws of every event"]
+
+
+def test_a_record_without_a_row_at_a_column_s_event_is_named_by_01(tmp_path):
+    # 01's message named only 'subjects.csv, row 3': the origin had no row, so no 'from ...' at all
+    from her2cr.data.validate import validate_cut
+
+    records = "".join(x + "\n" for x in X.records_text().splitlines() if not x.startswith("2,end_of_study_arm_1"))
+    e, m = X.write_export(tmp_path, records=records)
+    intake(e, m, CUT, tmp_path / "raw")
+    got = sorted(i.message() for i in validate_cut(tmp_path / "raw", CUT).issues if i.severity == "error")
+    assert got == [
+        "ERROR: subjects.csv, row 3, column last_contact: a value is required (not before consent_date) (from "
+        f"{DATA}, record 2, field last_contact: the record has no row at event end_of_study_arm_1)",
+        "ERROR: subjects.csv, row 3, column status: a value is required (on_study, completed, withdrawn, "
+        f"lost_to_follow_up or died) (from {DATA}, record 2, field eos_status: the record has no row at event "
+        "end_of_study_arm_1)"]
