@@ -56,6 +56,7 @@ RULES: dict[str, tuple[str, str]] = {
     "LAB04": (WARNING, "a resent (corrected) result replaced an earlier one"),
     "LAB05": (ERROR, "a test code with no entry in tests.codes"),
     "LAB06": (ERROR, "a qualified MTM/mL value with no rule in lab.mtm_qualifiers"),
+    "LAB07": (ERROR, "a laboratory row without a sample ID or a subject ID"),
     "REC01": (ERROR, "a laboratory sample with no EDC draw"),
     "REC02": (WARNING, "an EDC draw with no result yet (pending): not written to ctdna.csv"),
     "REC03": (ERROR, "a sample recorded under another subject in the EDC than in the laboratory file"),

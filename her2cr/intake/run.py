@@ -58,6 +58,23 @@ def resolve(export: Path, pattern: str, role: str, mapping_name: str) -> tuple[P
                         f"({', '.join(p.name for p in hits)}); name exactly one in the mapping")]
 
 
+def _lab_without_ids(lab: pd.DataFrame, name: str, m) -> list[IntakeIssue]:
+    """A laboratory row without its sample ID or its subject ID cannot be reconciled (it was a
+    REC01 'sample  has no plasma draw', or a REC03 'is subject 's')."""
+    out = []
+    for target in ("sample_id", "subject_id"):
+        if target not in lab:
+            continue
+        column = str((m.get("lab", "columns") or {}).get(target, target))
+        for i in np.flatnonzero((lab[target].astype(str).str.strip() == "").to_numpy()):
+            sample = lab["sample_id"].iat[i] if target == "subject_id" else ""
+            said = f" (its sample {sample})" if sample else ""
+            out.append(issue("LAB07", name, f"the row has no {target.replace('_id', ' ID')} ({column}){said}; ask the "
+                             "laboratory to complete it and send the file again", row=int(lab["_row"].iat[i]),
+                             record=lab["subject_id"].iat[i] if "subject_id" in lab else "", field=column))
+    return out
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -96,6 +113,7 @@ def prepare(export, mapping) -> dict:
     issues += more
     if records is None or lab is None:
         _stop(issues)
+    issues += _lab_without_ids(lab, lab_path.name, m)
     more = check_events(records, m)
     issues += more
     if more:  # every record's subject fields or every draw would be missing: say the one cause
@@ -108,7 +126,7 @@ def prepare(export, mapping) -> dict:
     # when a draw's subject cannot be known (it would only repeat those errors as mismatches).
     unknown_subject = ("subject_id" not in subjects or (subjects["subject_id"] == "").any()
                        or "sample_id" not in draws
-                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11") for i in issues))
+                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11", "LAB07") for i in issues))
     ctdna = None
     if not unknown_subject:
         subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)

@@ -264,3 +264,14 @@ def test_a_record_without_a_row_at_a_column_s_event_is_named_by_01(tmp_path):
         "ERROR: subjects.csv, row 3, column status: a value is required (on_study, completed, withdrawn, "
         f"lost_to_follow_up or died) (from {DATA}, record 2, field eos_status: the record has no row at event "
         "end_of_study_arm_1)"]
+
+
+def test_a_laboratory_row_without_its_sample_or_subject_id_is_named(tmp_path):
+    # were REC01 'sample  (subject HCR-001) has no plasma draw' and REC03 'is subject 's in the
+    # laboratory file'
+    lab = X.lab_text().replace("HCR-001,S-0001,", "HCR-001,,").replace("HCR-002,S-0002,", ",S-0002,")
+    assert errors(tmp_path, lab=lab) == [
+        f"ERROR LAB07: {X.LAB_NAME} row 2 (record HCR-001), field SPECIMEN_ID: the row has no sample ID "
+        "(SPECIMEN_ID); ask the laboratory to complete it and send the file again",
+        f"ERROR LAB07: {X.LAB_NAME} row 3, field PATIENT_ID: the row has no subject ID (PATIENT_ID) (its sample "
+        "S-0002); ask the laboratory to complete it and send the file again"]
