@@ -20,6 +20,7 @@ import yaml
 from her2cr.data import contract as C
 from her2cr.intake.dictionary import NO_DATA_TYPES, Field
 from her2cr.intake.issues import IntakeIssue, issue
+from her2cr.intake.textio import delimiter_problem, encoding_problem
 
 FORMAT = 1
 # The grammar of format 1: key -> kind. A dict is a nested mapping of fixed keys; ("map", x) a
@@ -233,6 +234,13 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
             out += problems
             if col is not None:
                 getattr(m, part).append(col)
+    for part in ("edc", "lab"):
+        for key, problem in (("delimiter", delimiter_problem), ("encoding", encoding_problem)):
+            value = m.get(part, key)
+            said = None if value is None else problem(_text(value))
+            if said:
+                out.append(issue("MAP03", name, f"line {m.line(part, key)}: {part}.{said}",
+                                 row=m.line(part, key), field=f"{part}.{key}", value=_text(value)))
     layout = m.get("lab", "layout", default="sample")
     if layout not in LAYOUTS:
         out.append(issue("MAP03", name, f"line {m.line('lab', 'layout')}: lab.layout {layout!r} is not one "

@@ -48,6 +48,23 @@ def _suggest(data: bytes, declared: str) -> str:
     return "save it again as UTF-8 (in Excel: CSV UTF-8) or declare its encoding in the mapping"
 
 
+def delimiter_problem(delimiter) -> str | None:
+    """Why a declared delimiter cannot cut a CSV file (it is one character), or None."""
+    if isinstance(delimiter, str) and len(delimiter) == 1:
+        return None
+    tab = (" (a tab is written \"\\t\" in double quotes: in single quotes YAML keeps the backslash)"
+           if delimiter == "\\t" else "")
+    return f"delimiter {delimiter!r} is not one character{tab}; use one of , ; | ^ or a tab"
+
+
+def encoding_problem(encoding) -> str | None:
+    """Why a declared encoding cannot be read, or None."""
+    e = str(encoding or "utf-8").lower()
+    if e.replace("_", "-") in ENCODINGS or e in ENCODINGS:
+        return None
+    return f"encoding {encoding!r} is not supported; use utf-8 or cp932"
+
+
 def decode(path: Path, encoding: str) -> tuple[str | None, list[IntakeIssue]]:
     name = path.name
     codec = ENCODINGS.get(encoding.lower().replace("_", "-") if encoding else "utf-8",
@@ -79,6 +96,9 @@ def read_table(path: Path, encoding: str = "utf-8", delimiter: str = ",",
     used to tell a wrong delimiter from a one-column file. `keep(header) -> columns`: read only
     these (the others, identifiers among them, are never parsed)."""
     name = path.name
+    problem = delimiter_problem(delimiter)
+    if problem:
+        return None, [issue("MAP03", name, problem)]
     text, issues = decode(path, encoding)
     if text is None:
         return None, issues

@@ -5,6 +5,9 @@ and nothing is written.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from her2cr.intake.issues import IntakeFailed
@@ -275,3 +278,28 @@ def test_a_laboratory_row_without_its_sample_or_subject_id_is_named(tmp_path):
         "(SPECIMEN_ID); ask the laboratory to complete it and send the file again",
         f"ERROR LAB07: {X.LAB_NAME} row 3, field PATIENT_ID: the row has no subject ID (PATIENT_ID) (its sample "
         "S-0002); ask the laboratory to complete it and send the file again"]
+
+
+def test_a_delimiter_or_encoding_the_intake_cannot_use_is_named_at_its_line(tmp_path):
+    # '\t' in single quotes is two characters: 'TypeError: "delimiter" must be a 1-character string'
+    # (exit 2); an unknown encoding was named at the dictionary, not at the mapping's line
+    mapping = M.replace("  encoding: utf-8\n", "  encoding: latin-1\n  delimiter: '\\t'\n")
+    assert errors(tmp_path, mapping=mapping) == [
+        f"ERROR MAP03: {MAP} line 6, field edc.delimiter: edc.delimiter '\\\\t' is not one character (a tab is "
+        "written \"\\t\" in double quotes: in single quotes YAML keeps the backslash); use one of , ; | ^ or a tab",
+        f"ERROR MAP03: {MAP} line 5, field edc.encoding: edc.encoding 'latin-1' is not supported; use utf-8 or "
+        "cp932"]
+
+
+def test_the_draft_takes_a_tab_as_a_shell_passes_it(tmp_path, capsys):
+    from her2cr.cli import main
+
+    def tabbed(text: str) -> str:
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t", lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
+        return out.getvalue()
+
+    e, _ = X.write_export(tmp_path, records=tabbed(X.records_text()), dictionary=tabbed(X.dictionary_text()))
+    out = tmp_path / "draft.yml"
+    assert main(["intake", "--draft-mapping", "--export", str(e), "--out", str(out), "--delimiter", "\\t"]) == 0
+    assert '  delimiter: "\\t"' in out.read_text(encoding="utf-8")
