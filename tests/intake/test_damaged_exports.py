@@ -148,9 +148,9 @@ def test_a_contract_file_edited_after_the_intake_is_an_error_of_01(tmp_path):
     got = [i.message() for i in validate_cut(raw, CUT).issues if i.severity == "error"]
     assert got == [
         "ERROR: subjects.csv: was changed after `her2cr intake` wrote it (its SHA-256 is not the one intake.json "
-        "records): the cut is no longer what the export and the mapping give, and the rows of the export named "
-        "as its origins may not hold its values. Correct the value in the EDC (or the laboratory file, or the "
-        "mapping) and run the intake again; do not edit the intake's output",
+        "records): the folder is no longer what the export and the mapping give, and the rows of the export "
+        "named as the origins of its values may not hold them. Correct the value in the EDC (or the laboratory "
+        "file, or the mapping) and run the intake again; do not edit the intake's output",
         "ERROR: subjects.csv, row 2, column cohort: value 'contnuing': is not an allowed value: continuing or "
         f"stopped (from {DATA}, row 2, record 1, field cohort)"]
 
@@ -303,3 +303,34 @@ def test_the_draft_takes_a_tab_as_a_shell_passes_it(tmp_path, capsys):
     out = tmp_path / "draft.yml"
     assert main(["intake", "--draft-mapping", "--export", str(e), "--out", str(out), "--delimiter", "\\t"]) == 0
     assert '  delimiter: "\\t"' in out.read_text(encoding="utf-8")
+
+
+def test_sources_csv_cut_short_after_the_intake_is_an_error_of_01(tmp_path):
+    # the issues lost their origins in the export without a word
+    from her2cr.data.validate import validate_cut
+
+    e, m = X.write_export(tmp_path)
+    raw = tmp_path / "raw"
+    intake(e, m, CUT, raw)
+    sources = raw / "sources.csv"
+    sources.write_text("".join(sources.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+    assert [i.message() for i in validate_cut(raw, CUT).issues if i.severity == "error"] == [
+        "ERROR: sources.csv: was changed after `her2cr intake` wrote it (its SHA-256 is not the one intake.json "
+        "records): the folder is no longer what the export and the mapping give, and the rows of the export "
+        "named as the origins of its values may not hold them. Correct the value in the EDC (or the laboratory "
+        "file, or the mapping) and run the intake again; do not edit the intake's output"]
+
+
+def test_intake_issues_csv_gone_from_an_intake_s_folder_is_named(tmp_path):
+    # was 'FileNotFoundError: [Errno 2] No such file or directory: .../intake_issues.csv' (exit 2)
+    from her2cr.data import write_cut_info
+    from her2cr.data.issues import InputError
+
+    e, m = X.write_export(tmp_path)
+    raw = tmp_path / "raw"
+    intake(e, m, CUT, raw)
+    (raw / "intake_issues.csv").unlink()
+    with pytest.raises(InputError) as info:
+        write_cut_info(raw, CUT, tmp_path / "out")
+    assert str(info.value) == ("ERROR: intake_issues.csv: is missing beside intake.json; this file is written by "
+                               "`her2cr intake`: run the intake again to write this folder anew")
