@@ -146,6 +146,11 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     origins = Origins()
     for c in m.subjects:
         f = fields.get(c.name) if c.source in ("field", "checkbox") else None
+        if c.source == "dag" and DAG not in t.header:  # (each record was 'has no data access group')
+            out.append(issue("FILE06", name, f"column {DAG} (mapped to {c.target}) is not in the export; export "
+                             "the records again with the data access group field (an option of REDCap's export)",
+                             row=1, field=DAG))
+            continue
         if c.source == "dag":
             vals, more, origins.rows[S.ORIGIN_DAG] = _dag(t, c, records, record_id)
             origins.columns[c.target] = S.column_origin(S.ORIGIN_DAG, name, DAG)

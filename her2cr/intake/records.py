@@ -100,10 +100,11 @@ def check_events(t: Table, m) -> list[IntakeIssue]:
         event = m.get(part, "event")
         if event is None or str(event) in events:
             continue
-        had = (f"its events: {', '.join(events[:12])}" if events
-               else f"it has no {EVENT}: a classic project; delete {part}.event")
+        said = (f"its events: {', '.join(events[:12])}); correct it in the mapping" if events
+                else f"it has no {EVENT}, as a classic project's export); delete {part}.event, or export the "
+                "records again with their events")
         out.append(issue("MAP12", m.path.name, f"line {m.line(part, 'event')}: {part}.event {str(event)!r} is "
-                         f"no event of the records export {t.name} ({had}); correct it in the mapping",
+                         f"no event of the records export {t.name} ({said}",
                          row=m.line(part, "event"), field=f"{part}.event", value=str(event)))
     event, instrument = m.get("draws", "event"), m.get("draws", "instrument")
     if event is not None and str(event) in events:

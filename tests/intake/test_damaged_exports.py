@@ -334,3 +334,23 @@ def test_intake_issues_csv_gone_from_an_intake_s_folder_is_named(tmp_path):
         write_cut_info(raw, CUT, tmp_path / "out")
     assert str(info.value) == ("ERROR: intake_issues.csv: is missing beside intake.json; this file is written by "
                                "`her2cr intake`: run the intake again to write this folder anew")
+
+
+def _without_column(text: str, column: str) -> str:
+    rows = list(csv.reader(io.StringIO(text)))
+    i = rows[0].index(column)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(r[:i] + r[i + 1:] for r in rows)
+    return out.getvalue()
+
+
+def test_an_export_without_its_data_access_group_or_event_column_is_one_message(tmp_path):
+    # every record was EDC01 'record N has no data access group; assign it to its site's group in the EDC'
+    assert errors(tmp_path, records=_without_column(X.records_text(), "redcap_data_access_group")) == [
+        f"ERROR FILE06: {DATA} row 1, field redcap_data_access_group: column redcap_data_access_group (mapped to "
+        "site) is not in the export; export the records again with the data access group field (an option of "
+        "REDCap's export)"]
+    assert errors(tmp_path / "events", records=_without_column(X.records_text(), "redcap_event_name")) == [
+        f"ERROR MAP12: {MAP} line 9, field subjects.event: subjects.event 'enrollment_arm_1' is no event of the "
+        f"records export {DATA} (it has no redcap_event_name, as a classic project's export); delete "
+        "subjects.event, or export the records again with their events"]
