@@ -219,8 +219,10 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
             if records[i] in instance_only:  # (said by its EDC08)
                 continue
             row = None if np.isnan(subject_rows[i]) else int(subject_rows[i])
-            out.append(issue("EDC12", name, f"record {records[i]} has no subject ID ({sid_field}"
-                             f"{' at event ' + default_event if default_event else ''}); enter it in the EDC, "
+            what = (f"has no row at event {default_event}, so no subject ID ({sid_field})"
+                    if row is None and default_event else
+                    f"has no subject ID ({sid_field}{' at event ' + default_event if default_event else ''})")
+            out.append(issue("EDC12", name, f"record {records[i]} {what}; enter it in the EDC, "
                              "or delete the record if it was created by mistake", row=row,
                              record=str(records[i]), field=sid_field))
         twice = sid.duplicated(keep=False) & (sid != "")

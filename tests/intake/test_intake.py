@@ -471,8 +471,8 @@ def test_record_without_a_subject_id_is_an_error(tmp_path):
     assert [i.line() for i in info.value.issues if i.rule.startswith("EDC")] == [
         f"WARNING EDC09: {DATA} (record 2): record 2 has no row for event enrollment_arm_1: its subject fields "
         "are left empty",
-        f"ERROR EDC12: {DATA} (record 2), field subject_id: record 2 has no subject ID (subject_id at event "
-        "enrollment_arm_1); enter it in the EDC, or delete the record if it was created by mistake"]
+        f"ERROR EDC12: {DATA} (record 2), field subject_id: record 2 has no row at event enrollment_arm_1, so no "
+        "subject ID (subject_id); enter it in the EDC, or delete the record if it was created by mistake"]
     assert [i.rule for i in info.value.errors] == ["EDC12"]
 
 
