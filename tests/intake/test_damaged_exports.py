@@ -354,4 +354,3 @@ def test_an_export_without_its_data_access_group_or_event_column_is_one_message(
         f"ERROR MAP12: {MAP} line 9, field subjects.event: subjects.event 'enrollment_arm_1' is no event of the "
         f"records export {DATA} (it has no redcap_event_name, as a classic project's export); delete "
         "subjects.event, or export the records again with their events"]
-
