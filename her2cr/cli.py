@@ -111,7 +111,9 @@ def cmd_intake(a) -> int:
         from her2cr.intake.draft import write_draft
 
         try:
-            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, a.delimiter)
+            # a shell passes '\t' as two characters: take it (and the word tab) as a tab
+            delimiter = "\t" if a.delimiter in ("\\t", "tab") else a.delimiter
+            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, delimiter)
         except IntakeFailed as exc:
             for i in exc.errors:
                 _err(i.line())

@@ -61,6 +61,41 @@ def cut_after_export(raw_dir: Path | str, cut: str) -> list:
         f"cut-off, or run with a cut-off on or before {day}", ERROR, "cut not analysed")]
 
 
+def edited_after_intake(raw_dir: Path | str) -> list:
+    """An error for each contract file of a cut written by the intake that was changed since (its
+    SHA-256 is not the one intake.json records): its values may no longer be the export's, so the
+    origins named in the export (sources.csv) would point at values the file does not hold, and the
+    report's provenance (the export and the mapping) would not give this cut. A cut with no intake
+    record, or no outputs in it, gives none; a damaged intake.json is reported by her2cr.data.sources."""
+    from her2cr.data.issues import ERROR, DataIssue
+
+    raw_dir = Path(raw_dir)
+    path = raw_dir / INTAKE_RECORD
+    if not path.is_file():
+        return []
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
+        # every file the intake wrote (the contract's, its warnings, the origins), but the synthetic
+        # marker, a copy whose damage cut_info names
+        outputs = {str(n): str(h) for n, h in outputs.items() if n != SYNTHETIC_MARKER}
+    except (ValueError, AttributeError, TypeError):
+        return []
+    out = []
+    for name, digest in outputs.items():
+        p = raw_dir / Path(name).name
+        # (a file gone is not one changed: a contract file is named by its reader, and a folder of an
+        # intake made before sources.csv existed is read without it)
+        if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() != digest:
+            out.append(DataIssue(
+                name, None, "", "", "",
+                f"was changed after `her2cr intake` wrote it (its SHA-256 is not the one {INTAKE_RECORD} "
+                "records): the folder is no longer what the export and the mapping give, and the rows of the "
+                "export named as the origins of its values may not hold them. Correct the value in the EDC (or "
+                "the laboratory file, or the mapping) and run the intake again; do not edit the intake's output",
+                ERROR, "cut not analysed"))
+    return out
+
+
 def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:
     """data/cut_info.json; and, for a cut written by `her2cr intake`, its record (intake.json:
     the export's files and the mapping with their SHA-256) and its warnings, copied into
@@ -69,6 +104,13 @@ def write_cut_info(raw_dir: Path | str, cut: str, out_dir: Path | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cut_info(raw_dir, cut), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if (Path(raw_dir) / INTAKE_RECORD).is_file():
+        gone = [n for n in INTAKE_FILES if not (Path(raw_dir) / n).is_file()]
+        if gone:  # (was a FileNotFoundError)
+            from her2cr.data.issues import ERROR, DataIssue, InputError
+
+            raise InputError([DataIssue(n, None, "", "", "", f"is missing beside {INTAKE_RECORD}; this file is "
+                                        "written by `her2cr intake`: run the intake again to write this folder "
+                                        "anew", ERROR, "cut not analysed") for n in gone])
         (Path(out_dir) / "intake").mkdir(exist_ok=True)
         for name in INTAKE_FILES:
             shutil.copyfile(Path(raw_dir) / name, Path(out_dir) / "intake" / name)

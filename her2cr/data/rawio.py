@@ -22,9 +22,21 @@ def _fatal(file: str, rule: str, row: int | None = None, column: str = "", value
     return [DataIssue(file, row, "", column, value, rule, ERROR, "file not read")]
 
 
+def _not_a_cut(folder: Path) -> str:
+    """Why a folder without the contract's file is no cut, when it can be told: it does not exist,
+    or it is an EDC export that the intake has not taken in (its mapping, REDCap's records file)."""
+    if not folder.is_dir():
+        return f" ({folder} is a file, not a folder)" if folder.exists() else f" (the folder {folder} does not exist)"
+    if (folder / "mapping.yml").is_file() or any(folder.glob("*_DATA_*.csv")):
+        return (f"; {folder} holds an EDC export, not a cut: take it in first (her2cr intake --export "
+                f"{folder} --mapping <mapping> --cut <cut-off> --out <folder>, or make report EXPORT={folder} "
+                "MAPPING=<mapping>); then give that folder as --raw")
+    return ""
+
+
 def _decode(path: Path, name: str) -> tuple[str | None, list[DataIssue]]:
     if not path.is_file():
-        return None, _fatal(name, f"file not found: {path}")
+        return None, _fatal(name, f"file not found: {path}{_not_a_cut(path.parent)}")
     data = path.read_bytes()
     if not data.strip():
         return None, _fatal(name, "file is empty (a header row is required)")
@@ -41,6 +53,27 @@ def _decode(path: Path, name: str) -> tuple[str | None, list[DataIssue]]:
     return text, []
 
 
+class _BadRow(csv.Error):
+    """csv.Error at a row, as a spreadsheet shows it (a cell over the csv module's limit)."""
+
+    def __init__(self, exc: csv.Error, row: int):
+        super().__init__(str(exc))
+        self.row = row
+
+
+def _records(reader):
+    row = 0
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _BadRow(exc, row + 1) from None
+        row += 1
+        yield rec
+
+
 def _scan(text: str) -> tuple[list[str] | None, int, list[int], list[int], dict[int, list[str]]]:
     """One pass of the csv module over the file.
 
@@ -49,7 +82,7 @@ def _scan(text: str) -> tuple[list[str] | None, int, list[int], list[int], dict[
     blank line as a row of its own and a quoted line break inside a cell as no new row: so do we.
     """
     header, header_row, rows, counts, tails = None, 0, [], [], {}
-    for k, rec in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for k, rec in enumerate(_records(csv.reader(io.StringIO(text))), start=1):
         if not rec:
             continue
         if header is None:
@@ -77,8 +110,11 @@ def read_raw_csv(path: Path, expected: tuple[str, ...]) -> tuple[pd.DataFrame | 
         return None, _fatal(name, "file is empty (a header row is required)")
     try:
         header, header_row, rows, counts, tails = _scan(text)
-    except csv.Error as exc:
-        return None, _fatal(name, f"the table is malformed: {exc}")
+    except _BadRow as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's limit, 131,072 characters
+            return None, _fatal(name, f"a cell of this row is longer than {csv.field_size_limit():,} characters "
+                                "(the most a cell may hold); shorten it at its source", row=exc.row)
+        return None, _fatal(name, f"the table is malformed: {exc}", row=exc.row)
     if len(header) == 1 and header[0].strip().lower() not in expected:
         for delim, label in _OTHER_DELIMITERS.items():
             if delim in header[0]:

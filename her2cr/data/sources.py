@@ -119,6 +119,17 @@ def sources_of(issues: list[DataIssue], raw_dir: Path | str) -> list[str]:
     for k, record, source_row in hit[["k", "record", "source_row"]].itertuples(index=False):
         issue = issues[k]
         out[k] = _describe(columns[issue.file][issue.column], record, source_row)
+    # no source row: the record has no row at that event (its value was left empty); name the
+    # record, known from the row's other origins, and the event
+    lost = want.loc[~want["k"].isin(hit["k"])].merge(
+        rows.drop_duplicates(["file", "row"])[["file", "row", "record"]], on=["file", "row"], how="inner")
+    for k, origin, record in lost[["k", "origin", "record"]].itertuples(index=False):
+        issue = issues[k]
+        spec = columns[issue.file][issue.column]
+        event = origin.partition(":")[2] if origin.startswith(ORIGIN_EVENT + ":") else ""
+        if event and origin not in (ORIGIN_DAG, ORIGIN_DRAW):
+            out[k] = (f"{spec['file']}, record {record}, field {spec['field']}: the record has no row at event "
+                      f"{event}")
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from her2cr.data import contract as C
-from her2cr.data.cutinfo import cut_after_export
+from her2cr.data.cutinfo import cut_after_export, edited_after_intake
 from her2cr.data.issues import (CONSENTED_AFTER_CUTOFF, ERROR, INFO, WARNING, DataIssue,
                                has_errors)
 from her2cr.data.rawio import read_raw_csv
@@ -384,7 +384,8 @@ def validate_cut(raw_dir: Path | str, cut: str) -> ValidatedCut:
     """Read and check both exports of a cut; never raises for bad data (see .issues)."""
     raw_dir = Path(raw_dir)
     cut_ts = parse_cut(cut)
-    issues: list[DataIssue] = cut_after_export(raw_dir, cut_ts.strftime("%Y-%m-%d"))
+    issues: list[DataIssue] = (cut_after_export(raw_dir, cut_ts.strftime("%Y-%m-%d"))
+                               + edited_after_intake(raw_dir))
     typed: dict[str, pd.DataFrame | None] = {}
     for name, fields in C.FILES.items():
         df, read_issues = read_raw_csv(raw_dir / name, tuple(f.name for f in fields))

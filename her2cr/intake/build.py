@@ -16,7 +16,7 @@ from her2cr.intake import convert as V
 from her2cr.intake.dictionary import Field
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.mapping import Column, Mapping, contract_fields
-from her2cr.intake.records import DAG, EVENT, REPEAT_INSTRUMENT, source_columns
+from her2cr.intake.records import DAG, EVENT, REPEAT_INSTANCE, REPEAT_INSTRUMENT, source_columns
 from her2cr.intake.textio import Table
 
 
@@ -72,6 +72,21 @@ def _checkbox(c: Column, frame: pd.DataFrame, where: V.Where, f: Field, m: Mappi
         out.append(issue("EDC01", where.file, f"checkbox column {cols[j][0]} holds {boxes[i, j]!r}; a raw "
                          "export has 0 or 1: export the records again as raw data", row=row, record=rec,
                          field=cols[j][0], value=boxes[i, j]))
+    # a box the dictionary and the mapping do not know (the project's missing-data code, e.g.
+    # race___nask, not declared under edc.missing_codes): ticked, it is no 'no box is ticked'
+    known = {col for col, _ in cols}
+    unknown = [col for col in frame.columns if col.startswith(f"{f.name}___") and col not in known]
+    other = np.zeros(len(frame), dtype=bool)
+    for col in unknown:
+        hit = (frame[col].str.strip() == "1").to_numpy()
+        other |= hit
+        for i in np.flatnonzero(hit):
+            row, rec = where.at(i)
+            out.append(issue("EDC01", where.file, f"{'event ' + where.event + ': ' if where.event else ''}box "
+                             f"{col} is ticked, but its code is no choice of {f.name} in the dictionary "
+                             f"({', '.join(f.choices)}) and no declared missing-data code; if it is one of the "
+                             "project's missing-data codes, declare it under edc.missing_codes, else correct "
+                             "the record in the EDC", row=row, record=rec, field=col, value="1"))
     ticked = boxes == "1"
     n = ticked.sum(axis=1)
     codes = np.array([code for _, code in cols] + [""], dtype=object)
@@ -83,7 +98,7 @@ def _checkbox(c: Column, frame: pd.DataFrame, where: V.Where, f: Field, m: Mappi
         out.append(issue("EDC05", where.file, f"box {code.iat[i]!r} (a declared missing-data code) is "
                          "ticked: written as an empty cell", row=row, record=rec, field=c.name,
                          value=code.iat[i]))
-    for i in np.flatnonzero(n != 1):
+    for i in np.flatnonzero((n != 1) & ~(other & (n == 0))):
         row, rec = where.at(i)
         ticks = [cols[j][1] for j in np.flatnonzero(ticked[i])]
         said = "no box is ticked" if not ticks else f"{len(ticks)} boxes are ticked ({', '.join(ticks)})"
@@ -112,7 +127,9 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     df, name, out = t.frame, t.name, []
     rec = df[record_id].to_numpy(dtype=object)
     records = pd.unique(rec)
-    nonrep_mask = (df[REPEAT_INSTRUMENT].str.strip() == "").to_numpy()
+    # a row with a repeat instance and no instrument is an instance of a repeating event (REDCap
+    # exports them so): not a second row of a non-repeating event (EDC08)
+    nonrep_mask = ((df[REPEAT_INSTRUMENT].str.strip() == "") & (df[REPEAT_INSTANCE].str.strip() == "")).to_numpy()
     longitudinal = (df[EVENT] != "").any()
     ev = df[EVENT].to_numpy(dtype=object)
     dup = np.zeros(len(df), dtype=bool)
@@ -124,10 +141,16 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
     default_event = m.get("subjects", "event")
     result = pd.DataFrame(index=pd.RangeIndex(len(records)))
     warned: set = set()
+    instance_only: set = set()
     subject_rows = np.full(len(records), np.nan)
     origins = Origins()
     for c in m.subjects:
         f = fields.get(c.name) if c.source in ("field", "checkbox") else None
+        if c.source == "dag" and DAG not in t.header:  # (each record was 'has no data access group')
+            out.append(issue("FILE06", name, f"column {DAG} (mapped to {c.target}) is not in the export; export "
+                             "the records again with the data access group field (an option of REDCap's export)",
+                             row=1, field=DAG))
+            continue
         if c.source == "dag":
             vals, more, origins.rows[S.ORIGIN_DAG] = _dag(t, c, records, record_id)
             origins.columns[c.target] = S.column_origin(S.ORIGIN_DAG, name, DAG)
@@ -170,7 +193,21 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
             subject_rows = origins.rows[origin]
         if event and event == default_event and event not in warned:
             warned.add(event)
+            # a record whose rows at the subjects' event all carry a repeat instance and no
+            # instrument: read as a repeating event's, and so not read; say that, not 'no subject ID'
+            at_event = ~nonrep_mask & (df[REPEAT_INSTRUMENT].str.strip() == "").to_numpy() & (ev == event)
+            instance_row = pd.Series(t.rows[at_event], index=rec[at_event])
+            instance_row = instance_row[~instance_row.index.duplicated()]
             for r in records[~have]:
+                if r in instance_row.index:
+                    instance_only.add(r)
+                    out.append(issue("EDC08", name, f"record {r}'s row at event {event} has a repeat instance "
+                                     "and no repeat instrument, as the rows of a repeating event have; the subject "
+                                     "fields are read from the one row of a non-repeating event: if the instance "
+                                     "was typed into the export, export it again; if the event repeats, read them "
+                                     "from another event (subjects.event)", row=int(instance_row[r]), record=r,
+                                     field=REPEAT_INSTANCE))
+                    continue
                 out.append(issue("EDC09", name, f"record {r} has no row for event {event}: its "
                                  "subject fields are left empty", record=r))
         result[c.target] = vals
@@ -179,9 +216,13 @@ def build_subjects(t: Table, m: Mapping, fields: dict[str, Field], record_id: st
         sid = result["subject_id"]
         sid_field = next(c.name for c in m.subjects if c.target == "subject_id")
         for i in np.flatnonzero((sid.astype(str).str.strip() == "").to_numpy()):
+            if records[i] in instance_only:  # (said by its EDC08)
+                continue
             row = None if np.isnan(subject_rows[i]) else int(subject_rows[i])
-            out.append(issue("EDC12", name, f"record {records[i]} has no subject ID ({sid_field}"
-                             f"{' at event ' + default_event if default_event else ''}); enter it in the EDC, "
+            what = (f"has no row at event {default_event}, so no subject ID ({sid_field})"
+                    if row is None and default_event else
+                    f"has no subject ID ({sid_field}{' at event ' + default_event if default_event else ''})")
+            out.append(issue("EDC12", name, f"record {records[i]} {what}; enter it in the EDC, "
                              "or delete the record if it was created by mistake", row=row,
                              record=str(records[i]), field=sid_field))
         twice = sid.duplicated(keep=False) & (sid != "")
@@ -231,7 +272,10 @@ def build_draws(t: Table, m: Mapping, fields: dict[str, Field], record_id: str
     instrument, event = m.get("draws", "instrument"), m.get("draws", "event")
     sel = (df[REPEAT_INSTRUMENT].str.strip() == instrument).to_numpy()
     if event:
-        sel &= (df[EVENT] == event).to_numpy()
+        # the instances of a repeating event (an instance, no instrument) at draws.event are draws too
+        repeating_event = ((df[REPEAT_INSTRUMENT].str.strip() == "") & (df[REPEAT_INSTANCE].str.strip() != "")
+                           ).to_numpy()
+        sel = (sel | repeating_event) & (df[EVENT] == event).to_numpy()
     sub = df.loc[sel]
     rec, rows = sub[record_id].to_numpy(dtype=object), t.rows[sel]
     result = pd.DataFrame({"_record": rec, "_row": rows})

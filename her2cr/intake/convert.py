@@ -20,6 +20,7 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 # Y-M-D H:M:S, whatever its validation type: the contract keeps the date
 ISO_DATETIME = r"^(\d{4}-\d{2}-\d{2}) (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"
 INTEGER = r"^[+-]?\d+$"
+SPREADSHEET = r"^(?:=|#(?:N/A|VALUE!|REF!|DIV/0!|NAME\?|NUM!|NULL!)$)"  # Excel's formulas and error values
 NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
@@ -131,12 +132,28 @@ def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[
     if not bad.any():
         return s, []
     token = ~s.str.contains(r"\d", regex=True).to_numpy()
-    out = _emit("EDC06", w, bad & token, values, lambda said, v: (
-        f"{said} is not {want} and not a declared missing-data code; correct it in the source, or "
-        "declare it under edc.missing_codes if it means 'no value'"))
+    if kind in ("date", "datetime"):  # a negative number is no date written another way: a code (-999)
+        token |= s.str.fullmatch(r"-\d+").to_numpy()
+    # the laboratory's file has no declared missing-data codes: the laboratory corrects its values
+    if w.lab:
+        fix = "ask the laboratory to correct it and send the file again"
+        token_text = f"is not {want}; {fix}"
+    else:
+        fix = "correct it in the source"
+        token_text = (f"is not {want} and not a declared missing-data code; {fix}, or declare it under "
+                      "edc.missing_codes if it means 'no value'")
+    # what only a spreadsheet writes: an error value (#N/A, #VALUE!) or a formula (=B2+1); never a
+    # missing-data code to declare, nor a value to correct in the EDC
+    sheet = bad & s.str.match(SPREADSHEET).to_numpy()
+    out = _emit("EDC06", w, sheet, values, lambda said, v: (
+        f"{said} is a spreadsheet's {'formula' if v.strip().startswith('=') else 'error value'}, not {want}: "
+        "the file was opened and saved in a spreadsheet; "
+        + ("ask the laboratory to send its file again as it was made" if w.lab
+           else "export the records again from the EDC (a spreadsheet may read an export, never save it)")))
+    bad &= ~sheet
+    out += _emit("EDC06", w, bad & token, values, lambda said, v: f"{said} {token_text}")
     if kind in ("date", "datetime"):
         out += _emit("EDC03", w, bad & ~token, values, lambda said, v: _not_a_date(said, v, w, timed))
     else:
-        out += _emit("EDC04", w, bad & ~token, values, lambda said, v: (
-            f"{said} is not {want}; correct it in the source"))
+        out += _emit("EDC04", w, bad & ~token, values, lambda said, v: f"{said} is not {want}; {fix}")
     return s, out

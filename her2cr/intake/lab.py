@@ -42,8 +42,30 @@ def _keep_newest(df: pd.DataFrame, rows: np.ndarray, key: list[str], m: Mapping,
                              "if the file resends corrected results, declare lab.corrections (keep: newest, "
                              "by: <report date column>); otherwise ask the laboratory", row=int(rows[i]),
                              record=who[i], field=key[0], value=sample[i]))
-        return df, rows, out
+        # (the first of each kept, so that a one-row-per-test file can still be laid out: the
+        # errors stop the intake)
+        first = ~df.duplicated(key, keep="first").to_numpy()
+        return df.loc[first].reset_index(drop=True), rows[first], out
     order = df.assign(_pos=np.arange(len(df)), _by=df[by].str.strip())
+    # resends are ordered by `by`: dates YYYY-MM-DD (with a time or not) as written, numbers (a
+    # version) by value; any other form (12/05/2024) or a tie cannot say which is the correction
+    resent = order.loc[dup, "_by"]
+    if resent.str.fullmatch(r"\d+(?:\.\d+)?").all():
+        order["_by"] = pd.to_numeric(order["_by"].where(dup, ""), errors="coerce")
+    else:
+        for i in np.flatnonzero(dup & ~order["_by"].str.match(r"\d{4}-\d{2}-\d{2}(?:$|[ T])").to_numpy()):
+            out.append(issue("LAB03", name, f"{what} {sample[i]} is given more than once, and its {by} "
+                             f"{df[by].iat[i]!r} is neither a date written YYYY-MM-DD nor a number: which result "
+                             "is the correction cannot be told; ask the laboratory", row=int(rows[i]),
+                             record=who[i], field=by, value=df[by].iat[i]))
+    tied = order.duplicated(key + ["_by"], keep="first").to_numpy() & dup
+    if tied.any():
+        firsts = order.groupby(key + ["_by"], sort=False)["_pos"].transform("min").to_numpy()
+        for i in np.flatnonzero(tied):
+            out.append(issue("LAB03", name, f"{what} {sample[i]} is given again with the same {by} "
+                             f"{df[by].iat[i]!r} as row {rows[firsts[i]]}: which result is the correction "
+                             "cannot be told; ask the laboratory", row=int(rows[i]), record=who[i],
+                             field=key[0], value=sample[i]))
     first_pos = order.groupby(key, sort=False)["_pos"].transform("min")
     newest = order.sort_values(["_by", "_pos"], kind="stable").drop_duplicates(key, keep="last")
     dropped = np.setdiff1d(np.arange(len(df)), newest["_pos"].to_numpy())
@@ -116,7 +138,7 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
     is_nd = s.str.upper().isin(nd).to_numpy()
     res[is_nd] = str(q.get("not_detected_value", "0"))  # (17b) the text written for a not-detected value
     for sign, key in (("<", "below_limit"), (">", "above_limit")):
-        mask = s.str.startswith(sign).to_numpy()
+        mask = s.str.startswith(sign).to_numpy() & ~is_nd  # '<LOD' declared not detected is not a limit
         rule = q.get(key)
         for i in np.flatnonzero(mask):
             row, rec = where.at(i)
@@ -132,7 +154,9 @@ def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list
                 limit = Decimal(x)
             except InvalidOperation:
                 out.append(issue("EDC04", where.file, f"MTM/mL {v!r}: {x!r} after {sign!r} is not a number; "
-                                 "ask the laboratory", row=row, record=rec, field=where.field, value=v))
+                                 "ask the laboratory" + (", or list it under lab.mtm_qualifiers.not_detected if "
+                                                         "it means not detected" if sign == "<" else ""),
+                                 row=row, record=rec, field=where.field, value=v))
                 continue
             new = {"limit": x, "half": format(limit / 2, "f"), "missing": ""}[rule]
             res.iat[i] = new
@@ -181,10 +205,6 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         df, rows, more = _keep_newest(df, rows, [sample_col, "_test"], m, name, "sample and test",
                                       cols.get("subject_id"))
         out += more
-        # without a corrections rule a repeated test is an error (LAB03, above): the first one is
-        # read on, so that the file's other errors are listed too
-        once = ~df.duplicated([sample_col, "_test"]).to_numpy()
-        df, rows = df.loc[once].reset_index(drop=True), rows[once]
         first = df.assign(_row=rows).drop_duplicates(sample_col)
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
         wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")

@@ -20,6 +20,7 @@ import yaml
 from her2cr.data import contract as C
 from her2cr.intake.dictionary import NO_DATA_TYPES, Field
 from her2cr.intake.issues import IntakeIssue, issue
+from her2cr.intake.textio import delimiter_problem, encoding_problem
 
 FORMAT = 1
 # The grammar of format 1: key -> kind. A dict is a nested mapping of fixed keys; ("map", x) a
@@ -97,7 +98,10 @@ def _scalar(node: yaml.ScalarNode):
     if tag == "null":
         return None
     if tag == "bool":
-        return node.value.lower() in ("true", "yes", "on", "y")
+        # only true and false, as YAML 1.2: `"0": no` in a code map is the word 'no' the data
+        # manager wrote (YAML 1.1's False made it 'false', refused as no value of the contract)
+        lowered = node.value.lower()
+        return lowered == "true" if lowered in ("true", "false") else node.value
     if tag == "int":
         try:
             return int(node.value)
@@ -106,19 +110,23 @@ def _scalar(node: yaml.ScalarNode):
     return node.value
 
 
-def _plain(node, path: tuple, lines: dict):
+def _plain(node, path: tuple, lines: dict, twice: list):
+    """The node as Python values; twice collects (key path, first line, line) of a key given twice
+    in one mapping (YAML's loader keeps the last silently)."""
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
             key = k.value
+            if key in out:
+                twice.append((path + (key,), lines[path + (key,)], k.start_mark.line + 1))
             lines[path + (key,)] = k.start_mark.line + 1
-            out[key] = _plain(v, path + (key,), lines)
+            out[key] = _plain(v, path + (key,), lines, twice)
         return out
     if isinstance(node, yaml.SequenceNode):
         out = []
         for i, v in enumerate(node.value):
             lines[path + (i,)] = v.start_mark.line + 1
-            out.append(_plain(v, path + (i,), lines))
+            out.append(_plain(v, path + (i,), lines, twice))
         return out
     return _scalar(node)
 
@@ -199,7 +207,13 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
         return None, [issue("MAP01", name, f"line {line}: not valid YAML ({prob}); check the indentation "
                             "and quoting there", row=line)]
     lines: dict = {}
-    data = _plain(node, (), lines) if node is not None else None
+    twice: list = []
+    data = _plain(node, (), lines, twice) if node is not None else None
+    if twice:
+        return None, [issue("MAP01", name, f"line {line}: key {key[-1]!r} is given again (first at line "
+                            f"{first}) under {'.'.join(map(str, key[:-1])) or 'the top level'}; YAML keeps only "
+                            "one: delete or merge one of them", row=line, field=".".join(map(str, key)))
+                      for key, first, line in twice]
     if not isinstance(data, dict):
         return None, [issue("MAP01", name, "the mapping must be a YAML mapping starting with `format: 1`")]
     m = Mapping(path, data, lines)
@@ -222,6 +236,13 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
             out += problems
             if col is not None:
                 getattr(m, part).append(col)
+    for part in ("edc", "lab"):
+        for key, problem in (("delimiter", delimiter_problem), ("encoding", encoding_problem)):
+            value = m.get(part, key)
+            said = None if value is None else problem(_text(value))
+            if said:
+                out.append(issue("MAP03", name, f"line {m.line(part, key)}: {part}.{said}",
+                                 row=m.line(part, key), field=f"{part}.{key}", value=_text(value)))
     layout = m.get("lab", "layout", default="sample")
     if layout not in LAYOUTS:
         out.append(issue("MAP03", name, f"line {m.line('lab', 'layout')}: lab.layout {layout!r} is not one "

@@ -88,3 +88,35 @@ def source_columns(field: Field, kind: str, missing_codes: list[str]) -> list[tu
         return [(field.name, "")]
     codes = list(field.choices) + [c for c in missing_codes if c not in field.choices]
     return [(checkbox_column(field.name, c), c) for c in codes]
+
+
+def check_events(t: Table, m) -> list[IntakeIssue]:
+    """subjects.event and draws.event must be events of the export: a misspelt or another arm's
+    event would leave every record without its subject fields (EDC12 for each) or every sample
+    without its draw (REC01 for each)."""
+    events = list(dict.fromkeys(e for e in t.frame[EVENT].str.strip().to_numpy() if e))
+    out = []
+    for part in ("subjects", "draws"):
+        event = m.get(part, "event")
+        if event is None or str(event) in events:
+            continue
+        said = (f"its events: {', '.join(events[:12])}); correct it in the mapping" if events
+                else f"it has no {EVENT}, as a classic project's export); delete {part}.event, or export the "
+                "records again with their events")
+        out.append(issue("MAP12", m.path.name, f"line {m.line(part, 'event')}: {part}.event {str(event)!r} is "
+                         f"no event of the records export {t.name} ({said}",
+                         row=m.line(part, "event"), field=f"{part}.event", value=str(event)))
+    event, instrument = m.get("draws", "event"), m.get("draws", "instrument")
+    if event is not None and str(event) in events:
+        # draws at another event would be dropped, and their samples called 'no plasma draw in the EDC'
+        elsewhere = ((t.frame[REPEAT_INSTRUMENT].str.strip() == str(instrument))
+                     & (t.frame[EVENT].str.strip() != str(event))).to_numpy()
+        if elsewhere.any():
+            others = list(dict.fromkeys(t.frame[EVENT].str.strip().to_numpy()[elsewhere]))
+            rows = ", ".join(str(r) for r in t.rows[elsewhere][:5]) + (", ..." if elsewhere.sum() > 5 else "")
+            out.append(issue("MAP12", m.path.name, f"line {m.line('draws', 'event')}: draws.event is {str(event)!r}, "
+                             f"but the records export {t.name} also has {instrument} instances at "
+                             f"{', '.join(others) or '(no event)'} (rows {rows}), which would not be read; delete "
+                             "draws.event to read the draws of every event", row=m.line("draws", "event"),
+                             field="draws.event", value=str(event)))
+    return out

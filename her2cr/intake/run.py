@@ -27,7 +27,7 @@ from her2cr.intake.dictionary import read_dictionary
 from her2cr.intake.issues import ERROR, IntakeFailed, IntakeIssue, issue, to_frame
 from her2cr.intake.lab import read_lab
 from her2cr.intake.mapping import check_mapping, load_mapping
-from her2cr.intake.records import export_day, read_records
+from her2cr.intake.records import check_events, export_day, read_records
 from her2cr.intake.reconcile import reconcile
 from her2cr.provenance import sha256_file as sha256
 
@@ -43,6 +43,10 @@ def _stop(issues: list[IntakeIssue]) -> None:
 
 def resolve(export: Path, pattern: str, role: str, mapping_name: str) -> tuple[Path | None, list[IntakeIssue]]:
     """The one file of the export folder that `pattern` (a name or a glob) names."""
+    if pattern.startswith("/") or "\\" in pattern:  # a full path (Path.glob refuses one), or Windows
+        base = pattern.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        return None, [issue("FILE01", mapping_name, f"the {role} {pattern!r} is a path; the mapping names "
+                            f"a file of the export folder (--export) by its name: write {base!r}")]
     hits = sorted(p for p in export.glob(pattern) if p.is_file()) if pattern else []
     if len(hits) == 1:
         return hits[0], []
@@ -52,6 +56,23 @@ def resolve(export: Path, pattern: str, role: str, mapping_name: str) -> tuple[P
                             f"{' (files there: ' + files + ')' if files else ''}; correct the name in the mapping")]
     return None, [issue("FILE01", mapping_name, f"the {role} pattern {pattern!r} matches {len(hits)} files "
                         f"({', '.join(p.name for p in hits)}); name exactly one in the mapping")]
+
+
+def _lab_without_ids(lab: pd.DataFrame, name: str, m) -> list[IntakeIssue]:
+    """A laboratory row without its sample ID or its subject ID cannot be reconciled (it was a
+    REC01 'sample  has no plasma draw', or a REC03 'is subject 's')."""
+    out = []
+    for target in ("sample_id", "subject_id"):
+        if target not in lab:
+            continue
+        column = str((m.get("lab", "columns") or {}).get(target, target))
+        for i in np.flatnonzero((lab[target].astype(str).str.strip() == "").to_numpy()):
+            sample = lab["sample_id"].iat[i] if target == "subject_id" else ""
+            said = f" (its sample {sample})" if sample else ""
+            out.append(issue("LAB09", name, f"the row has no {target.replace('_id', ' ID')} ({column}){said}; ask the "
+                             "laboratory to complete it and send the file again", row=int(lab["_row"].iat[i]),
+                             record=lab["subject_id"].iat[i] if "subject_id" in lab else "", field=column))
+    return out
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -92,6 +113,11 @@ def prepare(export, mapping) -> dict:
     issues += more
     if records is None or lab is None:
         _stop(issues)
+    issues += _lab_without_ids(lab, lab_path.name, m)
+    more = check_events(records, m)
+    issues += more
+    if more:  # every record's subject fields or every draw would be missing: say the one cause
+        _stop(issues)
     subjects, record_ids, more, subject_origins = build_subjects(records, m, fields, record_id)
     issues += more
     draws, more, draw_columns = build_draws(records, m, fields, record_id)
@@ -100,7 +126,7 @@ def prepare(export, mapping) -> dict:
     # when a draw's subject cannot be known (it would only repeat those errors as mismatches).
     unknown_subject = ("subject_id" not in subjects or (subjects["subject_id"] == "").any()
                        or "sample_id" not in draws
-                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11") for i in issues))
+                       or any(i.rule in ("FILE06", "EDC07", "EDC08", "EDC11", "LAB09") for i in issues))
     ctdna = None
     if not unknown_subject:
         subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
@@ -155,6 +181,9 @@ def intake(export, mapping, cut: str, out) -> dict:
     if _inside(out, export):
         raise IntakeFailed([issue("FILE01", out.name, f"the output folder {out} is inside the export folder "
                                   f"{export}; the intake never writes there: choose another --out")])
+    if out.exists() and not out.is_dir():
+        raise IntakeFailed([issue("FILE01", out.name, f"--out {out} is a file, not a folder; give the folder "
+                                  "the cut is to be written into (a new or empty one)")])
     if out.exists() and any(out.iterdir()) and not (out / INTAKE_JSON).is_file():
         raise IntakeFailed([issue("FILE01", out.name, f"{out} already holds files that the intake did not "
                                   "write (no intake.json); choose an empty or new --out folder")])

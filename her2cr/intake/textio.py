@@ -48,6 +48,23 @@ def _suggest(data: bytes, declared: str) -> str:
     return "save it again as UTF-8 (in Excel: CSV UTF-8) or declare its encoding in the mapping"
 
 
+def delimiter_problem(delimiter) -> str | None:
+    """Why a declared delimiter cannot cut a CSV file (it is one character), or None."""
+    if isinstance(delimiter, str) and len(delimiter) == 1:
+        return None
+    tab = (" (a tab is written \"\\t\" in double quotes: in single quotes YAML keeps the backslash)"
+           if delimiter == "\\t" else "")
+    return f"delimiter {delimiter!r} is not one character{tab}; use one of , ; | ^ or a tab"
+
+
+def encoding_problem(encoding) -> str | None:
+    """Why a declared encoding cannot be read, or None."""
+    e = str(encoding or "utf-8").lower()
+    if e.replace("_", "-") in ENCODINGS or e in ENCODINGS:
+        return None
+    return f"encoding {encoding!r} is not supported; use utf-8 or cp932"
+
+
 def decode(path: Path, encoding: str) -> tuple[str | None, list[IntakeIssue]]:
     name = path.name
     codec = ENCODINGS.get(encoding.lower().replace("_", "-") if encoding else "utf-8",
@@ -65,6 +82,11 @@ def decode(path: Path, encoding: str) -> tuple[str | None, list[IntakeIssue]]:
         return None, [issue(
             "FILE02", name, f"line {line} is not valid {declared} (byte {exc.start}: "
             f"{data[exc.start:exc.start + 2].hex(' ')}); {_suggest(data, codec)}")]
+    nul = text.find("\x00")
+    if nul >= 0:  # the CSV parser ends a cell at a NUL: the rest of it would be lost without a word
+        line = text.count("\n", 0, nul) + 1
+        return None, [issue("FILE04", name, "this line holds a NUL byte (a damaged file, or one saved as "
+                            "UTF-16, Excel's 'Unicode Text'); export it again as CSV", row=line)]
     return text, []
 
 
@@ -74,6 +96,9 @@ def read_table(path: Path, encoding: str = "utf-8", delimiter: str = ",",
     used to tell a wrong delimiter from a one-column file. `keep(header) -> columns`: read only
     these (the others, identifiers among them, are never parsed)."""
     name = path.name
+    problem = delimiter_problem(delimiter)
+    if problem:
+        return None, [issue("MAP03", name, problem)]
     text, issues = decode(path, encoding)
     if text is None:
         return None, issues
@@ -108,6 +133,16 @@ def read_table(path: Path, encoding: str = "utf-8", delimiter: str = ",",
                                 f"{m.group(1)}; a value probably holds the delimiter unquoted: correct "
                                 "the file or export it again", row=int(m.group(2)))]
         return None, [issue("FILE04", name, f"the table is malformed ({exc}); export it again")]
+    if df.empty:
+        return None, [issue("FILE04", name, "the file has a header but no rows; export it again", row=1)]
+    # pandas fills a short row with empty cells: a file cut short would lose its last row's values
+    # (a last line with quotes may continue a cell of the line before: not counted)
+    last = text.rsplit("\n", 1)[-1]
+    cells = len(next(csv.reader([last], delimiter=delimiter), [])) if '"' not in last else len(names)
+    if not text.endswith("\n") and cells < len(names):
+        return None, [issue("FILE04", name, f"the file ends in the middle of this row ({cells} of {len(names)} "
+                            "cells, no line end): it was cut short in a download or a copy; export it again",
+                            row=text.count("\n") + 1)]
     # Arrow-backed strings: strip, match and compare run in compiled code, not per cell in Python
     # (a 100,000-participant export has about a million rows).
     df = df.astype("string[pyarrow]")

@@ -160,3 +160,35 @@ def test_extra_column_with_a_derived_name_is_renamed(raw_copy):
     adsl, adctdna = analysis_datasets(v.subjects, v.ctdna, v.cut)
     assert adsl["eligible"].dtype == bool and set(adsl["raw_eligible"]) == {"yes"}
     assert set(adctdna["cohort"]) == {"continuing", "stopped"} and set(adctdna["raw_cohort"]) == {"X"}
+
+
+def test_a_cell_over_the_csv_limit_is_named_at_its_row(raw_copy):
+    # was "the table is malformed: field larger than field limit (131072)", with no row
+    path = raw_copy.dir / "subjects.csv"
+    lines = path.read_text().splitlines()
+    lines[3] += ',"' + "x" * 200_000 + '"'
+    lines[0] += ",comment"
+    path.write_text("\n".join(lines) + "\n")
+    errs = fatal(raw_copy.dir, "subjects.csv")
+    assert [e.message() for e in errs] == [
+        "ERROR: subjects.csv, row 4: a cell of this row is longer than 131,072 characters (the most a cell "
+        "may hold); shorten it at its source"]
+
+
+def test_a_folder_that_is_an_edc_export_or_not_there_is_said_so(tmp_path):
+    # was 'file not found: .../subjects.csv' only: the data manager pointed --raw at the export
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "HER2CR_DATA_2025-12-31_1200.csv").write_text("record_id\n1\n")
+    errs = fatal(export, "subjects.csv")
+    assert [e.message() for e in errs] == [
+        f"ERROR: subjects.csv: file not found: {export / 'subjects.csv'}; {export} holds an EDC export, not a "
+        f"cut: take it in first (her2cr intake --export {export} --mapping <mapping> --cut <cut-off> --out "
+        f"<folder>, or make report EXPORT={export} MAPPING=<mapping>); then give that folder as --raw"]
+    gone = tmp_path / "gone"
+    assert [e.message() for e in fatal(gone, "ctdna.csv")] == [
+        f"ERROR: ctdna.csv: file not found: {gone / 'ctdna.csv'} (the folder {gone} does not exist)"]
+    afile = tmp_path / "cut.csv"
+    afile.write_text("subject_id\n")
+    assert [e.message() for e in fatal(afile, "subjects.csv")] == [
+        f"ERROR: subjects.csv: file not found: {afile / 'subjects.csv'} ({afile} is a file, not a folder)"]

@@ -216,7 +216,7 @@ CASES = {
         "lab.mtm_qualifiers.above_limit is not declared; declare it (limit, missing)"]),
     "LAB EDC04": (dict(lab=L.replace("0.35", "0,35").replace("DETECTED,0,35", 'DETECTED,"0,35"')), [
         f"ERROR EDC04: {LAB} row 3 (record HCR-002), field MTM_PER_ML: '0,35' is not a number (decimal point "
-        "'.'); correct it in the source"]),
+        "'.'); ask the laboratory to correct it and send the file again"]),
     "REC01": (dict(lab=L + "HCR-002,S-0099,2024-06-03,QNS,,,16,2024-06-20\n"), [
         f"ERROR REC01: {LAB} row 5 (record HCR-002), field sample_id: sample S-0099 (subject HCR-002) has no "
         "plasma draw in the EDC; enter the draw in the EDC, or ask the laboratory whose sample it is"]),
@@ -353,7 +353,7 @@ def test_a_datetime_written_another_way_is_edc03(tmp_path, value, message):
 
 
 def test_every_error_rule_has_a_test():
-    tested = {case.split()[0] for case in CASES} | {"FILE02", "MAP09", "EDC11", "EDC12", "LAB05", "FILE08"}
+    tested = {case.split()[0] for case in CASES} | {"FILE02", "MAP09", "EDC11", "EDC12", "LAB05", "FILE08", "MAP12", "LAB09"}
     errors_ = {r for r, (sev, _) in RULES.items() if sev == "error"}
     assert errors_ - tested == set()
 
@@ -520,8 +520,8 @@ def test_record_without_a_subject_id_is_an_error(tmp_path):
     assert [i.line() for i in info.value.issues if i.rule.startswith("EDC")] == [
         f"WARNING EDC09: {DATA} (record 2): record 2 has no row for event enrollment_arm_1: its subject fields "
         "are left empty",
-        f"ERROR EDC12: {DATA} (record 2), field subject_id: record 2 has no subject ID (subject_id at event "
-        "enrollment_arm_1); enter it in the EDC, or delete the record if it was created by mistake"]
+        f"ERROR EDC12: {DATA} (record 2), field subject_id: record 2 has no row at event enrollment_arm_1, so no "
+        "subject ID (subject_id); enter it in the EDC, or delete the record if it was created by mistake"]
     assert [i.rule for i in info.value.errors] == ["EDC12"]
 
 
