@@ -89,9 +89,9 @@ def _visits(lab: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, sample_col: s
     '', or it is in error), `_visit_word` (the laboratory's own word) and `_row_visit` (its row).
     df, rows: the file's rows after corrections, one per sample (lab's rows, in its order) or, in a
     one-row-per-test file (test_col), one per sample and test, whose visits must agree (LAB08)."""
-    codes = {_word(k).upper(): _word(v) for k, v in (m.get("lab", "visit_codes") or {}).items()}
+    codes = {_match_key(_word(k)): _word(v) for k, v in (m.get("lab", "visit_codes") or {}).items()}
     word = df[vcol].str.strip().to_numpy(dtype=object)
-    mapped = pd.Series(word).str.upper().map(codes)
+    mapped = _match_keys(pd.Series(word)).map(codes)
     sample = df[sample_col].to_numpy(dtype=object)
     who = df[subject].to_numpy(dtype=object) if subject in df else np.full(len(df), "", dtype=object)
     unknown = ((word != "") & mapped.isna()).to_numpy()
@@ -124,6 +124,15 @@ def _visits(lab: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, sample_col: s
                       _row_visit=at["row"].to_numpy(dtype=float)), out
 
 
+def _match_key(text) -> str:
+    """A laboratory word as the word maps match it: ignoring case and extra spaces ('Not  detected ')."""
+    return " ".join(str(text).split()).upper()
+
+
+def _match_keys(words: pd.Series) -> pd.Series:
+    return words.str.split().str.join(" ").str.upper()
+
+
 def _word(v) -> str:
     """A key or value of a word map as the mapping writes it (YAML's 3 and "3" alike)."""
     return "" if v is None else str(v).strip()
@@ -131,11 +140,11 @@ def _word(v) -> str:
 
 def _mtm(values: pd.Series, where: V.Where, m: Mapping) -> tuple[pd.Series, list[IntakeIssue]]:
     q = m.get("lab", "mtm_qualifiers", default={}) or {}
-    nd = {str(x).strip().upper() for x in q.get("not_detected", []) or []}
+    nd = {_match_key(x) for x in q.get("not_detected", []) or []}
     s = values.str.strip()
     out = []
     res = s.copy()
-    is_nd = s.str.upper().isin(nd).to_numpy()
+    is_nd = _match_keys(s).isin(nd).to_numpy()
     res[is_nd] = str(q.get("not_detected_value", "0"))  # (17b) the text written for a not-detected value
     for sign, key in (("<", "below_limit"), (">", "above_limit")):
         mask = s.str.startswith(sign).to_numpy() & ~is_nd  # '<LOD' declared not detected is not a limit
@@ -236,15 +245,16 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     def where(target):
         return V.Where(name, rows, subj, cols.get(target, target), lab=True)
 
-    res_codes = {str(k).strip().upper(): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
+    res_codes = {_match_key(k): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
     lab = lab.astype({c: TEXT for c in lab if not c.startswith("_row")})
     word = lab["result"].str.strip()
-    mapped = word.str.upper().map(res_codes)
+    mapped = _match_keys(word).map(res_codes)
     for i in np.flatnonzero(mapped.isna().to_numpy()):
-        out.append(issue("LAB01", name, f"result {word.iat[i]!r} has no entry in lab.result_codes "
-                         f"({', '.join(res_codes)}); add it, mapped to POSITIVE, NEGATIVE, QNS or FAILED",
-                         row=int(rows[i]), record=subj[i], field=cols.get("result", "result"),
-                         value=word.iat[i]))
+        said = ("the result is empty; ask the laboratory to complete it and send the file again"
+                if word.iat[i] == "" else f"result {word.iat[i]!r} has no entry in lab.result_codes "
+                f"({', '.join(res_codes)}); add it, mapped to POSITIVE, NEGATIVE, QNS or FAILED")
+        out.append(issue("LAB01", name, said, row=int(rows[i]), record=subj[i],
+                         field=cols.get("result", "result"), value=word.iat[i]))
     lab["result"] = mapped.fillna("").to_numpy(dtype=object)
     lab["mtm_per_ml"], more = _mtm(lab["mtm_per_ml"], where("mtm_per_ml"), m)
     out += more

@@ -207,6 +207,9 @@ CASES = {
         f"ERROR LAB01: {LAB} row 3 (record HCR-002), field RESULT: result 'POS' has no entry in "
         "lab.result_codes (DETECTED, NOT DETECTED, QNS, TEST FAILED); add it, mapped to POSITIVE, NEGATIVE, "
         "QNS or FAILED"]),
+    "LAB01 empty": (dict(lab=L.replace("DETECTED,0.35", ",0.35")), [
+        f"ERROR LAB01: {LAB} row 3 (record HCR-002), field RESULT: the result is empty; ask the laboratory "
+        "to complete it and send the file again"]),
     "LAB03": (dict(lab=L + L.splitlines()[2] + "\n"), [
         f"ERROR LAB03: {LAB} row 5 (record HCR-002), field SPECIMEN_ID: sample S-0002 is given again (first at row 3); if the "
         "file resends corrected results, declare lab.corrections (keep: newest, by: <report date column>); "
@@ -350,6 +353,13 @@ def test_a_datetime_field_gives_its_date(tmp_path):
 def test_a_datetime_written_another_way_is_edc03(tmp_path, value, message):
     got = errors(tmp_path, records=R.replace("S-0001,0,2024-05-02,", f"S-0001,0,{value},"), dictionary=DATETIME)
     assert got == [f"ERROR EDC03: {DATA} row 6 (record 1), field draw_date: {message}"]
+
+
+def test_result_words_match_ignoring_case_and_extra_spaces(tmp_path):
+    """README: lab.result_codes are matched ignoring case and spaces; 'not  detected ' is NOT DETECTED."""
+    raw, _ = run_ok(tmp_path / "spaced", lab=L.replace("NOT DETECTED,ND", " not  Detected ,nd"))
+    plain, _ = run_ok(tmp_path / "plain")
+    assert (raw / "ctdna.csv").read_bytes() == (plain / "ctdna.csv").read_bytes()
 
 
 def test_every_error_rule_has_a_test():
