@@ -63,6 +63,18 @@ def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path):
         "it was cut short in a download or a copy; export it again"]
 
 
+def test_a_short_row_in_the_middle_of_a_file_is_refused(tmp_path):
+    # a line break typed into an unquoted value splits a row in two: pandas filled both parts with
+    # empty cells, and record 2's end-of-study status and last contact were silently lost
+    lines = X.records_text().split("\n")
+    k = next(i for i, line in enumerate(lines) if line.startswith("2,end_of_study_arm_1"))
+    cells = lines[k].split(",")
+    lines[k] = ",".join(cells[:27]) + "\n" + ",".join(cells[27:])
+    assert errors(tmp_path, records="\n".join(lines)) == [
+        f"ERROR FILE04: {DATA} row {k + 1}: this row has 27 of the header's 36 cells: the file was damaged or "
+        "edited (a line break in a value?); export it again"]
+
+
 def test_a_negative_number_in_a_date_is_an_undeclared_code_not_a_date_written_another_way(tmp_path):
     # was EDC03: "not written YYYY-MM-DD (... re-saved by a spreadsheet)", for REDCap's usual -999
     got = errors(tmp_path, records=X.records_text().replace("2024-05-01", "-998"))
