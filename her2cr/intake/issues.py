@@ -84,7 +84,8 @@ class IntakeIssue:
     def line(self) -> str:
         """One line for the terminal: rule, where, then the message."""
         msg = self.message
-        if self.file.endswith((".yml", ".yaml")) and self.row is not None:
+        # the mapping's rows are its lines, whatever the file is called (mapping.txt)
+        if (self.rule.startswith("MAP") or self.file.endswith((".yml", ".yaml"))) and self.row is not None:
             where = f"{self.file} line {self.row}"
             msg = msg.removeprefix(f"line {self.row}: ")
         else:

@@ -63,6 +63,16 @@ def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path):
         "it was cut short in a download or a copy; export it again"]
 
 
+def test_a_mapping_file_not_named_yml_is_named_by_its_lines(tmp_path):
+    # was "mapping.txt row 43: line 43: unknown key ..."
+    e, m = X.write_export(tmp_path, mapping=X.MAPPING.replace("  layout: sample", "  layot: sample"))
+    txt = m.rename(m.with_suffix(".txt"))
+    with pytest.raises(IntakeFailed) as info:
+        intake(e, txt, "2025-12-31", tmp_path / "raw")
+    assert [i.line() for i in info.value.errors] == [
+        "ERROR MAP02: mapping.txt line 43, field lab.layot: unknown key 'layot' under lab; did you mean 'layout'?"]
+
+
 def test_a_short_row_in_the_middle_of_a_file_is_refused(tmp_path):
     # a line break typed into an unquoted value splits a row in two: pandas filled both parts with
     # empty cells, and record 2's end-of-study status and last contact were silently lost
