@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import hashlib
-import os
 import sys
 from pathlib import Path
 
