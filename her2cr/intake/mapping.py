@@ -110,6 +110,20 @@ def _scalar(node: yaml.ScalarNode):
     return node.value
 
 
+def _nodes(node):
+    """Every node of a composed YAML document (for checks before it is turned into values)."""
+    if node is None:
+        return
+    yield node
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield from _nodes(k)
+            yield from _nodes(v)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            yield from _nodes(v)
+
+
 def _plain(node, path: tuple, lines: dict, twice: list):
     """The node as Python values; twice collects (key path, first line, line) of a key given twice
     in one mapping (YAML's loader keeps the last silently)."""
@@ -206,6 +220,12 @@ def load_mapping(path) -> tuple[Mapping | None, list[IntakeIssue]]:
         prob = getattr(exc, "problem", None) or str(exc)
         return None, [issue("MAP01", name, f"line {line}: not valid YAML ({prob}); check the indentation "
                             "and quoting there", row=line)]
+    # a key that is a list or a mapping (`? [a, b]`): no key of the grammar is one
+    odd = [k.start_mark.line + 1 for n in _nodes(node) if isinstance(n, yaml.MappingNode)
+           for k, _ in n.value if not isinstance(k, yaml.ScalarNode)]
+    if odd:
+        return None, [issue("MAP01", name, f"line {line}: a key is a list or a mapping; keys are plain words "
+                            "(a column, a code): check the indentation and quoting there", row=line) for line in odd]
     lines: dict = {}
     twice: list = []
     data = _plain(node, (), lines, twice) if node is not None else None

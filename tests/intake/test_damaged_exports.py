@@ -36,6 +36,14 @@ def test_a_key_given_twice_in_the_mapping_is_named_at_both_lines(tmp_path):
                    "at line 15) under subjects.columns; YAML keeps only one: delete or merge one of them"]
 
 
+def test_a_key_that_is_a_list_is_named_at_its_line(tmp_path):
+    # was "her2cr intake: TypeError: unhashable type: 'list'"
+    got = errors(tmp_path, mapping=M + "? [a, b]\n: x\n")
+    line = M.count("\n") + 1
+    assert got == [f"ERROR MAP01: {MAP} line {line}: a key is a list or a mapping; keys are plain words (a "
+                   "column, a code): check the indentation and quoting there"]
+
+
 def test_a_nul_byte_is_named_at_its_line(tmp_path):
     # the parser ended the cell at the NUL: record 1 lost its subject ID, and the message was EDC12
     got = errors(tmp_path, records=X.records_text().replace("HCR-001", "\x00HCR-001"))
