@@ -238,7 +238,7 @@ def draft_mapping(export, encoding: str = "utf-8", delimiter: str = ",") -> str:
     L = [
         "# Draft mapping written by `her2cr intake --draft-mapping` from the data dictionary.",
         "# Fill in every TODO (the intake refuses the draft until then), check every suggestion, and",
-        "# read the README's table of mapping keys. Candidates are found by field name and label only.",
+        "# read the table of mapping keys in docs/intake.md. Candidates are found by field name and label only.",
         "format: 1",
         "edc:",
         (f"  records: {_q(rec_name)}   # or a pattern for later cuts: "

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 ERROR, WARNING = "error", "warning"
 
-# rule ID -> (severity, what the rule checks). The README's table of intake rules is this one.
+# rule ID -> (severity, what the rule checks). The table of intake rules in docs/intake.md is this one.
 RULES: dict[str, tuple[str, str]] = {
     "MAP01": (ERROR, "the mapping file is not readable YAML of format 1"),
     "MAP02": (ERROR, "unknown key in the mapping"),

@@ -356,7 +356,7 @@ def test_a_datetime_written_another_way_is_edc03(tmp_path, value, message):
 
 
 def test_result_words_match_ignoring_case_and_extra_spaces(tmp_path):
-    """README: lab.result_codes are matched ignoring case and spaces; 'not  detected ' is NOT DETECTED."""
+    """docs/intake.md: lab.result_codes are matched ignoring case and spaces; 'not  detected ' is NOT DETECTED."""
     raw, _ = run_ok(tmp_path / "spaced", lab=L.replace("NOT DETECTED,ND", " not  Detected ,nd"))
     plain, _ = run_ok(tmp_path / "plain")
     assert (raw / "ctdna.csv").read_bytes() == (plain / "ctdna.csv").read_bytes()
@@ -664,11 +664,12 @@ def test_intake_of_100000_participants_takes_under_30_seconds(tmp_path):
     assert time.process_time() - start < 30.0
 
 
-def test_readme_documents_every_mapping_key_and_every_rule():
+def test_the_intake_guide_documents_every_mapping_key_and_every_rule():
     from her2cr.intake.mapping import SCHEMA
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("### The mapping file"):readme.index("### The intake's rules")]
+    page = (Path(__file__).resolve().parents[2] / "docs" / "intake.md").read_text(encoding="utf-8")
+    table = page[page.index("## The mapping file"):page.index("## The intake's rules")]
+    rules = page[page.index("## The intake's rules"):]
 
     def keys(schema, prefix=""):
         for k, v in schema.items():
@@ -680,9 +681,9 @@ def test_readme_documents_every_mapping_key_and_every_rule():
     import re
 
     for key in keys(SCHEMA):  # each key written as code in the table: `key`, `a.key`, `….key`
-        assert re.search(rf"[`.]{re.escape(key)}[`.:\s]", table), f"README's mapping keys do not name {key}"
+        assert re.search(rf"[`.]{re.escape(key)}[`.:\s]", table), f"docs/intake.md's mapping keys do not name {key}"
     for rule in RULES:
-        assert f"| {rule} |" in readme, f"README's table of intake rules does not list {rule}"
+        assert f"| {rule} |" in rules, f"docs/intake.md's table of intake rules does not list {rule}"
 
 
 def test_on_the_synthetic_export_the_draft_suggests_what_the_shipped_mapping_says(tmp_path):
