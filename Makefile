@@ -47,8 +47,27 @@ QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
 
 .PHONY: help venv lock lab quarto quarto-auto intake report test test-fast verify diff notebook bench synth validate clean distclean
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+# `make help` lists the targets under the guide page that explains them (docs/<page>.md, whose
+# title it prints); a target with a description but no page here is listed last, as not yet in the
+# guide. tests/test_docs.py checks that each page names each of its targets.
+HELP_PAGES := running-a-cut:help,report,validate,verify,diff,synth,quarto,clean,distclean \
+              intake:intake subanalyses:lab,notebook performance:bench development:venv,lock,test,test-fast
+
+help: ## list the targets, under the guide page that explains them
+	@awk -F':.*## ' -v pages='$(HELP_PAGES)' ' \
+	  /^[a-z-]+:.*## / { desc[$$1] = $$2; order[++n] = $$1 } \
+	  END { \
+	    np = split(pages, P, " "); \
+	    for (i = 1; i <= np; i++) { \
+	      split(P[i], kv, ":"); file = "docs/" kv[1] ".md"; title = ""; \
+	      if ((getline title < file) > 0) sub(/^# */, "", title); close(file); \
+	      printf "%s%s (%s)\n", (i > 1 ? "\n" : ""), title, file; \
+	      nt = split(kv[2], T, ","); \
+	      for (j = 1; j <= nt; j++) { printf "  make %-10s %s\n", T[j], desc[T[j]]; seen[T[j]] = 1 } \
+	    } \
+	    for (k = 1; k <= n; k++) if (!(order[k] in seen)) rest = rest sprintf("  make %-10s %s\n", order[k], desc[order[k]]); \
+	    if (rest != "") printf "\nNot yet in the guide\n%s", rest; \
+	  }' $(MAKEFILE_LIST)
 
 # --compile-bytecode: uv, unlike pip, leaves the libraries uncompiled; where PYTHONDONTWRITEBYTECODE
 # is set (as on the development and CI machines) every process, kernels included, would then

@@ -229,8 +229,29 @@ def cmd_diff(a) -> int:
     return EXIT_OK
 
 
+# The guide page (in the project folder) that explains each command; `her2cr --help` lists them and
+# each command's --help names its own. tests/test_docs.py checks that each page exists and shows it.
+GUIDE = {
+    "synth": "docs/intake.md",
+    "intake": "docs/intake.md",
+    "validate": "docs/data-contract.md",
+    "run": "docs/running-a-cut.md",
+    "verify": "docs/running-a-cut.md",
+    "diff": "docs/running-a-cut.md",
+}
+
+
+def _guide_epilog() -> str:
+    pages: dict[str, list[str]] = {}
+    for command, page in GUIDE.items():
+        pages.setdefault(page, []).append(command)
+    lines = [f"  {', '.join(commands):<22}{page}" for page, commands in pages.items()]
+    return "the guide (README.md and docs/ in the project folder):\n" + "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.")
+    p = argparse.ArgumentParser(prog="her2cr", description="HER2 CR (NCT06663787) study report pipeline.",
+                                epilog=_guide_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("synth", help="write a synthetic raw data cut, or the same study as an EDC export")
@@ -285,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--to", required=True, type=Path, help="later cut folder or version folder")
     d.add_argument("--out", type=Path, default=None, help="also write the tables of changes into this folder")
     d.set_defaults(func=cmd_diff)
+    for name, parser in sub.choices.items():
+        parser.epilog = f"guide: {GUIDE[name]} in the project folder"
     return p
 
 
