@@ -113,13 +113,14 @@ def cmd_intake(a) -> int:
         try:
             # a shell passes '\t' as two characters: take it (and the word tab) as a tab
             delimiter = "\t" if a.delimiter in ("\\t", "tab") else a.delimiter
-            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, delimiter)
+            draft = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, delimiter)
         except IntakeFailed as exc:
             for i in exc.errors:
                 _err(i.line())
             return EXIT_BAD_INPUT
-        print(f"her2cr intake: draft mapping written to {path}; fill in every TODO, then run the intake "
+        print(f"her2cr intake: draft mapping written to {draft.path}; fill in every TODO, then run the intake "
               "with --mapping")
+        print(draft.summary())
         return EXIT_OK
     missing = [f"--{n}" for n in ("mapping", "cut", "out") if getattr(a, n) is None]
     if missing:
@@ -251,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--cut", type=_check_cut, help="cut-off YYYY-MM-DD")
     it.add_argument("--out", type=Path, help="the raw cut folder to write (with --draft-mapping: the draft's file)")
     it.add_argument("--draft-mapping", action="store_true", help="write a first mapping from the dictionary")
-    it.add_argument("--encoding", default="utf-8", help="with --draft-mapping: the export's encoding (utf-8, cp932)")
-    it.add_argument("--delimiter", default=",", help="with --draft-mapping: the export's delimiter")
+    it.add_argument("--encoding", default=None, help="with --draft-mapping: the export's encoding (utf-8, cp932); "
+                    "found from the files when not given")
+    it.add_argument("--delimiter", default=None, help="with --draft-mapping: the export's delimiter; found from "
+                    "the files when not given")
     it.set_defaults(func=cmd_intake)
 
     v = sub.add_parser("validate", help="check a raw data cut against the contract")

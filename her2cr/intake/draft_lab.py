@@ -1,0 +1,225 @@
+"""The draft mapping's laboratory section, from the laboratory file's content: which file it is
+(the one holding the EDC draws' sample IDs, whatever its extension), its layout (one row per
+sample, or per sample and test), its columns, test codes, result words, MTM/mL qualifiers and the
+column that orders resent results."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from her2cr.data import contract as C
+from her2cr.intake import vocabulary as V
+from her2cr.intake.sniff import Found
+
+TODO = "TODO"
+CONTRACT = ("subject_id", "sample_id", "collection_date", "result", "mtm_per_ml", "variants_detected", "panel_size")
+FROM_TESTS = ("result", "mtm_per_ml", "variants_detected", "panel_size")
+OPTIONAL = ("collection_date",)
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _q(v: str) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _col(k: str) -> str:
+    return f"lab.{k}"
+
+
+def overlap(values: pd.Series, samples: set[str]) -> float:
+    v = set(values.str.strip()) - {""}
+    return len(v & samples) / len(v) if v and samples else 0.0
+
+
+def header_names(header: list[str]) -> dict[str, list[str]]:
+    """Laboratory column (and test, value, by) -> the file's columns whose name names it."""
+    keys = {_col(k) for k in CONTRACT + ("test", "value", "by", "not_detected")}
+    out: dict[str, list[str]] = {}
+    for h in header:
+        named = {x.column for x in V.hits(h, keys) if not x.value}
+        if len(named) == 1:
+            out.setdefault(named.pop()[4:], []).append(h)
+    return out
+
+
+def file_score(found: Found, samples: set[str]) -> float:
+    """How surely a table is the laboratory file: the share of its best column's values that are
+    the EDC's sample IDs, or else how many laboratory columns its header names (over 10)."""
+    frame = found.table.frame
+    best = max((overlap(frame[c], samples) for c in frame), default=0.0)
+    if best >= 0.5:
+        return 1 + best
+    named = header_names(found.table.header)
+    return len(set(named) & set(CONTRACT)) / 10 if len(set(named) & set(CONTRACT)) >= 3 else 0.0
+
+
+def _varying(frame: pd.DataFrame, sample: str, col: str) -> float:
+    """The share of repeated samples whose rows differ in col."""
+    g = frame.groupby(sample)[col].nunique()
+    n = frame.groupby(sample).size()
+    rep = n[n > 1].index
+    return float((g[rep] > 1).mean()) if len(rep) else 0.0
+
+
+def _by_column(frame: pd.DataFrame, key: list[str], named: list[str], skip: set[str]) -> tuple[str | None, str]:
+    """The column ordering resends: named as a report date or version, or dates that differ
+    between a key's rows."""
+    dup = frame[frame.duplicated(key, keep=False)]
+    for c in named + [c for c in frame if c not in named and c not in skip]:
+        v = dup[c].str.strip()
+        if len(v) and (v.str.fullmatch(DATE.pattern + r"(?:[ T].*)?").all() or v.str.fullmatch(r"\d+").all()) \
+                and dup.groupby(key)[c].nunique().min() > 1:
+            how = "its name" if c in named else "its dates differ between the resent rows"
+            return c, how
+    return None, "no column of dates or versions differs between the resent rows"
+
+
+class LabDraft:
+    """The lab section's lines and its count of contract columns filled in."""
+
+    def __init__(self, found: Found | None, name: str, samples: set[str], why: str):
+        self.lines: list[str] = []
+        self.filled = 0
+        self._write(found, name, samples, why)
+
+    def _write(self, found, name, samples, why):
+        L = self.lines
+        L += ["lab:", f"  file: {_q(name) if found else TODO}   # {why}"]
+        if found is None:
+            L += ["  columns:   # contract column: the laboratory file's column"]
+            L += [f"    {k}: {TODO}" for k in CONTRACT if k not in OPTIONAL]
+            L += ["  result_codes: {}   # the laboratory's result words: POSITIVE, NEGATIVE, QNS or FAILED"]
+            return
+        t = found.table
+        frame = t.frame
+        if found.encoding is not None:
+            L += [f"  encoding: {found.encoding}   # found from the bytes",
+                  f"  delimiter: {_q(found.delimiter)}   # found from the header"]
+        named = header_names(t.header)
+        cols: dict[str, tuple[str, str]] = {}
+        for k in CONTRACT:
+            hits = named.get(k, [])
+            if k == "sample_id" and samples:
+                by_content = max(t.header, key=lambda c: overlap(frame[c], samples))
+                if overlap(frame[by_content], samples) >= 0.5:
+                    cols[k] = (by_content, f"its values are the EDC draws' sample IDs "
+                               f"({overlap(frame[by_content], samples):.0%})")
+                    continue
+            if k == "subject_id":
+                pat = C.field_map(C.CTDNA)["subject_id"].pattern
+                by_content = [c for c in t.header if len(frame) and frame[c].str.strip().str.fullmatch(pat).mean() >= 0.9]
+                if len(by_content) == 1:
+                    cols[k] = (by_content[0], f"its values are written as subject IDs ({pat})")
+                    continue
+            if len(hits) == 1:
+                cols[k] = (hits[0], f"its name names {k}")
+        sample = cols.get("sample_id", (None,))[0]
+        layout, test, value = "sample", None, None
+        if sample is not None and frame[sample].duplicated().mean() > 0.3:
+            skip = {c for c, _ in cols.values()}
+            vary = [c for c in t.header if c not in skip and _varying(frame, sample, c) > 0.9]
+            tests = [c for c in vary if c in named.get("test", [])] or \
+                sorted(vary, key=lambda c: frame[c].nunique())[:1]
+            if tests and frame[tests[0]].nunique() <= 30:
+                test = tests[0]
+                values = [c for c in vary if c != test and c in named.get("value", [])] or \
+                    [c for c in vary if c != test and c not in named.get("by", [])]
+                value = values[0] if len(values) == 1 else None
+                layout = "sample_test"
+        L.append(f"  layout: {layout}   # " + ("one row per sample" if layout == "sample" else
+                                               f"one row per sample and test: samples repeat, and {test} "
+                                               "differs between a sample's rows"))
+        codes: dict[str, tuple[str | None, str]] = {}
+        if layout == "sample_test":
+            for code in dict.fromkeys(frame[test].str.strip()):
+                if code:
+                    codes[code] = self._test_target(code, frame.loc[frame[test].str.strip() == code, value]
+                                                    if value else None)
+            for target, _ in list(cols.items()):
+                if target in FROM_TESTS:
+                    del cols[target]
+        L.append("  columns:   # contract column: the laboratory file's column")
+        given = {v for v, _ in codes.values()}
+        for k in CONTRACT:
+            if k in cols:
+                L.append(f"    {k}: {_q(cols[k][0])}   # {cols[k][1]}")
+                self.filled += 1
+            elif layout == "sample_test" and k in FROM_TESTS:
+                self.filled += k in given
+            elif k in OPTIONAL:
+                L.append(f"    # {k}: (no column found; optional: checked against the EDC's when given)")
+            else:
+                L.append(f"    {k}: {TODO}   # no column found by name or content; columns: {', '.join(t.header)}")
+        if layout == "sample_test":
+            L += ["  tests:", f"    column: {_q(test)}", f"    value: {_q(value) if value else TODO}",
+                  "    codes:   # test code -> contract column"]
+            for code, (target, why) in codes.items():
+                L.append(f"      {_q(code)}: {target or TODO}   # {why}")
+        res = self._values(frame, layout, cols, codes, test, value, "result")
+        mtm = self._values(frame, layout, cols, codes, test, value, "mtm_per_ml")
+        L.append("  result_codes:   # the laboratory's result words: POSITIVE, NEGATIVE, QNS or FAILED")
+        words = list(dict.fromkeys(w for w in res if w)) if res is not None else []
+        for w in words:
+            s = V.resolve(w, "lab.result", C.RESULTS)
+            L.append(f"    {_q(w)}: {s.value or TODO}   # {s.evidence}")
+        if not words:
+            L.append(f"    {TODO}: POSITIVE   # no result words found: write the laboratory's words")
+        self._qualifiers(mtm)
+        key = [sample] + ([test] if test else [])
+        if sample is not None and frame.duplicated(key).any():
+            by, how = _by_column(frame, key, named.get("by", []), {c for c, _ in cols.values()} | {test, value})
+            n = int(frame.duplicated(key, keep=False).sum())
+            L += ["  corrections:   # a cumulative file: " + f"{n} rows resend a {'sample and test' if test else 'sample'}",
+                  "    keep: newest", f"    by: {_q(by) if by else TODO}   # {how}"]
+        else:
+            L.append("  # corrections: {keep: newest, by: REPORT_DATE}   # no sample is sent twice yet")
+
+    @staticmethod
+    def _test_target(code: str, values: pd.Series | None) -> tuple[str | None, str]:
+        keys = {_col(k) for k in FROM_TESTS}
+        named = list(dict.fromkeys(h.column[4:] for h in V.hits(code, keys) if not h.value))
+        if len(named) == 1:
+            return named[0], f"the code names {named[0]}"
+        v = values.str.strip() if values is not None else pd.Series([], dtype=str)
+        v = v[v != ""]
+        if len(v) and all(V.resolve(x, "lab.result", C.RESULTS).value for x in v.unique()):
+            return "result", "its values are result words"
+        said = "names " + " and ".join(named) if named else "names no laboratory column"
+        return None, f"the code {said}; map it to one of {', '.join(FROM_TESTS)}"
+
+    @staticmethod
+    def _values(frame, layout, cols, codes, test, value, target) -> pd.Series | None:
+        if layout == "sample" and target in cols:
+            return frame[cols[target][0]].str.strip()
+        if layout == "sample_test" and value:
+            mine = [c for c, (t_, _) in codes.items() if t_ == target]
+            return frame.loc[frame[test].str.strip().isin(mine), value].str.strip()
+        return None
+
+    def _qualifiers(self, mtm: pd.Series | None) -> None:
+        L = self.lines
+        mtm = mtm if mtm is not None else pd.Series([], dtype=str)
+        odd = mtm[(mtm != "") & ~mtm.str.fullmatch(NUMBER.pattern)]
+        counts = odd.value_counts(sort=False)
+        words = [w for w in counts.index if not re.match(r"^[<>]", w)]
+        nd = [w for w in words if V.names_column(w, "lab.not_detected")]
+        other = [w for w in words if w not in nd]
+        L.append("  mtm_qualifiers:   # MTM/mL values that are not numbers: "
+                 + (", ".join(f"{w!r} ({n} row{'' if n == 1 else 's'})" for w, n in list(counts.items())[:8]) or "none"))
+        if other:
+            L.append(f"    not_detected: {TODO}   # {', '.join(map(repr, nd + other))} are no numbers; list those "
+                     "that mean not detected (written as 0), e.g. [ND]")
+        else:
+            L.append(f"    not_detected: [{', '.join(_q(w) for w in nd) or 'ND'}]"
+                     + (f"   # {', '.join(map(repr, nd))}: not detected, written as 0" if nd else ""))
+        for key, sign, rules in (("below_limit", "<", "limit (x) | half (x/2) | missing (empty)"),
+                                 ("above_limit", ">", "limit (x) | missing (empty)")):
+            seen = odd[odd.str.startswith(sign)]
+            if len(seen):
+                L.append(f"    {key}: {TODO}   # '{sign}x' -> {rules}; the file has {', '.join(map(repr, seen.unique()[:4]))}")
+            else:
+                L.append(f"    {key}: limit   # no '{sign}x' value in the file yet ('{sign}x' -> {rules})")
