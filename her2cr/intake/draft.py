@@ -122,7 +122,7 @@ class _Writer:
         others = [g for g, _, _ in pick.candidates if f is None or g.name != f.name][:3]
         also = "; other candidates: " + ", ".join(f"{g.name} ({g.label!r})" for g in others) if others else ""
         if f is None:
-            if cf.required == "no":
+            if cf.required == "no" and not any(s >= F.FILL for _, s, _ in pick.candidates):
                 self.not_found.append(cf.name)
                 L.append(f"{indent}# {cf.name}: no field found (optional in the contract: left empty){also}")
                 return
@@ -219,8 +219,14 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
         main_event = max(dict.fromkeys(at), key=at.count) if at else None
 
     w = _Writer()
-    enc_line = (f"  encoding: {rfound.encoding}   # found from the bytes" + (" (CP932: Shift_JIS, as Excel saves "
-                "CSV in Japan)" if rfound.encoding == "cp932" else ""))
+    # one encoding and one delimiter for both files: ASCII reads as either encoding
+    encoding = "cp932" if "cp932" in (rfound.encoding, dfound.encoding) else rfound.encoding
+    enc_line = (f"  encoding: {encoding}   # found from the bytes" + (" (CP932: Shift_JIS, as Excel saves "
+                "CSV in Japan)" if encoding == "cp932" else ""))
+    delim_line = f"  delimiter: {_q(rfound.delimiter)}   # found from the header"
+    if rfound.delimiter != dfound.delimiter:
+        delim_line = (f"  delimiter: {TODO}   # the records are cut by {rfound.delimiter!r}, the dictionary by "
+                      f"{dfound.delimiter!r}: export them again with one delimiter")
     L = w.lines
     L += [
         "# Draft mapping written by `her2cr intake --draft-mapping` from the export's files.",
@@ -233,7 +239,7 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
          else f"  records: {_q(rec_name) if rec_name else TODO}   # {rec_why}"),
         f"  dictionary: {_q(dict_name)}   # its header is REDCap's data dictionary's",
         enc_line,
-        f"  delimiter: {_q(rfound.delimiter)}   # found from the header",
+        delim_line,
         f"  record_id: {record_id}   # the dictionary's first field",
     ]
     missing = _missing_codes(records, fields) if records is not None else []

@@ -120,14 +120,15 @@ class LabDraft:
         sample = cols.get("sample_id", (None,))[0]
         layout, test, value = "sample", None, None
         if sample is not None and frame[sample].duplicated().mean() > 0.3:
-            skip = {c for c, _ in cols.values()}
+            skip = {cols[k][0] for k in CONTRACT if k in cols and k not in FROM_TESTS}
             vary = [c for c in t.header if c not in skip and _varying(frame, sample, c) > 0.9]
             tests = [c for c in vary if c in named.get("test", [])] or \
                 sorted(vary, key=lambda c: frame[c].nunique())[:1]
             if tests and frame[tests[0]].nunique() <= 30:
                 test = tests[0]
-                values = [c for c in vary if c != test and c in named.get("value", [])] or \
-                    [c for c in vary if c != test and c not in named.get("by", [])]
+                values = ([c for c in vary if c != test and c in named.get("value", [])]
+                          or [c for c in vary if c != test and c in named.get("result", [])]
+                          or [c for c in vary if c != test and c not in named.get("by", [])])
                 value = values[0] if len(values) == 1 else None
                 layout = "sample_test"
         L.append(f"  layout: {layout}   # " + ("one row per sample" if layout == "sample" else

@@ -121,7 +121,7 @@ def resolve(label: str, column: str, allowed=None, pattern=None, field_label: st
     the one whole number the label holds."""
     shown = repr(label)
     if numbers is not None:
-        found = list(dict.fromkeys(int(x) for x in re.findall(r"(?<![\d.])\d+(?![\d.])", normalise(label))))
+        found = list(dict.fromkeys(int(x) for x in re.findall(r"(?<![a-z\d.])\d+(?![\d.])", normalise(label))))
         lo, hi = numbers
         if len(found) == 1 and (lo is None or found[0] >= lo) and (hi is None or found[0] <= hi):
             return Suggestion(str(found[0]), f"{shown} names {found[0]}")
