@@ -206,8 +206,8 @@ def test_a_merged_header_is_named(tmp_path):
         ws["E1"].value = "MTM"
         ws.merge_cells("E1:F1")
     got = workbook_errors(tmp_path, edit=edit)
-    assert got == [f"ERROR FILE04: {SHEET} row 1: header cells E1:F1 are merged (header row 1), and the columns "
-                   "under them hold values: each column needs its own name in one cell; unmerge them in Excel "
+    assert got == [f"ERROR FILE04: {SHEET} row 1: header cells E1:F1 are merged ('MTM', header row 1), so column F "
+                   "has no name but holds values: each column needs its own name in one cell; unmerge them in Excel "
                    "(Home > Merge & Center) and name every column"]
 
 
@@ -235,3 +235,16 @@ def test_the_synthetic_export_as_a_workbook_gives_the_same_cut_byte_for_byte(tmp
     time.sleep(1.1)
     write_export(build_export(data, lab_format="xlsx"), tmp_path / "again")
     assert hashlib.sha256((tmp_path / "again" / lab.name).read_bytes()).hexdigest() == first
+
+
+def test_a_one_row_per_test_workbook_gives_the_csv_files_cut(tmp_path):
+    """lab.layout sample_test, the workbook below a title: the cut of the same file as CSV, and
+    its rows (sources.csv) as Excel shows them, two below the CSV file's."""
+    per_test = "\n".join(X.per_test_lab()) + "\n"
+    raw = workbook_ok(tmp_path / "xlsx", lab=per_test, mapping=X.per_test_mapping(), title=TITLE)
+    plain, _ = run_ok(tmp_path / "csv", lab=per_test, mapping=X.per_test_mapping())
+    for name in ("subjects.csv", "ctdna.csv"):
+        assert (raw / name).read_bytes() == (plain / name).read_bytes()
+    src = [pd.read_csv(p / "sources.csv", dtype=str) for p in (raw, plain)]
+    lab = [s.loc[s["origin"].str.startswith("lab"), "source_row"].astype(int).tolist() for s in src]
+    assert lab[0] == [r + 2 for r in lab[1]] and lab[1]
