@@ -84,7 +84,7 @@ def cmd_synth(a) -> int:
     if a.as_of:
         data = as_of(data, a.as_of)
     paths = []
-    for folder, write in ((a.out, write_cut), (a.export, _write_export)):
+    for folder, write in ((a.out, write_cut), (a.export, lambda d, f: _write_export(d, f, a.lab_format))):
         if folder is not None:
             paths += write(data, folder)
             # the marker travels with the export, so that a cut taken in from it is synthetic too
@@ -94,10 +94,10 @@ def cmd_synth(a) -> int:
     return EXIT_OK
 
 
-def _write_export(data, folder):
+def _write_export(data, folder, lab_format="csv"):
     from her2cr.intake.synthetic import build_export, write_export
 
-    return write_export(build_export(data), folder)
+    return write_export(build_export(data, lab_format), folder)
 
 
 def _count(n: int, noun: str) -> str:
@@ -244,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")
     s.add_argument("--as-of", type=_check_cut, default=None,
                    help="export the same study as it stood at this earlier date (successive cuts)")
+    s.add_argument("--lab-format", choices=("csv", "xlsx"), default="csv",
+                   help="with --export: the laboratory's result file as CSV (default) or as an Excel workbook")
     s.set_defaults(func=cmd_synth)
 
     it = sub.add_parser("intake", help="map an EDC export and the laboratory file to a raw cut")

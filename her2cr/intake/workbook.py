@@ -17,6 +17,8 @@ stop with the cells named as Excel names them, and what to do.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import io
 import zipfile
 from pathlib import Path
 
@@ -26,7 +28,7 @@ import pandas as pd
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.textio import Table
 
-SUFFIXES = (".xlsx", ".xlsm")
+ZIP, OLE2 = b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1")  # .xlsx is a zip archive; .xls (97-2003) OLE2
 HEADER_SEARCH = 30  # rows (non-empty) in which the header is looked for, below any title
 
 # the kind of a typed cell, as a message names it ("" for text or an empty cell)
@@ -35,7 +37,20 @@ DATE, DATETIME, TIME, NUMBER, BOOLEAN, ERROR_VALUE = ("a date", "a date and time
 
 
 def is_workbook(path: Path) -> bool:
-    return Path(path).suffix.lower() in SUFFIXES
+    """An Excel workbook by its content, whatever its name (.xlsx, .xlsm, a .xls, or one renamed):
+    a zip archive holding xl/workbook.xml, or Excel 97-2003's OLE2 file (refused with a message)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+        if head == OLE2:
+            return True
+        if head[:4] != ZIP:
+            return False
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
 
 
 def sheet_label(file: str, sheet: str) -> str:
@@ -86,9 +101,10 @@ def cell_text(v, error: str = "#VALUE!") -> tuple[str, str]:
 def _open(path: Path, name: str):
     """The workbook through pandas (openpyxl; not read-only, so that merged cells are known)."""
     try:
-        return pd.ExcelFile(path, engine="openpyxl", engine_kwargs={"read_only": False}), []
+        # from its bytes: openpyxl refuses a workbook by its name's extension (a .txt, a .xls)
+        return pd.ExcelFile(io.BytesIO(path.read_bytes()), engine="openpyxl", engine_kwargs={"read_only": False}), []
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        old = path.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # OLE2: Excel 97-2003
+        old = path.read_bytes()[:8] == OLE2
         said = ("it is an Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel "
                 "Workbook (.xlsx)" if old else f"it cannot be opened as an Excel workbook ({exc.__class__.__name__}); "
                 "ask the laboratory to send it again as an Excel Workbook (.xlsx), or as CSV")
@@ -106,7 +122,8 @@ def _choose_sheet(names: list[str], sheet, name: str) -> tuple[str | None, list[
     sheet = str(sheet)
     if sheet in names:
         return sheet, []
-    near = [n for n in names if n.strip().casefold() == sheet.strip().casefold()]
+    folded = {n.strip().casefold(): n for n in names}
+    near = [folded[n] for n in difflib.get_close_matches(sheet.strip().casefold(), list(folded), n=1, cutoff=0.6)]
     hint = f"; did you mean {near[0]!r}?" if near else ""
     return None, [issue("FILE01", name, f"the workbook has no sheet {sheet!r} (lab.sheet in the mapping); its "
                         f"sheets: {listed}{hint}")]
@@ -195,10 +212,13 @@ def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
         j0 = rng.min_col - 1
         filled[j0] = texts[rng.min_row - 1][j0]  # a name merged down from a row above the header
         others = range(rng.min_col, min(rng.max_col, n_cols))
-        if any(texts[i][j].strip() for j in others for i in range(h + 1, n_rows)):
-            issues.append(issue("FILE04", label, f"header cells {rng.coord} are merged (header row {hrow}), and "
-                                "the columns under them hold values: each column needs its own name in one cell; "
-                                "unmerge them in Excel (Home > Merge & Center) and name every column", row=hrow))
+        unnamed = [column_letter(j) for j in others if any(texts[i][j].strip() for i in range(h + 1, n_rows))]
+        if unnamed:
+            issues.append(issue("FILE04", label, f"header cells {rng.coord} are merged ({filled[j0]!r}, header row "
+                                f"{hrow}), so column{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)} "
+                                f"{'have' if len(unnamed) > 1 else 'has'} no name but hold{'' if len(unnamed) > 1 else 's'} "
+                                "values: each column needs its own name in one cell; unmerge them in Excel (Home > "
+                                "Merge & Center) and name every column", row=hrow))
     if issues:
         return None, issues
     head = [filled.get(j, texts[h][j]).strip() for j in range(n_cols)]

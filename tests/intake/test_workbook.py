@@ -100,9 +100,9 @@ def test_a_merged_header_over_columns_with_values_is_named(tmp_path):
     rows = [["PATIENT_ID", "SPECIMEN_ID", "COLLECTION_DATE", "MTM", None], ROWS[1], ROWS[2]]
     t, issues = read(book(tmp_path / "lab.xlsx", rows, merges=["D1:E1"]))
     assert t is None
-    assert issues == ["ERROR FILE04: lab.xlsx, sheet Results row 1: header cells D1:E1 are merged (header row 1), "
-                      "and the columns under them hold values: each column needs its own name in one cell; "
-                      "unmerge them in Excel (Home > Merge & Center) and name every column"]
+    assert issues == ["ERROR FILE04: lab.xlsx, sheet Results row 1: header cells D1:E1 are merged ('MTM', header "
+                      "row 1), so column E has no name but holds values: each column needs its own name in one "
+                      "cell; unmerge them in Excel (Home > Merge & Center) and name every column"]
 
 
 def test_merged_cells_among_the_rows_are_named_without_their_value(tmp_path):
@@ -148,6 +148,8 @@ def test_a_missing_sheet_is_named_with_the_sheets(tmp_path):
     _, issues = read(path, sheet="results")
     assert issues == ["ERROR FILE01: lab.xlsx: the workbook has no sheet 'results' (lab.sheet in the mapping); its "
                       "sheets: Results, Notes; did you mean 'Results'?"]
+    assert read(path, sheet="Result")[1][0].endswith("did you mean 'Results'?")
+    assert read(path, sheet="Summary")[1][0].endswith("its sheets: Results, Notes")
 
 
 def test_an_empty_sheet_a_header_alone_and_a_file_that_is_no_workbook(tmp_path):
@@ -170,3 +172,17 @@ def test_keep_reads_only_the_columns_asked_for(tmp_path):
 
 def test_column_letters():
     assert [column_letter(j) for j in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_a_workbook_is_known_by_its_content_whatever_its_name(tmp_path):
+    from her2cr.intake.workbook import is_workbook
+
+    book(tmp_path / "results.txt", ROWS)
+    (tmp_path / "results.xlsx.csv").write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    (tmp_path / "old.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 512)
+    assert is_workbook(tmp_path / "results.txt") and not is_workbook(tmp_path / "results.xlsx.csv")
+    assert is_workbook(tmp_path / "old.xls")
+    assert read(tmp_path / "results.txt")[0].rows.tolist() == [2, 3]
+    assert read(tmp_path / "old.xls")[1] == [
+        "ERROR FILE04: old.xls: it is an Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel "
+        "Workbook (.xlsx)"]
