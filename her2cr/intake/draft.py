@@ -248,7 +248,8 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
              "  missing_codes: []   # the project's missing-data codes, e.g. [UNK, NASK, \"-999\"]")
     L += ["subjects:",
           (f"  event: {main_event}   # the event of most subject fields; the export's events: {', '.join(events)}"
-           if main_event else "  # a classic project (no events): no subjects.event"), "  columns:"]
+           if main_event else "  # a classic project (no events): no subjects.event" if records is not None
+           else "  # no records file: whether subjects.event is needed cannot be told"), "  columns:"]
     for cf in C.SUBJECTS:
         if cf.name == "site":
             dags = [d for d in dict.fromkeys(_column_of(records, DAG)) if d] if records is not None else []
@@ -292,8 +293,10 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
         sid = dpicks["sample_id"].field
         if sid is not None and records is not None and sid.name in records:
             samples = set(records[sid.name].str.strip()) - {""}
+    # an EDC file (a labels export, another cut's records) names the dictionary's fields or labels
+    edc_words = {f.name for f in fields} | {f.label for f in fields}
     lab_cands = {n: f for n, f in found.items() if n not in (dict_name, rec_name) and not _is_dictionary(f)
-                 and record_id not in f.table.header}
+                 and record_id not in f.table.header and len(edc_words & set(f.table.header)) < 3}
     scored = sorted(((file_score(f, samples), n) for n, f in lab_cands.items()), reverse=True)
     scored = [(s, n) for s, n in scored if s > 0]
     if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):

@@ -73,7 +73,8 @@ def _by_column(frame: pd.DataFrame, key: list[str], named: list[str], skip: set[
         v = dup[c].str.strip()
         if len(v) and (v.str.fullmatch(DATE.pattern + r"(?:[ T].*)?").all() or v.str.fullmatch(r"\d+").all()) \
                 and dup.groupby(key)[c].nunique().min() > 1:
-            how = "its name" if c in named else "its dates differ between the resent rows"
+            how = ("its name says so, and its values differ between the resent rows" if c in named
+                   else "its dates differ between the resent rows")
             return c, how
     return None, "no column of dates or versions differs between the resent rows"
 
@@ -88,7 +89,9 @@ class LabDraft:
 
     def _write(self, found, name, samples, why):
         L = self.lines
-        L += ["lab:", f"  file: {_q(name) if found else TODO}   # {why}"]
+        L += ["lab:", f"  file: {_q(found.path.name) if found else TODO}   # {why}"]
+        if found is not None and found.sheet is not None:
+            L.append(f"  sheet: {_q(found.sheet)}   # the workbook's sheet that holds them")
         if found is None:
             L += ["  columns:   # contract column: the laboratory file's column"]
             L += [f"    {k}: {TODO}" for k in CONTRACT if k not in OPTIONAL]

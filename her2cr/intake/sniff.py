@@ -8,6 +8,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.textio import Table, read_table
 
@@ -21,6 +23,7 @@ class Found:
     table: Table
     encoding: str | None   # None for a workbook
     delimiter: str | None
+    sheet: str | None = None   # a workbook's sheet, when it has several
 
 
 def encoding_of(data: bytes) -> str | None:
@@ -67,10 +70,24 @@ def read_found(path: Path, encoding: str | None = None, delimiter: str | None = 
 
 def tables(export: Path, encoding: str | None = None, delimiter: str | None = None) -> dict[str, Found]:
     """Every file of the export folder that reads as a table (name -> Found); others are skipped."""
+    from her2cr.intake.workbook import is_workbook, read_workbook
+
     out = {}
     for p in sorted(export.iterdir()):
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in NOT_TABLES:
-            f, _ = read_found(p, encoding, delimiter)
-            if f is not None and len(f.table.header) > 1:
-                out[p.name] = f
+        if not p.is_file() or p.name.startswith(".") or p.suffix.lower() in NOT_TABLES:
+            continue
+        if is_workbook(p):
+            try:
+                sheets = pd.ExcelFile(p, engine="openpyxl").sheet_names
+            except Exception:  # an .xls or a damaged workbook: not a table the draft can read  # noqa: BLE001
+                continue
+            for sheet in sheets:
+                t, _ = read_workbook(p, sheet)
+                if t is not None and len(t.header) > 1:
+                    out[p.name if len(sheets) == 1 else f"{p.name} [{sheet}]"] = Found(
+                        p, t, None, None, sheet if len(sheets) > 1 else None)
+            continue
+        f, _ = read_found(p, encoding, delimiter)
+        if f is not None and len(f.table.header) > 1:
+            out[p.name] = f
     return out

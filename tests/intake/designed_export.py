@@ -170,8 +170,15 @@ def write(cut: SynthCut, folder: Path, lab_format: str = "tsv") -> Path:
     dictionary.to_csv(folder / DICTIONARY, index=False, encoding="cp932", lineterminator="\r\n")
     _records(cut).to_csv(folder / RECORDS, index=False, encoding="cp932", lineterminator="\r\n")
     lab = _lab(cut)
-    if lab_format == "xlsx":
-        lab.to_excel(folder / f"{LAB}.xlsx", index=False, sheet_name="Results")
+    if lab_format == "xlsx":  # dates typed as Excel dates, and a cover sheet before the results
+        import openpyxl
+
+        from her2cr.intake.workbook_writer import write_workbook
+
+        path = write_workbook(lab, folder / f"{LAB}.xlsx", "Results", dates=("Collection Date", "Report Date"))
+        wb = openpyxl.load_workbook(path)
+        wb.create_sheet("Cover", 0).append(["Signatera research transfer", "HER2 CR"])
+        wb.save(path)
     else:
         lab.to_csv(folder / f"{LAB}.tsv", index=False, sep="\t", lineterminator="\n")
     return folder

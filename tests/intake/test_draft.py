@@ -169,7 +169,7 @@ def _fill(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-@pytest.mark.parametrize("lab_format", ["tsv"])
+@pytest.mark.parametrize("lab_format", ["xlsx", "tsv"])
 def test_an_export_designed_differently_gives_the_known_cut_after_only_the_todos_are_filled(tmp_path, lab_format):
     cut = generate(n=30, cut=CUT)
     export = D.write(cut, tmp_path / "export", lab_format)
@@ -181,6 +181,7 @@ def test_an_export_designed_differently_gives_the_known_cut_after_only_the_todos
     assert "  encoding: cp932" in d.text and "  instrument: blood_draw" in d.text
     assert "  event: blood_draw_arm_1   # a repeating event" in d.text
     assert "  layout: sample_test" in d.text and '    by: "Report Date"' in d.text
+    assert (f'  file: "{D.LAB}.{lab_format}"' in d.text) and (('  sheet: "Results"' in d.text) == (lab_format == "xlsx"))
     assert "  not_used: [pt_initials, dob]" in d.text
     assert d.summary() == "draft: 32 of 34 contract columns filled in, 3 TODOs (optional, no field found: ethnicity)"
     mapping = tmp_path / "mapping.yml"
