@@ -156,12 +156,13 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
     export = Path(export)
     if not export.is_dir():
         raise IntakeFailed([issue("FILE01", export.name, f"export folder {export} not found")])
-    found = tables(export)
+    skipped: list = []
+    found = tables(export, skipped=skipped)
     dict_name = next((n for n, f in found.items() if _is_dictionary(f)), None)
-    if dict_name is None:
+    if dict_name is None:  # (a file that could not be read may be it: say why)
         raise IntakeFailed([issue("FILE01", export.name, f"no data dictionary in {export} (no file has the "
                                   "header of REDCap's data dictionary); download it from REDCap (Project Setup "
-                                  "> Data Dictionary) into the folder")])
+                                  "> Data Dictionary) into the folder")] + skipped)
     if encoding or delimiter:  # as the user says
         for n in list(found):
             again, problems = read_found(found[n].path, encoding or found[n].encoding,
@@ -309,7 +310,8 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
         lab = LabDraft(None, "", samples, why)
     L += lab.lines
     w.filled += lab.filled
-    L += ["reconciliation:", "  date_tolerance_days: 0"]
+    L += ["reconciliation:", "  date_tolerance_days: 0   # the EDC's and the laboratory's collection dates agree "
+          "to the day"]
     text = "\n".join(L) + "\n"
     todos = sum(TODO in line.split("#")[0] for line in L)
     total = len(C.SUBJECTS) + len(DRAW_COLUMNS) + LAB_COLUMNS

@@ -219,7 +219,8 @@ class LabDraft:
                      "that mean not detected (written as 0), e.g. [ND]")
         else:
             L.append(f"    not_detected: [{', '.join(_q(w) for w in nd) or 'ND'}]"
-                     + (f"   # {', '.join(map(repr, nd))}: not detected, written as 0" if nd else ""))
+                     + (f"   # {', '.join(map(repr, nd))}: not detected, written as 0" if nd else
+                        "   # no such word in the file yet; a word meaning not detected is written as 0"))
         for key, sign, rules in (("below_limit", "<", "limit (x) | half (x/2) | missing (empty)"),
                                  ("above_limit", ">", "limit (x) | missing (empty)")):
             seen = odd[odd.str.startswith(sign)]

@@ -37,6 +37,15 @@ def encoding_of(data: bytes) -> str | None:
     return None
 
 
+def _bad_line(data: bytes, encoding: str) -> str:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return f"line {line} is not"
+    return "it is"
+
+
 def delimiter_of(text: str) -> str:
     """The delimiter that cuts the header into the most cells, and the next lines into as many."""
     lines = text.lstrip("\ufeff").splitlines()[:20]
@@ -60,16 +69,19 @@ def read_found(path: Path, encoding: str | None = None, delimiter: str | None = 
     data = path.read_bytes()
     enc = encoding or encoding_of(data)
     if enc is None:
-        return None, [issue("FILE02", path.name, "the file is neither UTF-8 nor CP932 (Shift_JIS); save it "
-                            "again as UTF-8 (in Excel: CSV UTF-8)")]
+        return None, [issue("FILE02", path.name, f"the file is neither UTF-8 ({_bad_line(data, 'utf-8')}) nor "
+                            f"CP932, Shift_JIS ({_bad_line(data, 'cp932')}): it was damaged or saved in another "
+                            "encoding; save it again as UTF-8 (in Excel: CSV UTF-8)")]
     text = data.decode("utf-8-sig" if enc == "utf-8" else enc, errors="replace")
     d = delimiter or delimiter_of(text)
     t, problems = read_table(path, enc, d)
     return (Found(path, t, enc, d) if t is not None else None), problems
 
 
-def tables(export: Path, encoding: str | None = None, delimiter: str | None = None) -> dict[str, Found]:
-    """Every file of the export folder that reads as a table (name -> Found); others are skipped."""
+def tables(export: Path, encoding: str | None = None, delimiter: str | None = None,
+           skipped: list | None = None) -> dict[str, Found]:
+    """Every file of the export folder that reads as a table (name -> Found); the others are
+    skipped, and their problems added to `skipped`."""
     from her2cr.intake.workbook import is_workbook, read_workbook
 
     out = {}
@@ -87,7 +99,9 @@ def tables(export: Path, encoding: str | None = None, delimiter: str | None = No
                     out[p.name if len(sheets) == 1 else f"{p.name} [{sheet}]"] = Found(
                         p, t, None, None, sheet if len(sheets) > 1 else None)
             continue
-        f, _ = read_found(p, encoding, delimiter)
+        f, problems = read_found(p, encoding, delimiter)
         if f is not None and len(f.table.header) > 1:
             out[p.name] = f
+        elif skipped is not None:
+            skipped += problems
     return out

@@ -219,3 +219,18 @@ def test_two_fields_that_fit_a_column_equally_leave_it_todo_naming_both(tmp_path
     k = next(i for i, x in enumerate(lines) if x.strip().startswith("progression_date:"))
     assert "pd_dt and pd_dt2 fit equally" in lines[k]
     assert lines[k + 1].strip().startswith("field: TODO")
+
+
+def test_a_dictionary_in_neither_encoding_is_named_at_its_lines(tmp_path):
+    from her2cr.intake.issues import IntakeFailed
+
+    export = D.write(generate(n=20, cut=CUT), tmp_path / "export")
+    with (export / D.DICTIONARY).open("ab") as f:
+        f.write(b"\x81\xff\r\n")  # a byte pair CP932 does not have, after Japanese UTF-8 cannot read
+    with pytest.raises(IntakeFailed) as info:
+        make_draft(export)
+    lines = [i.line() for i in info.value.errors]
+    assert lines[0].startswith("ERROR FILE01: export: no data dictionary in ")
+    assert lines[1] == ("ERROR FILE02: metadata.csv: the file is neither UTF-8 (line 2 is not) nor CP932, Shift_JIS "
+                        f"(line {len(D.FIELDS) + 2} is not): it was damaged or saved in another encoding; save it "
+                        "again as UTF-8 (in Excel: CSV UTF-8)")
