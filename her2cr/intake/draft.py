@@ -152,8 +152,9 @@ class _Writer:
         self.filled += ok
 
 
-def make_draft(export, encoding: str | None = None, delimiter: str | None = None) -> Draft:
-    export = Path(export)
+def _read_export(export: Path, encoding: str | None, delimiter: str | None
+                 ) -> tuple[dict[str, Found], str, dict[str, Field]]:
+    """The export's tables, the dictionary's name and its fields."""
     if not export.is_dir():
         raise IntakeFailed([issue("FILE01", export.name, f"export folder {export} not found")])
     skipped: list = []
@@ -175,61 +176,59 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
     fields_d, problems = read_dictionary(dfound.path, dfound.encoding, dfound.delimiter)
     if fields_d is None:
         raise IntakeFailed(problems)
-    fields = [f for f in fields_d.values() if f.type not in NO_DATA_TYPES]
-    record_id = fields[0].name if fields else "record_id"
-    rec_name, rec_why = _records_file(found, fields_d, record_id)
-    records = found[rec_name].table.frame if rec_name else None
-    rfound = found[rec_name] if rec_name else dfound
+    return found, dict_name, fields_d
 
-    # the forms: where each is filled in, and which repeat (the draws)
-    instrument = _column_of(records, REPEAT_INSTRUMENT) if records is not None else None
-    instance = _column_of(records, REPEAT_INSTANCE) if records is not None else None
-    plain = ((instrument == "") & (instance == "")).to_numpy() if records is not None else None
-    form_event = {fm: ev.value_counts().index[0] for fm, ev in _forms_at(records, fields_d, plain, record_id).items()
-                  if (ev != "").any()}
-    repeating: dict[str, tuple[str, list[str]]] = {}   # form -> (how, events)
-    if records is not None:
-        ev = _column_of(records, EVENT)
-        for fm in dict.fromkeys(instrument[instrument != ""]):
-            repeating[fm] = ("instrument", [e for e in dict.fromkeys(ev[instrument == fm]) if e])
-        rep_event = ((instrument == "") & (instance != "")).to_numpy()
-        for fm, evs in _forms_at(records, fields_d, rep_event, record_id).items():
-            repeating.setdefault(fm, ("event", [e for e in dict.fromkeys(evs) if e]))
-    forms = list(dict.fromkeys(f.form for f in fields))
+
+@dataclass
+class _Forms:
+    """Where each form is filled in (form -> event) and the forms that repeat (form -> how, as a
+    repeating 'instrument' or 'event', and its events), as the records show them."""
+
+    event: dict[str, str]
+    repeating: dict[str, tuple[str, list[str]]]
+
+
+def _forms(records: pd.DataFrame | None, fields_d: dict[str, Field], record_id: str) -> _Forms:
+    if records is None:
+        return _Forms({}, {})
+    instrument, instance = _column_of(records, REPEAT_INSTRUMENT), _column_of(records, REPEAT_INSTANCE)
+    plain = ((instrument == "") & (instance == "")).to_numpy()
+    event = {fm: ev.value_counts().index[0] for fm, ev in _forms_at(records, fields_d, plain, record_id).items()
+             if (ev != "").any()}
+    ev = _column_of(records, EVENT)
+    repeating = {fm: ("instrument", [e for e in dict.fromkeys(ev[instrument == fm]) if e])
+                 for fm in dict.fromkeys(instrument[instrument != ""])}
+    rep_event = ((instrument == "") & (instance != "")).to_numpy()
+    for fm, evs in _forms_at(records, fields_d, rep_event, record_id).items():
+        repeating.setdefault(fm, ("event", [e for e in dict.fromkeys(evs) if e]))
+    return _Forms(event, repeating)
+
+
+def _draw_form(fields: list[Field], forms: _Forms, records) -> str | None:
+    """The form of the plasma draws: the repeating form whose fields name the draws' columns best
+    (any form when nothing repeats); None when no form names two of them."""
     draws_cf = [C.field_map(C.CTDNA)[c] for c in DRAW_COLUMNS]
 
-    def draw_evidence(fm: str) -> float:
+    def evidence(fm: str) -> float:
         picks = F.assign("draws", draws_cf, [f for f in fields if f.form == fm], records)
-        return sum(1 for p in picks.values() if p.field is not None) + (0.5 if fm in repeating else 0)
+        return sum(1 for p in picks.values() if p.field is not None) + (0.5 if fm in forms.repeating else 0)
 
-    cands = list(repeating) or forms
-    ranked = sorted(cands, key=lambda fm: -draw_evidence(fm))
-    draw_form = ranked[0] if ranked and draw_evidence(ranked[0]) >= 2 else None
-    idents = [f for f in fields if F.is_identifier(f) and f.name != record_id]
-    usable = [f for f in fields if f not in idents]
-    subject_fields = [f for f in usable if f.form != draw_form and f.name != record_id]
-    if records is not None:  # the record ID is the subject ID in some projects
-        subject_fields.append(next(f for f in fields if f.name == record_id))
-    subject_cf = [cf for cf in C.SUBJECTS if cf.name != "site"]
-    picks = F.assign("subjects", subject_cf, subject_fields, records)
-    chosen_forms = [p.field.form for p in picks.values() if p.field is not None]
-    events = [e for e in dict.fromkeys(_column_of(records, EVENT)) if e] if records is not None else []
-    main_event = None
-    if events:
-        at = [form_event[fm] for fm in chosen_forms if fm in form_event]
-        main_event = max(dict.fromkeys(at), key=at.count) if at else None
+    cands = list(forms.repeating) or list(dict.fromkeys(f.form for f in fields))
+    ranked = sorted(cands, key=lambda fm: -evidence(fm))
+    return ranked[0] if ranked and evidence(ranked[0]) >= 2 else None
 
-    w = _Writer()
+
+def _edc_lines(found: dict[str, Found], dict_name: str, rec_name: str | None, rec_why: str,
+               record_id: str, missing: list[str]) -> list[str]:
+    dfound = found[dict_name]
+    rfound = found[rec_name] if rec_name else dfound
     # one encoding and one delimiter for both files: ASCII reads as either encoding
     encoding = "cp932" if "cp932" in (rfound.encoding, dfound.encoding) else rfound.encoding
-    enc_line = (f"  encoding: {encoding}   # found from the bytes" + (" (CP932: Shift_JIS, as Excel saves "
-                "CSV in Japan)" if encoding == "cp932" else ""))
     delim_line = f"  delimiter: {_q(rfound.delimiter)}   # found from the header"
     if rfound.delimiter != dfound.delimiter:
         delim_line = (f"  delimiter: {TODO}   # the records are cut by {rfound.delimiter!r}, the dictionary by "
                       f"{dfound.delimiter!r}: export them again with one delimiter")
-    L = w.lines
-    L += [
+    return [
         "# Draft mapping written by `her2cr intake --draft-mapping` from the export's files.",
         "# Fill in every TODO (the intake refuses the draft until then), check every suggestion against",
         "# the evidence in its comment, and read the README's table of mapping keys.",
@@ -239,83 +238,124 @@ def make_draft(export, encoding: str | None = None, delimiter: str | None = None
          f"{_q(rec_name.split('_DATA_')[0] + '_DATA_*' + Path(rec_name).suffix)}" if rec_name and "_DATA_" in rec_name
          else f"  records: {_q(rec_name) if rec_name else TODO}   # {rec_why}"),
         f"  dictionary: {_q(dict_name)}   # its header is REDCap's data dictionary's",
-        enc_line,
+        f"  encoding: {encoding}   # found from the bytes" + (" (CP932: Shift_JIS, as Excel saves CSV in Japan)"
+                                                            if encoding == "cp932" else ""),
         delim_line,
         f"  record_id: {record_id}   # the dictionary's first field",
+        f"  missing_codes: [{', '.join(_q(c) for c in missing)}]   # found in date and number fields; "
+        "check them against the project's missing-data codes" if missing else
+        "  missing_codes: []   # the project's missing-data codes, e.g. [UNK, NASK, \"-999\"]",
     ]
-    missing = _missing_codes(records, fields) if records is not None else []
-    L.append(f"  missing_codes: [{', '.join(_q(c) for c in missing)}]   # found in date and number fields; "
-             "check them against the project's missing-data codes" if missing else
-             "  missing_codes: []   # the project's missing-data codes, e.g. [UNK, NASK, \"-999\"]")
-    L += ["subjects:",
-          (f"  event: {main_event}   # the event of most subject fields; the export's events: {', '.join(events)}"
-           if main_event else "  # a classic project (no events): no subjects.event" if records is not None
-           else "  # no records file: whether subjects.event is needed cannot be told"), "  columns:"]
-    for cf in C.SUBJECTS:
-        if cf.name == "site":
-            dags = [d for d in dict.fromkeys(_column_of(records, DAG)) if d] if records is not None else []
-            L += ["    site:   # the data access group of each record", "      dag: true", "      codes:"]
-            ok = bool(dags)
-            for d in dags or [TODO]:
-                s = V.resolve(d, "subjects.site", cf.allowed) if d != TODO else V.Suggestion(None, "no data access group in the records")
-                ok &= s.value is not None
-                L.append(f"        {_q(d)}: {s.value or TODO}   # {s.evidence}" + ("" if s.value else "; NCU, ACC or JFCR"))
-            w.filled += ok
-            continue
-        w.column("subjects", cf, picks[cf.name], form_event, main_event)
-    used = {p.field.name for p in picks.values() if p.field is not None}
-    L.append(f"  not_used: [{', '.join(f.name for f in idents)}]   # identifiers (flagged, or named so by their "
-             "label): never copied")
-    rest = [f.name for f in usable if f.name not in used and f.name != record_id and f.form != draw_form]
-    if rest:
-        L.append(f"  # not mapped yet (map them, or add them to not_used): {', '.join(rest)}")
-    samples: set[str] = set()
+
+
+def _site(w: _Writer, cf: C.Field, records) -> None:
+    dags = [d for d in dict.fromkeys(_column_of(records, DAG)) if d] if records is not None else []
+    w.lines += ["    site:   # the data access group of each record", "      dag: true", "      codes:"]
+    ok = bool(dags)
+    for d in dags or [TODO]:
+        s = V.resolve(d, "subjects.site", cf.allowed) if d != TODO else \
+            V.Suggestion(None, "no data access group in the records")
+        ok &= s.value is not None
+        w.lines.append(f"        {_q(d)}: {s.value or TODO}   # {s.evidence}" + ("" if s.value else "; NCU, ACC or JFCR"))
+    w.filled += ok
+
+
+def _draws(w: _Writer, draw_form: str | None, forms: _Forms, usable: list[Field], records) -> set[str]:
+    """The draws section; returns the draws' sample IDs (to find the laboratory file by)."""
+    L = w.lines
+    draws_cf = [C.field_map(C.CTDNA)[c] for c in DRAW_COLUMNS]
     L.append("draws:")
     if draw_form is None:
         L += [f"  instrument: {TODO}   # no repeating form's fields name a sample ID and a collection date",
               "  columns:"]
         for cf in draws_cf:
             w.column("draws", cf, F.Pick(None, "no draws form found"), {}, None)
-    else:
-        how, evs = repeating.get(draw_form, ("", []))
-        L.append(f"  instrument: {draw_form}   # " + {
-            "instrument": "the repeating instrument whose fields name the sample and its date",
-            "event": "the form of the repeating event whose instances are the draws"}.get(
-                how, "its fields name the sample and its date (no repeat found in the records)"))
-        if len(evs) == 1:
-            L.append(f"  event: {evs[0]}   # " + ("a repeating event: each instance is a draw" if how == "event"
-                                              else f"the only event holding {draw_form}"))
-        elif how == "event" and len(evs) > 1:
-            L.append(f"  event: {TODO}   # the repeating events holding {draw_form}: {', '.join(evs)}")
-        L.append("  columns:")
-        dpicks = F.assign("draws", draws_cf, [f for f in usable if f.form == draw_form], records)
-        for cf in draws_cf:
-            w.column("draws", cf, dpicks[cf.name], {}, None)
-        sid = dpicks["sample_id"].field
-        if sid is not None and records is not None and sid.name in records:
-            samples = set(records[sid.name].str.strip()) - {""}
+        return set()
+    how, evs = forms.repeating.get(draw_form, ("", []))
+    L.append(f"  instrument: {draw_form}   # " + {
+        "instrument": "the repeating instrument whose fields name the sample and its date",
+        "event": "the form of the repeating event whose instances are the draws"}.get(
+            how, "its fields name the sample and its date (no repeat found in the records)"))
+    if len(evs) == 1:
+        L.append(f"  event: {evs[0]}   # " + ("a repeating event: each instance is a draw" if how == "event"
+                                          else f"the only event holding {draw_form}"))
+    elif how == "event" and len(evs) > 1:
+        L.append(f"  event: {TODO}   # the repeating events holding {draw_form}: {', '.join(evs)}")
+    L.append("  columns:")
+    picks = F.assign("draws", draws_cf, [f for f in usable if f.form == draw_form], records)
+    for cf in draws_cf:
+        w.column("draws", cf, picks[cf.name], {}, None)
+    sid = picks["sample_id"].field
+    if sid is not None and records is not None and sid.name in records:
+        return set(records[sid.name].str.strip()) - {""}
+    return set()
+
+
+def _lab(found: dict[str, Found], fields: list[Field], skip: tuple, record_id: str, samples: set[str]) -> LabDraft:
+    """The laboratory file: the one table (not the EDC's) holding the draws' sample IDs, or else
+    whose header names the laboratory's columns."""
     # an EDC file (a labels export, another cut's records) names the dictionary's fields or labels
     edc_words = {f.name for f in fields} | {f.label for f in fields}
-    lab_cands = {n: f for n, f in found.items() if n not in (dict_name, rec_name) and not _is_dictionary(f)
-                 and record_id not in f.table.header and len(edc_words & set(f.table.header)) < 3}
-    scored = sorted(((file_score(f, samples), n) for n, f in lab_cands.items()), reverse=True)
-    scored = [(s, n) for s, n in scored if s > 0]
+    cands = {n: f for n, f in found.items() if n not in skip and not _is_dictionary(f)
+             and record_id not in f.table.header and len(edc_words & set(f.table.header)) < 3}
+    scored = [(s, n) for s, n in sorted(((file_score(f, samples), n) for n, f in cands.items()), reverse=True)
+              if s > 0]
     if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         s, n = scored[0]
-        why = ("it holds the EDC draws' sample IDs" if s >= 1 else "its header names the laboratory's columns")
-        lab = LabDraft(lab_cands[n], n, samples, why)
-    else:
-        why = ("files that fit equally: " + ", ".join(n for _, n in scored) if scored else
-               "no file of the export holds the draws' sample IDs")
-        lab = LabDraft(None, "", samples, why)
+        why = "it holds the EDC draws' sample IDs" if s >= 1 else "its header names the laboratory's columns"
+        return LabDraft(cands[n], n, samples, why)
+    why = ("files that fit equally: " + ", ".join(n for _, n in scored) if scored else
+           "no file of the export holds the draws' sample IDs")
+    return LabDraft(None, "", samples, why)
+
+
+def make_draft(export, encoding: str | None = None, delimiter: str | None = None) -> Draft:
+    export = Path(export)
+    found, dict_name, fields_d = _read_export(export, encoding, delimiter)
+    fields = [f for f in fields_d.values() if f.type not in NO_DATA_TYPES]
+    record_id = fields[0].name if fields else "record_id"
+    rec_name, rec_why = _records_file(found, fields_d, record_id)
+    records = found[rec_name].table.frame if rec_name else None
+    forms = _forms(records, fields_d, record_id)
+    draw_form = _draw_form(fields, forms, records)
+    idents = [f for f in fields if F.is_identifier(f) and f.name != record_id]
+    usable = [f for f in fields if f not in idents]
+    subject_fields = [f for f in usable if f.form != draw_form and f.name != record_id]
+    if records is not None:  # the record ID is the subject ID in some projects
+        subject_fields.append(next(f for f in fields if f.name == record_id))
+    picks = F.assign("subjects", [cf for cf in C.SUBJECTS if cf.name != "site"], subject_fields, records)
+    events = [e for e in dict.fromkeys(_column_of(records, EVENT)) if e] if records is not None else []
+    at = [forms.event[p.field.form] for p in picks.values() if p.field is not None and p.field.form in forms.event]
+    main_event = max(dict.fromkeys(at), key=at.count) if events and at else None
+
+    w = _Writer()
+    L = w.lines
+    L += _edc_lines(found, dict_name, rec_name, rec_why, record_id,
+                    _missing_codes(records, fields) if records is not None else [])
+    L += ["subjects:",
+          (f"  event: {main_event}   # the event of most subject fields; the export's events: {', '.join(events)}"
+           if main_event else "  # a classic project (no events): no subjects.event" if records is not None
+           else "  # no records file: whether subjects.event is needed cannot be told"), "  columns:"]
+    for cf in C.SUBJECTS:
+        if cf.name == "site":
+            _site(w, cf, records)
+        else:
+            w.column("subjects", cf, picks[cf.name], forms.event, main_event)
+    used = {p.field.name for p in picks.values() if p.field is not None}
+    L.append(f"  not_used: [{', '.join(f.name for f in idents)}]   # identifiers (flagged, or named so by their "
+             "label): never copied")
+    rest = [f.name for f in usable if f.name not in used and f.name != record_id and f.form != draw_form]
+    if rest:
+        L.append(f"  # not mapped yet (map them, or add them to not_used): {', '.join(rest)}")
+    samples = _draws(w, draw_form, forms, usable, records)
+    lab = _lab(found, fields, (dict_name, rec_name), record_id, samples)
     L += lab.lines
     w.filled += lab.filled
     L += ["reconciliation:", "  date_tolerance_days: 0   # the EDC's and the laboratory's collection dates agree "
           "to the day"]
-    text = "\n".join(L) + "\n"
     todos = sum(TODO in line.split("#")[0] for line in L)
     total = len(C.SUBJECTS) + len(DRAW_COLUMNS) + LAB_COLUMNS
-    return Draft(text, w.filled, total, todos, w.not_found)
+    return Draft("\n".join(L) + "\n", w.filled, total, todos, w.not_found)
 
 
 def draft_mapping(export, encoding: str | None = None, delimiter: str | None = None) -> str:
