@@ -234,8 +234,8 @@ def _edc_lines(found: dict[str, Found], dict_name: str, rec_name: str | None, re
         "# the evidence in its comment, and read the README's table of mapping keys.",
         "format: 1",
         "edc:",
-        (f"  records: {_q(rec_name)}   # {rec_why}; for later cuts a pattern: "
-         f"{_q(rec_name.split('_DATA_')[0] + '_DATA_*' + Path(rec_name).suffix)}" if rec_name and "_DATA_" in rec_name
+        (f"  records: {_q(rec_name)}   # {rec_why}; for later cuts a pattern (not the labels export): "
+         f"{_q(rec_name.split('_DATA_')[0] + '_DATA_[0-9]*' + Path(rec_name).suffix)}" if rec_name and "_DATA_" in rec_name
          else f"  records: {_q(rec_name) if rec_name else TODO}   # {rec_why}"),
         f"  dictionary: {_q(dict_name)}   # its header is REDCap's data dictionary's",
         f"  encoding: {encoding}   # found from the bytes" + (" (CP932: Shift_JIS, as Excel saves CSV in Japan)"

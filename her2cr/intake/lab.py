@@ -265,6 +265,10 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
 
     def where(target):
         kinds = lab[KIND + target].to_numpy(dtype=object) if KIND + target in lab else None
+        if f"_row:{target}" in lab:  # one row per test: the test's own row and the value column
+            own = lab[f"_row:{target}"].to_numpy(dtype=float)
+            at = np.where(np.isnan(own), rows, own).astype(np.int64)
+            return V.Where(name, at, subj, origins[target]["field"], lab=True, kinds=kinds)
         return V.Where(name, rows, subj, cols.get(target, target), lab=True, kinds=kinds)
 
     res_codes = {_match_key(k): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}

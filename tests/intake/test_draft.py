@@ -195,6 +195,14 @@ def test_an_export_designed_differently_gives_the_known_cut_after_only_the_todos
     num = pd.to_numeric
     pd.testing.assert_series_equal(num(got_c.pop("mtm_per_ml")), num(ctdna["mtm_per_ml"]).reset_index(drop=True))
     pd.testing.assert_frame_equal(got_c, ctdna.drop(columns=["mtm_per_ml"]).reset_index(drop=True))
+    # a qualified MTM/mL is named at its own test row and by the value column (it was the sample's
+    # first row, its CTDNA_STATUS, and the contract's column name)
+    issues = pd.read_csv(tmp_path / "raw" / "intake_issues.csv", dtype=str, keep_default_na=False)
+    lab = D._lab(cut)
+    qualified = issues[issues["rule"] == "LAB02"]
+    assert len(qualified) == 2 and set(qualified["field"]) == {"Result (test MTM)"}
+    for r in qualified.itertuples():
+        assert lab["Result"].iat[int(r.row) - 2] == r.value and lab["Test Code"].iat[int(r.row) - 2] == "MTM"
 
 
 def test_the_draft_takes_a_cp932_export_without_being_told(tmp_path):
