@@ -206,8 +206,8 @@ def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
         first = rng.coord.split(":")[0]
         if rng.min_row > hrow or rng.max_row > hrow:
             issues.append(issue("FILE04", label, f"cells {rng.coord} are merged: Excel keeps the value in {first} "
-                                "only, and the other rows have none; unmerge them and fill the value into every "
-                                "row (or ask the laboratory to send the file unmerged)", row=max(rng.min_row, hrow)))
+                                "only, and the other cells have none; unmerge them and fill the value into every "
+                                "cell (or ask the laboratory to send the file unmerged)", row=max(rng.min_row, hrow)))
             continue
         j0 = rng.min_col - 1
         filled[j0] = texts[rng.min_row - 1][j0]  # a name merged down from a row above the header

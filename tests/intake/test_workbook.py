@@ -109,7 +109,7 @@ def test_merged_cells_among_the_rows_are_named_without_their_value(tmp_path):
     rows = [HEADER, ROWS[1], [None] + ROWS[2][1:]]
     t, issues = read(book(tmp_path / "lab.xlsx", rows, merges=["A2:A3"]))
     assert issues == ["ERROR FILE04: lab.xlsx, sheet Results row 2: cells A2:A3 are merged: Excel keeps the value "
-                      "in A2 only, and the other rows have none; unmerge them and fill the value into every row "
+                      "in A2 only, and the other cells have none; unmerge them and fill the value into every cell "
                       "(or ask the laboratory to send the file unmerged)"]
     assert "HCR-001" not in issues[0]
 
