@@ -271,3 +271,20 @@ def test_a_row_without_a_sample_id_below_a_title(tmp_path):
     got = workbook_errors(tmp_path, lab=L.replace("HCR-002,S-0002,", "HCR-002,,"), title=TITLE)
     assert got == [f"ERROR LAB09: {SHEET} row 5 (record HCR-002), field SPECIMEN_ID: the row has no sample ID "
                    "(SPECIMEN_ID); ask the laboratory to complete it and send the file again"]
+
+
+def test_one_row_per_test_a_value_excel_turned_into_a_date_is_named_so(tmp_path):
+    """The value column holds every test: the MTM/mL cell of S-0002 typed as a date is named so,
+    at the row the CSV file's message names."""
+    per_test = "\n".join(X.per_test_lab()) + "\n"
+    csv_msg = errors(tmp_path / "csv", lab=per_test.replace("SIG_MTM,0.35", "SIG_MTM,2024-01-10"),
+                     mapping=X.per_test_mapping())
+
+    def edit(ws):
+        row = next(r for r in range(2, ws.max_row + 1)
+                   if (ws.cell(row=r, column=2).value, ws.cell(row=r, column=4).value) == ("S-0002", "SIG_MTM"))
+        ws.cell(row=row, column=5).value = dt.datetime(2024, 1, 10)
+    got = workbook_errors(tmp_path / "xlsx", lab=per_test, mapping=X.per_test_mapping(), edit=edit)
+    assert got == [m.replace(f"{CSV_LAB} row", f"{SHEET} row").replace("'2024-01-10' is", "'2024-01-10' (the cell is "
+                                                                        "a date) is") for m in csv_msg]
+    assert len(got) == 1 and "(the cell is a date)" in got[0]
