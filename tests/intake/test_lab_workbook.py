@@ -288,3 +288,18 @@ def test_one_row_per_test_a_value_excel_turned_into_a_date_is_named_so(tmp_path)
     assert got == [m.replace(f"{CSV_LAB} row", f"{SHEET} row").replace("'2024-01-10' is", "'2024-01-10' (the cell is "
                                                                         "a date) is") for m in csv_msg]
     assert len(got) == 1 and "(the cell is a date)" in got[0]
+
+
+def test_the_command_line_writes_the_workbook_and_its_mapping(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "her2cr", "synth", "--export", str(tmp_path / "e"), "--n", "10",
+                        "--lab-format", "xlsx"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "e" / "Signatera_results_2025-12-31.xlsx").is_file()
+    assert "file: Signatera_results_2025-12-31.xlsx" in (tmp_path / "e" / "mapping.yml").read_text(encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "her2cr", "intake", "--export", str(tmp_path / "e"), "--mapping",
+                        str(tmp_path / "e" / "mapping.yml"), "--cut", CUT, "--out", str(tmp_path / "raw")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
