@@ -230,6 +230,7 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
         wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")
         base = first.set_index(sample_col)
+        wide_kinds = df.pivot(index=sample_col, columns="_test", values=KIND + vcol) if KIND + vcol in df else None
         lab = pd.DataFrame({"sample_id": base.index.to_numpy(dtype=object), "_row": base["_row"].to_numpy()})
         for target in dict.fromkeys(codes.values()):
             lab[target] = wide[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
@@ -237,10 +238,9 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
             origin = f"{S.ORIGIN_LAB}:{target}"
             lab[f"_row:{target}"] = (wide_rows[target].reindex(base.index).to_numpy(dtype=float)
                                      if target in wide_rows else np.nan)
-            if KIND + vcol in df:
-                kinds = df.pivot(index=sample_col, columns="_test", values=KIND + vcol)
-                lab[KIND + target] = kinds[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
-                    if target in kinds else ""
+            if wide_kinds is not None:
+                lab[KIND + target] = wide_kinds[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
+                    if target in wide_kinds else ""
             tested = ", ".join(k for k, v in codes.items() if v == target)
             origins[target] = S.column_origin(origin, name, f"{vcol} (test {tested})")
         for target, col in cols.items():

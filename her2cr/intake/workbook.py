@@ -10,8 +10,9 @@ error value as Excel shows it (#N/A); text stays as typed, so that a date typed 
 
 A title above the header is skipped (the header is the row that holds the most of the expected
 column names, or else the first widest row); empty rows and columns are skipped. Merged cells that
-would lose values (a header merged over columns that hold values, merged cells among the rows)
-stop with the cells named as Excel names them, and what to do.
+would lose values (a header merged over columns that hold values, merged cells among the rows),
+and formulas whose value was never calculated (read as empty otherwise), stop with the cells named
+as Excel names them, and what to do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from her2cr.intake.issues import IntakeIssue, issue
@@ -98,13 +100,13 @@ def cell_text(v, error: str = "#VALUE!") -> tuple[str, str]:
     return str(v), ""
 
 
-def _open(path: Path, name: str):
+def _open(data: bytes, name: str):
     """The workbook through pandas (openpyxl; not read-only, so that merged cells are known)."""
     try:
         # from its bytes: openpyxl refuses a workbook by its name's extension (a .txt, a .xls)
-        return pd.ExcelFile(io.BytesIO(path.read_bytes()), engine="openpyxl", engine_kwargs={"read_only": False}), []
+        return pd.ExcelFile(io.BytesIO(data), engine="openpyxl", engine_kwargs={"read_only": False}), []
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        old = path.read_bytes()[:8] == OLE2
+        old = data[:8] == OLE2
         said = ("it is an Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel "
                 "Workbook (.xlsx)" if old else f"it cannot be opened as an Excel workbook ({exc.__class__.__name__}); "
                 "ask the laboratory to send it again as an Excel Workbook (.xlsx), or as CSV")
@@ -159,6 +161,27 @@ def _merged_filled(texts: list[list[str]], ranges) -> list[list[str]]:
     return top
 
 
+def _uncalculated(data: bytes, sheet: str, texts: list[list[str]]) -> list[tuple[int, int]]:
+    """The cells (row, column index) holding a formula whose value was never calculated: a
+    workbook written by a program and never opened in Excel keeps no value for them, and pandas
+    (reading values, not formulas) sees an empty cell."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+            return []  # no formula at all: the usual case, and no second reading
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        out = []
+        for i, row in enumerate(wb[sheet].iter_rows(values_only=True)):
+            for j, v in enumerate(row):
+                formula = getattr(v, "text", v)  # an array formula is an object
+                if isinstance(formula, str) and formula.startswith("=") and \
+                        (i >= len(texts) or j >= len(texts[i]) or texts[i][j] == ""):
+                    out.append((i, j))
+        return out
+    finally:
+        wb.close()
+
+
 def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
                   ) -> tuple[Table | None, list[IntakeIssue]]:
     """Read one sheet of an .xlsx workbook as strings, as textio.read_table reads a CSV file.
@@ -168,7 +191,8 @@ def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
     these. Returns a Table whose name is 'file, sheet S' (how issues name it), rows as Excel shows
     them, and `kinds` (column -> the kind of each typed cell, '' for text or empty)."""
     path = Path(path)
-    xl, issues = _open(path, path.name)
+    data = path.read_bytes() if path.is_file() else b""
+    xl, issues = _open(data, path.name)
     if xl is None:
         return None, issues
     try:
@@ -191,6 +215,13 @@ def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
             if isinstance(v, float) and np.isnan(v):  # pandas reads an error cell as NaN: take Excel's text
                 err = str(ws.cell(row=i + 1, column=j + 1).value or err)
             texts[i][j], kinds[i][j] = cell_text(v, err)
+    blank = _uncalculated(data, chosen, texts)
+    if blank:
+        cells = ", ".join(f"{column_letter(j)}{i + 1}" for i, j in blank[:5]) + (", ..." if len(blank) > 5 else "")
+        return None, [issue("FILE04", label, f"{len(blank)} cell{'s hold formulas' if len(blank) > 1 else ' holds a formula'} "
+                            f"whose value was never calculated ({cells}): the workbook was written by a program and "
+                            "not opened in Excel since, and they would read as empty. Open it in Excel and save it, or "
+                            "ask the laboratory to send the values", row=blank[0][0] + 1)]
     nonempty = [i for i in range(n_rows) if any(c.strip() for c in texts[i])]
     if not nonempty:
         return None, [issue("FILE04", label, "the sheet is empty; a header row is required. Ask the laboratory "
@@ -206,8 +237,8 @@ def read_workbook(path, sheet=None, expect: tuple[str, ...] = (), keep=None
         first = rng.coord.split(":")[0]
         if rng.min_row > hrow or rng.max_row > hrow:
             issues.append(issue("FILE04", label, f"cells {rng.coord} are merged: Excel keeps the value in {first} "
-                                "only, and the other rows have none; unmerge them and fill the value into every "
-                                "row (or ask the laboratory to send the file unmerged)", row=max(rng.min_row, hrow)))
+                                "only, and the other cells have none; unmerge them and fill the value into every "
+                                "cell (or ask the laboratory to send the file unmerged)", row=max(rng.min_row, hrow)))
             continue
         j0 = rng.min_col - 1
         filled[j0] = texts[rng.min_row - 1][j0]  # a name merged down from a row above the header

@@ -248,3 +248,58 @@ def test_a_one_row_per_test_workbook_gives_the_csv_files_cut(tmp_path):
     src = [pd.read_csv(p / "sources.csv", dtype=str) for p in (raw, plain)]
     lab = [s.loc[s["origin"].str.startswith("lab"), "source_row"].astype(int).tolist() for s in src]
     assert lab[0] == [r + 2 for r in lab[1]] and lab[1]
+
+
+def test_one_row_per_test_a_resend_and_an_unknown_test_code_below_a_title(tmp_path):
+    """LAB04 (a warning) and LAB05 at the rows Excel shows: the CSV file's rows 14, two lower."""
+    rows = X.per_test_lab()
+    mapping = X.per_test_mapping(M, extra="  corrections: {keep: newest, by: REPORT_DATE}\n")
+    resent = "\n".join(rows + ["HCR-002,S-0002,2024-06-03,SIG_MTM,0.42,2024-07-01"]) + "\n"
+    raw = workbook_ok(tmp_path / "ok", lab=resent, mapping=mapping, title=TITLE)
+    issues = pd.read_csv(raw / "intake_issues.csv", dtype=str, keep_default_na=False)
+    lab04 = issues.loc[issues["rule"] == "LAB04"]
+    assert lab04[["file", "row", "message"]].values.tolist() == [
+        [SHEET, "9", "sample and test S-0002: this result (REPORT_DATE '2024-06-20') was replaced by the newer one "
+                     "at row 16"]]
+    bad = "\n".join(rows + ["HCR-002,S-0002,2024-06-03,SIG_XX,1,2024-07-01"]) + "\n"
+    assert workbook_errors(tmp_path / "bad", lab=bad, mapping=mapping, title=TITLE) == [
+        f"ERROR LAB05: {SHEET} row 16, field TEST_CODE: test code 'SIG_XX' has no entry in lab.tests.codes "
+        "(SIG_CALL, SIG_MTM, SIG_VAR, SIG_PANEL); add it (or ask the laboratory)"]
+
+
+def test_a_row_without_a_sample_id_below_a_title(tmp_path):
+    got = workbook_errors(tmp_path, lab=L.replace("HCR-002,S-0002,", "HCR-002,,"), title=TITLE)
+    assert got == [f"ERROR LAB09: {SHEET} row 5 (record HCR-002), field SPECIMEN_ID: the row has no sample ID "
+                   "(SPECIMEN_ID); ask the laboratory to complete it and send the file again"]
+
+
+def test_one_row_per_test_a_value_excel_turned_into_a_date_is_named_so(tmp_path):
+    """The value column holds every test: the MTM/mL cell of S-0002 typed as a date is named so,
+    at the row the CSV file's message names."""
+    per_test = "\n".join(X.per_test_lab()) + "\n"
+    csv_msg = errors(tmp_path / "csv", lab=per_test.replace("SIG_MTM,0.35", "SIG_MTM,2024-01-10"),
+                     mapping=X.per_test_mapping())
+
+    def edit(ws):
+        row = next(r for r in range(2, ws.max_row + 1)
+                   if (ws.cell(row=r, column=2).value, ws.cell(row=r, column=4).value) == ("S-0002", "SIG_MTM"))
+        ws.cell(row=row, column=5).value = dt.datetime(2024, 1, 10)
+    got = workbook_errors(tmp_path / "xlsx", lab=per_test, mapping=X.per_test_mapping(), edit=edit)
+    assert got == [m.replace(f"{CSV_LAB} row", f"{SHEET} row").replace("'2024-01-10' is", "'2024-01-10' (the cell is "
+                                                                        "a date) is") for m in csv_msg]
+    assert len(got) == 1 and "(the cell is a date)" in got[0]
+
+
+def test_the_command_line_writes_the_workbook_and_its_mapping(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "her2cr", "synth", "--export", str(tmp_path / "e"), "--n", "10",
+                        "--lab-format", "xlsx"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "e" / "Signatera_results_2025-12-31.xlsx").is_file()
+    assert "file: Signatera_results_2025-12-31.xlsx" in (tmp_path / "e" / "mapping.yml").read_text(encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "her2cr", "intake", "--export", str(tmp_path / "e"), "--mapping",
+                        str(tmp_path / "e" / "mapping.yml"), "--cut", CUT, "--out", str(tmp_path / "raw")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -109,7 +109,7 @@ def test_merged_cells_among_the_rows_are_named_without_their_value(tmp_path):
     rows = [HEADER, ROWS[1], [None] + ROWS[2][1:]]
     t, issues = read(book(tmp_path / "lab.xlsx", rows, merges=["A2:A3"]))
     assert issues == ["ERROR FILE04: lab.xlsx, sheet Results row 2: cells A2:A3 are merged: Excel keeps the value "
-                      "in A2 only, and the other rows have none; unmerge them and fill the value into every row "
+                      "in A2 only, and the other cells have none; unmerge them and fill the value into every cell "
                       "(or ask the laboratory to send the file unmerged)"]
     assert "HCR-001" not in issues[0]
 
@@ -186,3 +186,32 @@ def test_a_workbook_is_known_by_its_content_whatever_its_name(tmp_path):
     assert read(tmp_path / "old.xls")[1] == [
         "ERROR FILE04: old.xls: it is an Excel 97-2003 workbook (.xls): open it in Excel and save it as an Excel "
         "Workbook (.xlsx)"]
+
+
+def test_a_formula_never_calculated_is_named_not_read_as_empty(tmp_path):
+    """openpyxl (as a laboratory's program might) writes a formula without its value: pandas would
+    read an empty cell. A formula Excel has calculated keeps its value and is read."""
+    rows = [HEADER, ROWS[1][:4] + ["=8*2"], ROWS[2][:4] + ["=8*2"]]
+    _, issues = read(book(tmp_path / "lab.xlsx", rows))
+    assert issues == ["ERROR FILE04: lab.xlsx, sheet Results row 2: 2 cells hold formulas whose value was never "
+                      "calculated (E2, E3): the workbook was written by a program and not opened in Excel since, "
+                      "and they would read as empty. Open it in Excel and save it, or ask the laboratory to send "
+                      "the values"]
+
+
+def test_a_formula_with_its_calculated_value_is_read_as_the_value(tmp_path):
+    """As Excel saves it: the formula and its last value (<v>16</v>) in the cell."""
+    import zipfile
+
+    path = book(tmp_path / "f.xlsx", [HEADER, ROWS[1][:4] + ["=8*2"]])
+    parts = {}
+    with zipfile.ZipFile(path) as z:
+        for n in z.namelist():
+            parts[n] = z.read(n)
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<f>8*2</f><v></v>",
+                                                                                  b"<f>8*2</f><v>16</v>")
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    t, issues = read(path)
+    assert issues == [] and t.frame["PANEL_SIZE"].tolist() == ["16"]
