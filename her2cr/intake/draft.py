@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -169,7 +169,9 @@ def _read_export(export: Path, encoding: str | None, delimiter: str | None
             again, problems = read_found(found[n].path, encoding or found[n].encoding,
                                          delimiter or found[n].delimiter)
             if again is None and n == dict_name:
-                raise IntakeFailed(problems)
+                given = " and ".join(o for o, v in (("--encoding", encoding), ("--delimiter", delimiter)) if v)
+                raise IntakeFailed([replace(i, message=f"{i.message} ({given} given on the command line: leave "
+                                            "it out, and the draft finds it)") for i in problems])
             if again is not None:
                 found[n] = again
     dfound = found[dict_name]

@@ -155,9 +155,9 @@ class LabDraft:
             elif layout == "sample_test" and k in FROM_TESTS:
                 self.filled += k in given
             elif k in OPTIONAL:
-                L.append(f"    # {k}: (no column found; optional: checked against the EDC's when given)")
+                L.append(f"    # {k}: (no one column named so; optional: checked against the EDC's when given)")
             else:
-                L.append(f"    {k}: {TODO}   # no column found by name or content; columns: {', '.join(t.header)}")
+                L.append(f"    {k}: {TODO}   # no one column found by name or content; columns: {', '.join(t.header)}")
         if layout == "sample_test":
             L += ["  tests:", f"    column: {_q(test)}", f"    value: {_q(value) if value else TODO}",
                   "    codes:   # test code -> contract column"]

@@ -242,3 +242,15 @@ def test_a_dictionary_in_neither_encoding_is_named_at_its_lines(tmp_path):
     assert lines[1] == ("ERROR FILE02: metadata.csv: the file is neither UTF-8 (line 2 is not) nor CP932, Shift_JIS "
                         f"(line {len(D.FIELDS) + 2} is not): it was damaged or saved in another encoding; save it "
                         "again as UTF-8 (in Excel: CSV UTF-8)")
+
+
+def test_a_delimiter_given_on_the_command_line_that_does_not_cut_the_files_says_to_leave_it_out(tmp_path, capsys):
+    from her2cr.cli import main
+
+    export = D.write(generate(n=20, cut=CUT), tmp_path / "export")
+    assert main(["intake", "--draft-mapping", "--export", str(export), "--out", str(tmp_path / "d.yml"),
+                 "--delimiter", "tab"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "ERROR FILE03: metadata.csv row 1: the header is comma-separated, but the mapping declares tab (delimiter: "
+        "'\\t'); set `delimiter: ','` in the mapping or export the file again with commas (--delimiter given on the "
+        "command line: leave it out, and the draft finds it)"]
