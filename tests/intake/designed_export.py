@@ -9,7 +9,9 @@ site's REDCap project and a laboratory's transfer might have it, unlike the synt
   `Trastuzumab, Pertuzumab`, an identifier not flagged as one (イニシャル), the record ID beside
   the subject ID (被験者ID);
 - the data access groups named by the hospitals (nagoya_city, aichi_cancer, jfcr_ariake);
-- the plasma draws as a repeating event (instances with no repeat instrument);
+- the plasma draws as a repeating event (instances with no repeat instrument); or, `classic`, a
+  project without events whose draws are a repeating instrument, records and dictionary
+  tab-separated;
 - the laboratory file one row per sample and test, tab-separated (.tsv) or an Excel workbook,
   with qualifiers (ND, <x, >x) and a resent MTM/mL result ordered by its report date.
 
@@ -102,7 +104,9 @@ def expected(cut: SynthCut) -> tuple[pd.DataFrame, pd.DataFrame]:
     return s, d
 
 
-def _records(cut: SynthCut) -> pd.DataFrame:
+def _records(cut: SynthCut, classic: bool = False) -> pd.DataFrame:
+    """classic: a project without events, the draws a repeating instrument (one row per record
+    for the other forms)."""
     s, d = expected(cut)
     cols = ["reg_no", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
             "redcap_data_access_group"]
@@ -119,13 +123,19 @@ def _records(cut: SynthCut) -> pd.DataFrame:
                      "visc": YESNO[r.visceral_mets], "cns": YESNO[r.brain_mets], "n_prior": r.prior_lines,
                      "regimen": REGIMEN[r.anti_her2], "bor": BOR[r.best_response], "rx_start": r.anti_her2_start,
                      "resp_dt": r.response_date, "rx_stop": r.anti_her2_stop, "registration_complete": "2"})
+        follow_up = {"fu_status": STATUS[r.status], "last_dt": r.last_contact, "pd_dt": r.progression_date,
+                     "death_dt": r.death_date, "follow_up_complete": "2"}
+        if classic:
+            rows[-1].update(follow_up)
         for i, x in enumerate(d[d["subject_id"] == r.subject_id].itertuples(index=False), start=1):
             rows.append({**base, "redcap_event_name": EV_DRAW, "redcap_repeat_instance": str(i),
+                         "redcap_repeat_instrument": "blood_draw" if classic else "",
                          "spec_no": x.sample_id, "draw_pt": "0" if x.visit == "baseline" else x.visit[len("month_"):],
                          "draw_dt": x.collection_date, "blood_draw_complete": "2"})
-        rows.append({**base, "redcap_event_name": EV_FU, "fu_status": STATUS[r.status], "last_dt": r.last_contact,
-                     "pd_dt": r.progression_date, "death_dt": r.death_date, "follow_up_complete": "2"})
-    return pd.DataFrame(rows, columns=cols).fillna("")
+        if not classic:
+            rows.append({**base, "redcap_event_name": EV_FU, **follow_up})
+    out = pd.DataFrame(rows, columns=cols).fillna("")
+    return out.drop(columns=["redcap_event_name"]) if classic else out
 
 
 TESTS = (("CTDNA_STATUS", "Signatera ctDNA", "result", ""), ("MTM", "Mean tumor molecules", "mtm_per_ml", "MTM/mL"),
@@ -161,14 +171,16 @@ def _lab(cut: SynthCut) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write(cut: SynthCut, folder: Path, lab_format: str = "tsv") -> Path:
-    """Write the export into folder (created); returns it."""
+def write(cut: SynthCut, folder: Path, lab_format: str = "tsv", classic: bool = False) -> Path:
+    """Write the export into folder (created); returns it. classic: a project without events
+    (the draws a repeating instrument), its records and dictionary tab-separated."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     dictionary = pd.DataFrame([dict(zip(API_HEADER, (n, fm, "", t, lab, ch, "", v, "", "", i, "", "", "", "", "", "",
                                                      ""))) for n, fm, t, lab, ch, v, i in FIELDS])
-    dictionary.to_csv(folder / DICTIONARY, index=False, encoding="cp932", lineterminator="\r\n")
-    _records(cut).to_csv(folder / RECORDS, index=False, encoding="cp932", lineterminator="\r\n")
+    sep = "\t" if classic else ","
+    dictionary.to_csv(folder / DICTIONARY, index=False, encoding="cp932", lineterminator="\r\n", sep=sep)
+    _records(cut, classic).to_csv(folder / RECORDS, index=False, encoding="cp932", lineterminator="\r\n", sep=sep)
     lab = _lab(cut)
     if lab_format == "xlsx":  # dates typed as Excel dates, and a cover sheet before the results
         import openpyxl

@@ -169,17 +169,26 @@ def _fill(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-@pytest.mark.parametrize("lab_format", ["xlsx", "tsv"])
-def test_an_export_designed_differently_gives_the_known_cut_after_only_the_todos_are_filled(tmp_path, lab_format):
+@pytest.mark.parametrize("lab_format,classic", [("xlsx", False), ("tsv", False), ("tsv", True)])
+def test_an_export_designed_differently_gives_the_known_cut_after_only_the_todos_are_filled(tmp_path, lab_format,
+                                                                                            classic):
+    """classic: the same without events (the draws a repeating instrument), records and dictionary
+    tab-separated."""
     cut = generate(n=30, cut=CUT)
-    export = D.write(cut, tmp_path / "export", lab_format)
+    export = D.write(cut, tmp_path / "export", lab_format, classic)
     d = make_draft(export)
     todos = [line.split("#")[0].split(":")[0].strip() for line in d.text.splitlines() if "TODO" in line.split("#")[0]]
     assert d.todos == len(todos) <= 3
     assert todos == ['"8"', "below_limit", "above_limit"], d.text
     assert '"2": "trastuzumab+pertuzumab"   # \'Trastuzumab, Pertuzumab\' names trastuzumab and pertuzumab' in d.text
     assert "  encoding: cp932" in d.text and "  instrument: blood_draw" in d.text
-    assert "  event: blood_draw_arm_1   # a repeating event" in d.text
+    if classic:
+        assert '  delimiter: "\\t"   # found from the header\n  record_id' in d.text
+        assert "  # a classic project (no events): no subjects.event" in d.text and "  event:" not in d.text
+        assert "  instrument: blood_draw   # the repeating instrument" in d.text
+    else:
+        assert "  event: blood_draw_arm_1   # a repeating event" in d.text
+        assert "      event: followup_arm_1   # the event where form follow_up is filled in" in d.text
     assert "  layout: sample_test" in d.text and '    by: "Report Date"' in d.text
     assert (f'  file: "{D.LAB}.{lab_format}"' in d.text) and (('  sheet: "Results"' in d.text) == (lab_format == "xlsx"))
     assert "  not_used: [pt_initials, dob]" in d.text
