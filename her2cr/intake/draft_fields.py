@@ -90,7 +90,9 @@ def _score(f: Field, part: str, cf: C.Field, values: pd.Series | None) -> tuple[
     elif any(h.column == k for h in in_label):
         score = max(score, 1)
         why.append(f"its label names values of {cf.name}")
-    if f.choices and (cf.allowed or cf.pattern or cf.kind in ("integer", "number")):
+    # numbers and yes/no are any such field's choices: they add to the words' evidence, never stand alone
+    generic = cf.kind in ("integer", "number") or set(cf.allowed or ()) == {V.YES, V.NO}
+    if f.choices and (cf.allowed or cf.pattern or cf.kind in ("integer", "number")) and not (generic and not score):
         got = [choice_value(f, lab, k, cf).value for lab in f.choices.values()]
         if all(g is not None for g in got):
             score, why = score + 2, why + ["its choices name its values"]

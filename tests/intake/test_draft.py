@@ -263,3 +263,16 @@ def test_a_delimiter_given_on_the_command_line_that_does_not_cut_the_files_says_
         "ERROR FILE03: metadata.csv row 1: the header is comma-separated, but the mapping declares tab (delimiter: "
         "'\\t'); set `delimiter: ','` in the mapping or export the file again with commas (--delimiter given on the "
         "command line: leave it out, and the draft finds it)"]
+
+
+def test_a_yes_no_field_whose_label_names_no_column_is_never_taken_for_one(tmp_path):
+    # any yes/no field's choices name yes and no: alone they would fill brain_mets with the first
+    # unused yes/no field (a wrong answer no later check can catch)
+    export = D.write(generate(n=20, cut=CUT), tmp_path / "export")
+    meta = export / D.DICTIONARY
+    meta.write_text(meta.read_text(encoding="cp932").replace("cns,registration,,radio,脳転移",
+                                                             "her2_low,registration,,radio,HER2低発現"), encoding="cp932")
+    lines = make_draft(export).text.splitlines()
+    k = next(i for i, x in enumerate(lines) if x.strip().startswith("brain_mets:"))
+    assert lines[k + 1].strip().startswith("field: TODO"), lines[k:k + 2]
+    assert next(x for x in lines if x.strip().startswith("visceral_mets:")).split("'")[1] == "内臓転移"
