@@ -106,7 +106,7 @@ def _score(f: Field, part: str, cf: C.Field, values: pd.Series | None) -> tuple[
             if share < 0.5:
                 return 0, []
             if share >= 0.9:
-                score, why = score + 2, why + [f"its values are written as {cf.name}s ({cf.rule})"]
+                score, why = score + 2, why + [f"its values are subject IDs as the contract writes them ({cf.rule.split(';')[0]})"]
     if score <= 0:
         return 0, []
     others = {h.column for h in in_label if not h.value and h.column not in (k, IDENTIFIER)}

@@ -116,7 +116,8 @@ class LabDraft:
                 pat = C.field_map(C.CTDNA)["subject_id"].pattern
                 by_content = [c for c in t.header if len(frame) and frame[c].str.strip().str.fullmatch(pat).mean() >= 0.9]
                 if len(by_content) == 1:
-                    cols[k] = (by_content[0], f"its values are written as subject IDs ({pat})")
+                    cols[k] = (by_content[0], "its values are subject IDs as the contract writes them "
+                               f"({C.field_map(C.SUBJECTS)['subject_id'].rule.split(';')[0]})")
                     continue
             if len(hits) == 1:
                 cols[k] = (hits[0], f"its name names {k}")
