@@ -67,7 +67,11 @@ def entries() -> tuple[Entry, ...]:
 def hits(text: str, columns) -> list[Hit]:
     """The words of `columns` (and of *) in text: longest first, never overlapping; a column's own
     word before a * word of the same span (race's `unknown` is Unknown or Not Reported)."""
-    columns = set(columns)
+    return list(_hits(str(text), frozenset(columns)))
+
+
+@functools.lru_cache(maxsize=65536)  # a dictionary's labels are read once per contract column
+def _hits(text: str, columns: frozenset) -> tuple[Hit, ...]:
     t = normalise(text)
     found = []
     for e in entries():
@@ -82,7 +86,7 @@ def hits(text: str, columns) -> list[Hit]:
         if all(h.end <= o.start or h.start >= o.end or ((h.start, h.end) == (o.start, o.end) and h.column != ANY)
                for o in taken):
             taken.append(h)
-    return sorted(taken, key=lambda h: h.start)
+    return tuple(sorted(taken, key=lambda h: h.start))
 
 
 def names(text: str, column: str) -> list[str]:
