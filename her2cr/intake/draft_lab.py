@@ -20,6 +20,7 @@ FROM_TESTS = ("result", "mtm_per_ml", "variants_detected", "panel_size")
 OPTIONAL = ("collection_date",)
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+VISIT = "draws.visit"  # the laboratory's visit column is named as the draws' is
 
 
 def _q(v: str) -> str:
@@ -37,12 +38,12 @@ def overlap(values: pd.Series, samples: set[str]) -> float:
 
 def header_names(header: list[str]) -> dict[str, list[str]]:
     """Laboratory column (and test, value, by) -> the file's columns whose name names it."""
-    keys = {_col(k) for k in CONTRACT + ("test", "value", "by", "not_detected")}
+    keys = {_col(k) for k in CONTRACT + ("test", "value", "by", "not_detected")} | {VISIT}
     out: dict[str, list[str]] = {}
     for h in header:
         named = {x.column for x in V.hits(h, keys) if not x.value}
         if len(named) == 1:
-            out.setdefault(named.pop()[4:], []).append(h)
+            out.setdefault(named.pop().split(".", 1)[1], []).append(h)
     return out
 
 
@@ -164,6 +165,7 @@ class LabDraft:
                   "    codes:   # test code -> contract column"]
             for code, (target, why) in codes.items():
                 L.append(f"      {_q(code)}: {target or TODO}   # {why}")
+        self._visit(frame, named.get("visit", []))
         res = self._values(frame, layout, cols, codes, test, value, "result")
         mtm = self._values(frame, layout, cols, codes, test, value, "mtm_per_ml")
         L.append("  result_codes:   # the laboratory's result words: POSITIVE, NEGATIVE, QNS or FAILED")
@@ -182,6 +184,28 @@ class LabDraft:
                   "    keep: newest", f"    by: {_q(by) if by else TODO}   # {how}"]
         else:
             L.append("  # corrections: {keep: newest, by: REPORT_DATE}   # no sample is sent twice yet")
+
+    def _visit(self, frame: pd.DataFrame, named: list[str]) -> None:
+        """The laboratory's visit column, compared with the EDC draws' visits when every word of
+        it names a contract visit; otherwise a comment that says which words do not."""
+        if len(named) != 1:
+            return
+        words = [w for w in dict.fromkeys(frame[named[0]].str.strip()) if w]
+        said = {w: V.resolve(w, VISIT, pattern=C.field_map(C.CTDNA)["visit"].pattern, check=C.visit_allowed)
+                for w in words}
+        unknown = [w for w, s in said.items() if s.value is None]
+        if not words or unknown:
+            self.lines.append(f"  # the file's visit column {named[0]!r} is left out: "
+                              + (f"{', '.join(map(repr, unknown[:5]))} name{'s' if len(unknown) == 1 else ''} no contract visit; to compare the visits "
+                                 "with the EDC's, add lab.columns.visit and lab.visit_codes" if unknown else "it is empty"))
+            return
+        at = self.lines.index("  columns:   # contract column: the laboratory file's column")
+        end = next((i for i in range(at + 1, len(self.lines)) if not self.lines[i].startswith("    ")),
+                   len(self.lines))
+        self.lines.insert(end, f"    visit: {_q(named[0])}   # its name names the visit: compared with the EDC "
+                          "draw's (REC06), never copied")
+        self.lines.append("  visit_codes:   # the laboratory's visit words -> the contract's visits")
+        self.lines += [f"    {_q(w)}: {s.value}   # {s.evidence}" for w, s in said.items()]
 
     @staticmethod
     def _test_target(code: str, values: pd.Series | None) -> tuple[str | None, str]:

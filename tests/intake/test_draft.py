@@ -276,3 +276,23 @@ def test_a_yes_no_field_whose_label_names_no_column_is_never_taken_for_one(tmp_p
     k = next(i for i, x in enumerate(lines) if x.strip().startswith("brain_mets:"))
     assert lines[k + 1].strip().startswith("field: TODO"), lines[k:k + 2]
     assert next(x for x in lines if x.strip().startswith("visceral_mets:")).split("'")[1] == "内臓転移"
+
+
+def test_the_laboratory_s_visit_column_is_mapped_when_every_word_names_a_visit(tmp_path):
+    import tests.intake.export as X
+
+    e, _ = X.write_export(tmp_path / "a", lab=X.visit_lab())
+    text = make_draft(e).text
+    assert '    visit: "VISIT"   # its name names the visit: compared with the EDC draw\'s (REC06), never copied' in text
+    assert text.split("  visit_codes:", 1)[1].splitlines()[1:4] == [
+        '    "BASELINE": baseline   # \'BASELINE\' names baseline',
+        '    "Baseline": baseline   # \'Baseline\' names baseline',
+        '    "month 3": month_3   # \'month 3\' names month_3']
+    mapping = tmp_path / "m.yml"
+    mapping.write_text(text.replace("below_limit: TODO", "below_limit: limit"), encoding="utf-8")
+    assert intake(e, mapping, CUT, tmp_path / "raw")["counts"] == {"subjects": 2, "samples": 3, "warnings": 1}
+    e, _ = X.write_export(tmp_path / "b", lab=X.visit_lab({"S-0003": "UNSCHEDULED"}))
+    text = make_draft(e).text
+    assert "  visit_codes:" not in text and "    visit:" not in text
+    assert ("  # the file's visit column 'VISIT' is left out: 'UNSCHEDULED' names no contract visit; to compare the "
+            "visits with the EDC's, add lab.columns.visit and lab.visit_codes") in text
