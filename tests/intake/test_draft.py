@@ -293,6 +293,6 @@ def test_the_laboratory_s_visit_column_is_mapped_when_every_word_names_a_visit(t
     assert intake(e, mapping, CUT, tmp_path / "raw")["counts"] == {"subjects": 2, "samples": 3, "warnings": 1}
     e, _ = X.write_export(tmp_path / "b", lab=X.visit_lab({"S-0003": "UNSCHEDULED"}))
     text = make_draft(e).text
-    assert "  visit_codes:" not in text and "    visit:" not in text
+    assert "  visit_codes:" not in text and "    visit: \"VISIT\"" not in text
     assert ("  # the file's visit column 'VISIT' is left out: 'UNSCHEDULED' names no contract visit; to compare the "
             "visits with the EDC's, add lab.columns.visit and lab.visit_codes") in text
