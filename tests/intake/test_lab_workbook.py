@@ -294,7 +294,7 @@ def test_the_command_line_writes_the_workbook_and_its_mapping(tmp_path):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "her2cr", "synth", "--export", str(tmp_path / "e"), "--n", "10",
+    r = subprocess.run([sys.executable, "-m", "her2cr", "synth", "--export", str(tmp_path / "e"), "--n", "20",
                         "--lab-format", "xlsx"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "e" / "Signatera_results_2025-12-31.xlsx").is_file()
