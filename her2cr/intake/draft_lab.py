@@ -131,10 +131,15 @@ class LabDraft:
                 sorted(vary, key=lambda c: frame[c].nunique())[:1]
             if tests and frame[tests[0]].nunique() <= 30:
                 test = tests[0]
+                test_why = ("its name names a test" if test in named.get("test", []) else
+                            "its few values differ between a sample's rows")
                 values = ([c for c in vary if c != test and c in named.get("value", [])]
                           or [c for c in vary if c != test and c in named.get("result", [])]
                           or [c for c in vary if c != test and c not in named.get("by", [])])
                 value = values[0] if len(values) == 1 else None
+                value_why = ("its name names a value" if value in named.get("value", []) else
+                             "its name names a result" if value in named.get("result", []) else
+                             "the one other column that differs between a sample's rows")
                 layout = "sample_test"
         L.append(f"  layout: {layout}   # " + ("one row per sample" if layout == "sample" else
                                                f"one row per sample and test: samples repeat, and {test} "
@@ -161,7 +166,9 @@ class LabDraft:
             else:
                 L.append(f"    {k}: {TODO}   # no one column found by name or content; columns: {', '.join(t.header)}")
         if layout == "sample_test":
-            L += ["  tests:", f"    column: {_q(test)}", f"    value: {_q(value) if value else TODO}",
+            L += ["  tests:", f"    column: {_q(test)}   # {test_why}",
+                  f"    value: {_q(value)}   # {value_why}" if value else
+                  f"    value: {TODO}   # the column holding each test's value; candidates: {', '.join(vary)}",
                   "    codes:   # test code -> contract column"]
             for code, (target, why) in codes.items():
                 L.append(f"      {_q(code)}: {target or TODO}   # {why}")
