@@ -1,7 +1,7 @@
 """The draft mapping's laboratory section, from the laboratory file's content: which file it is
 (the one holding the EDC draws' sample IDs, whatever its extension), its layout (one row per
-sample, or per sample and test), its columns, test codes, result words, MTM/mL qualifiers and the
-column that orders resent results."""
+sample, or per sample and test), its columns, test codes, result words, MTM/mL qualifiers, the
+column that orders resent results, and a visit column (mapped when each of its words names a visit)."""
 
 from __future__ import annotations
 
