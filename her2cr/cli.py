@@ -84,7 +84,7 @@ def cmd_synth(a) -> int:
     if a.as_of:
         data = as_of(data, a.as_of)
     paths = []
-    for folder, write in ((a.out, write_cut), (a.export, _write_export)):
+    for folder, write in ((a.out, write_cut), (a.export, lambda d, f: _write_export(d, f, a.lab_format))):
         if folder is not None:
             paths += write(data, folder)
             # the marker travels with the export, so that a cut taken in from it is synthetic too
@@ -94,10 +94,10 @@ def cmd_synth(a) -> int:
     return EXIT_OK
 
 
-def _write_export(data, folder):
+def _write_export(data, folder, lab_format="csv"):
     from her2cr.intake.synthetic import build_export, write_export
 
-    return write_export(build_export(data), folder)
+    return write_export(build_export(data, lab_format), folder)
 
 
 def _count(n: int, noun: str) -> str:
@@ -113,13 +113,14 @@ def cmd_intake(a) -> int:
         try:
             # a shell passes '\t' as two characters: take it (and the word tab) as a tab
             delimiter = "\t" if a.delimiter in ("\\t", "tab") else a.delimiter
-            path = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, delimiter)
+            draft = write_draft(a.export, a.out or Path("mapping.draft.yml"), a.encoding, delimiter)
         except IntakeFailed as exc:
             for i in exc.errors:
                 _err(i.line())
             return EXIT_BAD_INPUT
-        print(f"her2cr intake: draft mapping written to {path}; fill in every TODO, then run the intake "
+        print(f"her2cr intake: draft mapping written to {draft.path}; fill in every TODO, then run the intake "
               "with --mapping")
+        print(draft.summary())
         return EXIT_OK
     missing = [f"--{n}" for n in ("mapping", "cut", "out") if getattr(a, n) is None]
     if missing:
@@ -264,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cut", type=_check_cut, default=DEFAULT_CUT, help="cut-off YYYY-MM-DD")
     s.add_argument("--as-of", type=_check_cut, default=None,
                    help="export the same study as it stood at this earlier date (successive cuts)")
+    s.add_argument("--lab-format", choices=("csv", "xlsx"), default="csv",
+                   help="with --export: the laboratory's result file as CSV (default) or as an Excel workbook")
     s.set_defaults(func=cmd_synth)
 
     it = sub.add_parser("intake", help="map an EDC export and the laboratory file to a raw cut")
@@ -272,8 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--cut", type=_check_cut, help="cut-off YYYY-MM-DD")
     it.add_argument("--out", type=Path, help="the raw cut folder to write (with --draft-mapping: the draft's file)")
     it.add_argument("--draft-mapping", action="store_true", help="write a first mapping from the dictionary")
-    it.add_argument("--encoding", default="utf-8", help="with --draft-mapping: the export's encoding (utf-8, cp932)")
-    it.add_argument("--delimiter", default=",", help="with --draft-mapping: the export's delimiter")
+    it.add_argument("--encoding", default=None, help="with --draft-mapping: the export's encoding (utf-8, cp932); "
+                    "found from the files when not given")
+    it.add_argument("--delimiter", default=None, help="with --draft-mapping: the export's delimiter; found from "
+                    "the files when not given")
     it.set_defaults(func=cmd_intake)
 
     v = sub.add_parser("validate", help="check a raw data cut against the contract")

@@ -35,6 +35,7 @@ class Where:
     event: str = ""
     identifier: bool = False
     lab: bool = False  # the laboratory's file, not the EDC export: its values are corrected by the lab
+    kinds: np.ndarray | None = None  # a workbook's: what each cell was typed as ('a date'; '' for text)
 
     def at(self, i: int) -> tuple[int, str]:
         return int(self.rows[i]), str(self.records[i])
@@ -42,8 +43,11 @@ class Where:
     def shown(self, value: str) -> str:
         return "" if self.identifier else value
 
-    def say(self, value: str) -> str:
-        return "the value (an identifier, not shown)" if self.identifier else f"{value!r}"
+    def say(self, value: str, i: int | None = None) -> str:
+        said = "the value (an identifier, not shown)" if self.identifier else f"{value!r}"
+        if self.kinds is not None and i is not None and self.kinds[i]:
+            said += f" (the cell is {self.kinds[i]})"  # a typed cell of a workbook: not text
+        return said
 
 
 def _emit(rule: str, w: Where, mask: np.ndarray, values: pd.Series, text) -> list[IntakeIssue]:
@@ -52,7 +56,7 @@ def _emit(rule: str, w: Where, mask: np.ndarray, values: pd.Series, text) -> lis
     for i in np.flatnonzero(mask):
         row, rec = w.at(i)
         v = values.iat[i]
-        out.append(issue(rule, w.file, ev + text(w.say(v), v), row=row, record=rec, field=w.field,
+        out.append(issue(rule, w.file, ev + text(w.say(v, i), v), row=row, record=rec, field=w.field,
                          value=w.shown(v)))
     return out
 
@@ -147,9 +151,10 @@ def check_kind(values: pd.Series, w: Where, kind: str) -> tuple[pd.Series, list[
     sheet = bad & s.str.match(SPREADSHEET).to_numpy()
     out = _emit("EDC06", w, sheet, values, lambda said, v: (
         f"{said} is a spreadsheet's {'formula' if v.strip().startswith('=') else 'error value'}, not {want}: "
-        "the file was opened and saved in a spreadsheet; "
-        + ("ask the laboratory to send its file again as it was made" if w.lab
-           else "export the records again from the EDC (a spreadsheet may read an export, never save it)")))
+        + ("a formula of the laboratory's workbook failed; ask the laboratory to correct it and send the "
+           "file again" if w.kinds is not None else "the file was opened and saved in a spreadsheet; "
+           + ("ask the laboratory to send its file again as it was made" if w.lab
+              else "export the records again from the EDC (a spreadsheet may read an export, never save it)"))))
     bad &= ~sheet
     out += _emit("EDC06", w, bad & token, values, lambda said, v: f"{said} {token_text}")
     if kind in ("date", "datetime"):

@@ -27,7 +27,8 @@ RULES: dict[str, tuple[str, str]] = {
     "MAP11": (WARNING, "a code of the code map is not a choice of the dictionary field"),
     "MAP12": (ERROR, "an event of the mapping (subjects.event, draws.event) that no row of the records has, or "
                      "draws at another event than draws.event"),
-    "FILE01": (ERROR, "a source file is missing, or a name pattern does not match exactly one file"),
+    "FILE01": (ERROR, "a source file is missing, or a name pattern does not match exactly one file (or a "
+                      "laboratory workbook's sheet)"),
     "FILE02": (ERROR, "a file is not valid in its declared encoding"),
     "FILE03": (ERROR, "a file is not separated by the declared delimiter"),
     "FILE04": (ERROR, "a file is not a well-formed table"),

@@ -19,8 +19,10 @@ from her2cr.intake import convert as V
 from her2cr.intake.issues import IntakeIssue, issue
 from her2cr.intake.mapping import VISIT_RULE, Mapping
 from her2cr.intake.textio import read_table
+from her2cr.intake.workbook import is_workbook, read_workbook
 
 INTEGER_COLUMNS = ("variants_detected", "panel_size")
+KIND = "_kind:"  # a workbook's column of cell kinds (workbook.py), beside the column it describes
 TEXT = "string[pyarrow]"
 
 
@@ -182,10 +184,18 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     the row of each test); the issues; and each contract column's origin (her2cr/data/sources.py)."""
     name = path.name
     cols = {k: str(v) for k, v in (m.get("lab", "columns") or {}).items()}
-    t, out = read_table(path, m.get("lab", "encoding", default="utf-8"), m.get("lab", "delimiter", default=","),
-                        expect=tuple(cols.values()))
+    if is_workbook(path):
+        t, out = read_workbook(path, m.get("lab", "sheet"), expect=tuple(cols.values()))
+    elif m.get("lab", "sheet") is not None:
+        return None, [issue("MAP03", m.path.name, f"line {m.line('lab', 'sheet')}: lab.sheet names a sheet, but "
+                            f"{name} is not an Excel workbook (.xlsx); delete lab.sheet, or name the workbook "
+                            "in lab.file", row=m.line("lab", "sheet"), field="lab.sheet")], {}
+    else:
+        t, out = read_table(path, m.get("lab", "encoding", default="utf-8"),
+                            m.get("lab", "delimiter", default=","), expect=tuple(cols.values()))
     if t is None:
         return None, out, {}
+    name = t.name  # a workbook's sheet is named with the file
     layout = m.get("lab", "layout", default="sample")
     tests = m.get("lab", "tests") or {}
     needed = list(cols.values()) + ([tests.get("column"), tests.get("value")] if layout == "sample_test" else [])
@@ -198,6 +208,8 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
                             f"laboratory file (its columns: {', '.join(t.header)}); correct the mapping",
                             row=1, field=c) for c in missing], {}
     df, rows = t.frame, t.rows
+    if t.kinds is not None:  # a workbook: what its typed cells were, carried along as `_kind:<column>`
+        df = df.assign(**{KIND + c: t.kinds[c].to_numpy(dtype=object) for c in t.kinds if (t.kinds[c] != "").any()})
     sample_col = cols["sample_id"]
     origins = {target: S.column_origin(S.ORIGIN_LAB, name, col) for target, col in cols.items()}
     if layout == "sample_test":
@@ -218,6 +230,7 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
         wide = df.pivot(index=sample_col, columns="_test", values=vcol)
         wide_rows = df.assign(_r=rows).pivot(index=sample_col, columns="_test", values="_r")
         base = first.set_index(sample_col)
+        wide_kinds = df.pivot(index=sample_col, columns="_test", values=KIND + vcol) if KIND + vcol in df else None
         lab = pd.DataFrame({"sample_id": base.index.to_numpy(dtype=object), "_row": base["_row"].to_numpy()})
         for target in dict.fromkeys(codes.values()):
             lab[target] = wide[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
@@ -225,15 +238,23 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
             origin = f"{S.ORIGIN_LAB}:{target}"
             lab[f"_row:{target}"] = (wide_rows[target].reindex(base.index).to_numpy(dtype=float)
                                      if target in wide_rows else np.nan)
+            if wide_kinds is not None:
+                lab[KIND + target] = wide_kinds[target].reindex(base.index).fillna("").to_numpy(dtype=object) \
+                    if target in wide_kinds else ""
             tested = ", ".join(k for k, v in codes.items() if v == target)
             origins[target] = S.column_origin(origin, name, f"{vcol} (test {tested})")
         for target, col in cols.items():
             if target not in lab:
                 lab[target] = base[col].to_numpy(dtype=object)
+                if KIND + col in base:
+                    lab[KIND + target] = base[KIND + col].to_numpy(dtype=object)
     else:
         df, rows, more = _keep_newest(df, rows, [sample_col], m, name, "sample", cols.get("subject_id"))
         out += more
         lab = pd.DataFrame({t_: df[c].reset_index(drop=True) for t_, c in cols.items()})
+        for t_, c in cols.items():
+            if KIND + c in df:
+                lab[KIND + t_] = df[KIND + c].to_numpy(dtype=object)
         lab["_row"] = rows
     if "visit" in cols:
         lab, more = _visits(lab, df, rows, sample_col, cols["visit"], cols.get("subject_id"),
@@ -243,7 +264,12 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     subj = lab["subject_id"].to_numpy(dtype=object) if "subject_id" in lab else np.full(len(lab), "")
 
     def where(target):
-        return V.Where(name, rows, subj, cols.get(target, target), lab=True)
+        kinds = lab[KIND + target].to_numpy(dtype=object) if KIND + target in lab else None
+        if f"_row:{target}" in lab:  # one row per test: the test's own row and the value column
+            own = lab[f"_row:{target}"].to_numpy(dtype=float)
+            at = np.where(np.isnan(own), rows, own).astype(np.int64)
+            return V.Where(name, at, subj, origins[target]["field"], lab=True, kinds=kinds)
+        return V.Where(name, rows, subj, cols.get(target, target), lab=True, kinds=kinds)
 
     res_codes = {_match_key(k): str(v) for k, v in (m.get("lab", "result_codes") or {}).items()}
     lab = lab.astype({c: TEXT for c in lab if not c.startswith("_row")})
@@ -264,4 +290,5 @@ def read_lab(path: Path, m: Mapping) -> tuple[pd.DataFrame | None, list[IntakeIs
     if "collection_date" in lab:
         _, more = V.check_kind(lab["collection_date"], where("collection_date"), "date")
         out += more
+    lab.attrs["file"] = name  # how the reconciliation's messages name the file (and its sheet)
     return lab, out, origins

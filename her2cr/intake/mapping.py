@@ -33,7 +33,7 @@ SCHEMA = {
             "missing_codes": ("list", str)},
     "subjects": {"event": str, "columns": ("map", COLUMN), "not_used": ("list", str)},
     "draws": {"instrument": str, "event": str, "columns": ("map", COLUMN), "not_used": ("list", str)},
-    "lab": {"file": str, "encoding": str, "delimiter": str, "layout": str, "columns": ("map", str),
+    "lab": {"file": str, "sheet": str, "encoding": str, "delimiter": str, "layout": str, "columns": ("map", str),
             "tests": {"column": str, "value": str, "codes": ("map", str)},
             "result_codes": ("map", str), "visit_codes": ("map", str),
             "mtm_qualifiers": {"not_detected": ("list", str), "not_detected_value": str, "below_limit": str, "above_limit": str},

@@ -113,7 +113,8 @@ def prepare(export, mapping) -> dict:
     issues += more
     if records is None or lab is None:
         _stop(issues)
-    issues += _lab_without_ids(lab, lab_path.name, m)
+    lab_name = lab.attrs.get("file", lab_path.name)  # a workbook's: 'file, sheet S'
+    issues += _lab_without_ids(lab, lab_name, m)
     more = check_events(records, m)
     issues += more
     if more:  # every record's subject fields or every draw would be missing: say the one cause
@@ -130,7 +131,7 @@ def prepare(export, mapping) -> dict:
     ctdna = None
     if not unknown_subject:
         subject_of = pd.Series(subjects["subject_id"].to_numpy(), index=record_ids)
-        ctdna, more, ctdna_rows = reconcile(draws, lab, subject_of, rec_path.name, lab_path.name,
+        ctdna, more, ctdna_rows = reconcile(draws, lab, subject_of, rec_path.name, lab_name,
                                             int(m.get("reconciliation", "date_tolerance_days", default=0)),
                                             str(m.get("lab", "columns", "visit", default="visit")))
         issues += more

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from her2cr.data.synth import FOLLOW_UP_MONTHS, VISIT_INTERVAL, SynthCut
+from her2cr.intake.workbook_writer import write_workbook
 
 MAPPING_NAME = "mapping.yml"
 PROJECT = "HER2CR"
@@ -174,11 +175,16 @@ class SyntheticExport:
     cut: SynthCut
 
 
-def file_names(cut: str) -> dict:
+LAB_FORMATS = ("csv", "xlsx")
+LAB_SHEET = "Results"
+LAB_DATES, LAB_INTEGERS = ("COLLECTION_DATE", "REPORT_DATE"), ("VARIANTS_DETECTED", "PANEL_SIZE")
+
+
+def file_names(cut: str, lab_format: str = "csv") -> dict:
     """REDCap's and the laboratory's usual names, dated by the export (the cut-off)."""
     return {"records": f"{PROJECT}_DATA_{cut}_1200.csv",
             "dictionary": f"{PROJECT}_DataDictionary_{cut}.csv",
-            "lab": f"Signatera_results_{cut}.csv",
+            "lab": f"Signatera_results_{cut}.{lab_format}",
             "mapping": MAPPING_NAME}
 
 
@@ -401,6 +407,12 @@ def _yaml_map(codes: dict) -> str:
     return "{" + ", ".join(f'"{k}": "{v}"' for k, v in codes.items()) + "}"
 
 
+def _lab_format_keys(lab_file: str) -> str:
+    if lab_file.endswith(".xlsx"):  # dates and counts typed, MTM/mL as text (workbook_writer.py)
+        return f"  sheet: {LAB_SHEET}"
+    return '  encoding: utf-8\n  delimiter: ","'
+
+
 def mapping_text(names: dict, respelled_results: list[str]) -> str:
     """The mapping of this export (format 1), with comments that say why where it is not plain."""
     extra_results = "".join(f', "{w}": "{w}"' for w in respelled_results)
@@ -457,8 +469,7 @@ draws:
     collection_date: {{field: draw_date}}
 lab:
   file: {names['lab']}
-  encoding: utf-8
-  delimiter: ","
+{_lab_format_keys(names['lab'])}
   layout: sample
   columns:
     subject_id: PATIENT_ID
@@ -482,15 +493,18 @@ reconciliation:
 """
 
 
-def build_export(cut: SynthCut) -> SyntheticExport:
-    """The export of a synthetic cut (from `her2cr.data.synth.generate` or `as_of`)."""
+def build_export(cut: SynthCut, lab_format: str = "csv") -> SyntheticExport:
+    """The export of a synthetic cut (from `her2cr.data.synth.generate` or `as_of`); the
+    laboratory file as CSV or as an Excel workbook (lab_format xlsx)."""
+    if lab_format not in LAB_FORMATS:
+        raise ValueError(f"lab_format {lab_format!r} is not one of {', '.join(LAB_FORMATS)}")
     s = cut.subjects
     record = s["subject_id"].str.slice(4).astype(np.int64).to_numpy()
     ids = _identifiers(cut, record)
     records = _records(cut, record, ids)
     lab = _lab(cut)
     respelled = sorted({w for w in lab["RESULT"] if w not in RESULT_WORDS.values()})
-    names = file_names(cut.cut)
+    names = file_names(cut.cut, lab_format)
     identifiers = pd.concat([pd.DataFrame({"record_id": record.astype(str), "subject_id": s["subject_id"].values}),
                              ids], axis=1)
     return SyntheticExport(records=records, dictionary=_dictionary(), lab=lab,
@@ -509,7 +523,10 @@ def write_export(export: SyntheticExport, out_dir) -> list[Path]:
                                  ("dictionary", export.dictionary, "utf-8-sig"),
                                  ("lab", export.lab, "utf-8")):
         path = out / n[key]
-        frame.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
+        if path.suffix == ".xlsx":
+            write_workbook(frame, path, LAB_SHEET, dates=LAB_DATES, integers=LAB_INTEGERS)
+        else:
+            frame.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
         paths.append(path)
     path = out / n["mapping"]
     path.write_text(export.mapping, encoding="utf-8", newline="\n")

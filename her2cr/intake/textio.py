@@ -27,12 +27,16 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical 
 @dataclass
 class Table:
     """A CSV file read as text: `frame` (str cells, "" when empty) and the spreadsheet row of each
-    record in `rows` (a numpy array aligned with the frame)."""
+    record in `rows` (a numpy array aligned with the frame). Read from a workbook
+    (her2cr/intake/workbook.py), `kinds` says which cells were typed (date, number, ...: '' for
+    text) and `letters` each column's letter."""
 
     name: str
     frame: pd.DataFrame
     rows: np.ndarray
     header: list[str] = field(default_factory=list)
+    kinds: pd.DataFrame | None = None
+    letters: dict[str, str] = field(default_factory=dict)
 
 
 def _suggest(data: bytes, declared: str) -> str:
