@@ -47,7 +47,7 @@ def _register_namespaces(xml: bytes) -> None:
     """Keep the document's own namespace prefixes when it is written again (Word reads any
     prefix, but a reader of the XML should see w:, r:, wp:)."""
     for _, (prefix, uri) in ET.iterparse(io.BytesIO(xml), events=("start-ns",)):
-        if prefix:
+        if prefix and not re.fullmatch(r"ns\d+", prefix):  # ns0, ns1: ElementTree's own
             ET.register_namespace(prefix, uri)
 
 
