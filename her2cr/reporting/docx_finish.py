@@ -12,7 +12,8 @@ Pandoc embeds an SVG figure as SVG only unless rsvg-convert is installed, and wr
 name, not its alt text, as the picture's description. `finish_docx` adds the PNG that the
 notebooks save beside each SVG (300 dpi at the size the report prints it) as the fallback that
 Word versions without SVG support and LibreOffice draw, and writes the figure's alt text as the
-picture's description (Word's "Alt Text").
+picture's description (Word's "Alt Text"). It also writes the section headings into the
+contents list, which Pandoc leaves for Word to fill (`fill_contents`).
 
 `table_documents` makes one document per report table (tables/<label>.docx), with the report's
 styles, page set-up and header: caption, table and notes, for a manuscript.
@@ -117,6 +118,50 @@ def unwrap_floats(body: ET.Element) -> list[str]:
 _RELATIONSHIP = re.compile(r"<Relationship\b[^>]*?/>")
 
 
+def fill_contents(body: ET.Element, depth: int = 2) -> int:
+    """Write the headings (levels 1 to `depth`, linked to their sections) into the contents list
+    Pandoc leaves empty. Pandoc's TOC field has no entries until a word processor updates it:
+    Word does so when the document is opened (the field is marked dirty), LibreOffice and
+    viewers do not and showed an empty list. The entries carry no page numbers; Word adds them
+    when it updates the field. Returns the number of entries."""
+    instr = next((p for p in body.iter(_w("p"))
+                  if any((t.text or "").strip().startswith("TOC ") for t in p.iter(_w("instrText")))), None)
+    if instr is None:
+        return 0
+    entries = []
+    children = list(body)
+    for i, el in enumerate(children):
+        style = el.find(f"{_w('pPr')}/{_w('pStyle')}") if el.tag == _w("p") else None
+        level = re.fullmatch(r"Heading(\d)", style.get(_w("val"), "")) if style is not None else None
+        if not level or int(level.group(1)) > depth:
+            continue
+        mark = children[i - 1] if i and children[i - 1].tag == _w("bookmarkStart") else None
+        entries.append((int(level.group(1)), _text(el), mark.get(_w("name")) if mark is not None else ""))
+    if not entries:
+        return 0
+    # the field's runs: begin, instruction, separate | the entries | end
+    runs = [r for r in instr if r.tag == _w("r")]
+    chars = [c for r in runs for c in r]
+    end = next(c for c in chars if c.tag == _w("fldChar") and c.get(_w("fldCharType")) == "end")
+    for r in runs:
+        if end in list(r):
+            r.remove(end)
+    parent = next(p for p in body.iter() if instr in list(p))
+    at = list(parent).index(instr)
+    for k, (level, text, anchor) in enumerate(entries):
+        p = ET.Element(_w("p"))
+        ppr = ET.SubElement(p, _w("pPr"))
+        ET.SubElement(ppr, _w("pStyle"), {_w("val"): f"TOC{level}"})
+        link = ET.SubElement(p, _w("hyperlink"), {_w("anchor"): anchor}) if anchor else p
+        run = ET.SubElement(link, _w("r"))
+        t = ET.SubElement(run, _w("t"))
+        t.text = text
+        if k == len(entries) - 1:
+            ET.SubElement(ET.SubElement(p, _w("r")), _w("fldChar"), {_w("fldCharType"): "end"})
+        parent.insert(at + 1 + k, p)
+    return len(entries)
+
+
 def _relations(parts: dict[str, bytes]) -> str:
     return parts["word/_rels/document.xml.rels"].decode("utf-8")
 
@@ -176,6 +221,7 @@ def finish_docx(docx: Path, folder: Path, markdown: str) -> list[str]:
     root = _document(parts)
     body = root.find(_w("body"))
     labels = unwrap_floats(body)
+    fill_contents(body)
     add_figure_fallbacks(body, parts, folder, figure_alt_texts(markdown))
     parts["word/document.xml"] = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     write_docx(parts, docx)

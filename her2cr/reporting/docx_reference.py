@@ -2,8 +2,8 @@
 
 report/reference.docx is Pandoc's own default (`quarto pandoc -o default.docx
 --print-default-data-file reference.docx`) with the edits of `make_reference`: a journal-like
-serif body, black serif headings, plain captions (a table's stays with its table), a style for
-table notes, A4 with 2 cm margins, and a page header and footer holding placeholders. Pandoc
+serif body, black serif headings, plain captions (a table's stays with its table), styles for
+table notes and the contents list's entries, A4 with 2 cm margins, and a page header and footer holding placeholders. Pandoc
 takes styles, page set-up, header and footer from it. `python -m her2cr.reporting.docx_reference
 default.docx report/reference.docx` rebuilds it.
 
@@ -86,6 +86,15 @@ TABLE_NOTE_STYLE = (
 _BLACK = '<w:color w:val="000000" />'
 
 
+# the contents list's entries (docx_finish.fill_contents writes them; Word uses the same styles
+# when it updates the list)
+TOC_STYLES = "".join(
+    f'<w:style w:type="paragraph" w:styleId="TOC{n}"><w:name w:val="toc {n}" /><w:basedOn w:val="Normal" />'
+    f'<w:next w:val="Normal" /><w:uiPriority w:val="39" /><w:unhideWhenUsed />'
+    f'<w:pPr><w:spacing w:before="0" w:after="40" /><w:ind w:left="{360 * (n - 1)}" /></w:pPr></w:style>'
+    for n in (1, 2, 3))
+
+
 def _edit_style(styles: str, style_id: str, rpr: str, ppr: str) -> str:
     m = re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles, re.S)
     if not m:
@@ -109,7 +118,7 @@ def make_reference(default: bytes) -> bytes:
     styles = styles.replace('w:val="en-US"', 'w:val="en-GB"', 1)
     for style_id, (rpr, ppr) in _STYLE_EDITS.items():
         styles = _edit_style(styles, style_id, rpr, ppr)
-    styles = styles.replace("</w:styles>", TABLE_NOTE_STYLE + "</w:styles>")
+    styles = styles.replace("</w:styles>", TABLE_NOTE_STYLE + TOC_STYLES + "</w:styles>")
     parts["word/styles.xml"] = styles.encode("utf-8")
 
     doc = parts["word/document.xml"].decode("utf-8")

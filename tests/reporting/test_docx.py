@@ -215,3 +215,27 @@ def test_alt_texts_are_read_from_the_figure_markdown():
     md = ('::: {#fig-a}\n![](figures/a.svg){width=4.46in fig-alt="Dots: \\"A\\" and B."}\n\nCap\n:::\n'
           '![](additional/x/figures/b.svg){width=6.60in fig-alt="Bars."}')
     assert figure_alt_texts(md) == {"figures/a.svg": 'Dots: "A" and B.', "additional/x/figures/b.svg": "Bars."}
+
+
+def test_the_contents_list_holds_the_sections_linked_to_their_headings():
+    from her2cr.reporting.docx_finish import fill_contents
+
+    root = ET.fromstring(f"""<w:document xmlns:w="{W_NS}"><w:body>
+<w:sdt><w:sdtContent><w:p><w:pPr><w:pStyle w:val="TOCHeading" /></w:pPr><w:r><w:t>Table of contents</w:t></w:r></w:p>
+<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true" /><w:instrText>TOC \\o "1-2" \\h \\z \\u</w:instrText>
+<w:fldChar w:fldCharType="separate" /><w:fldChar w:fldCharType="end" /></w:r></w:p></w:sdtContent></w:sdt>
+<w:bookmarkStart w:id="1" w:name="summary" /><w:p><w:pPr><w:pStyle w:val="Heading1" /></w:pPr><w:r><w:t>1. Summary</w:t></w:r></w:p>
+<w:bookmarkStart w:id="2" w:name="primary" /><w:p><w:pPr><w:pStyle w:val="Heading2" /></w:pPr><w:r><w:t>5.1 Primary</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading3" /></w:pPr><w:r><w:t>too deep</w:t></w:r></w:p>
+</w:body></w:document>""")
+    body = root.find(W + "body")
+    assert fill_contents(body) == 2
+    content = body.find(f"{W}sdt/{W}sdtContent")
+    paras = content.findall(W + "p")
+    assert ["".join(t.text or "" for t in p.iter(W + "t")) for p in paras] == ["Table of contents", "", "1. Summary",
+                                                                              "5.1 Primary"]
+    assert [p.find(f"{W}pPr/{W}pStyle").get(W + "val") for p in paras[2:]] == ["TOC1", "TOC2"]
+    assert [p.find(W + "hyperlink").get(W + "anchor") for p in paras[2:]] == ["summary", "primary"]
+    # the field runs from its instruction over the entries: begin and separate first, end last
+    kinds = [c.get(W + "fldCharType") for c in content.iter(W + "fldChar")]
+    assert kinds == ["begin", "separate", "end"] and paras[-1].find(f".//{W}fldChar") is not None
