@@ -364,6 +364,23 @@ def quarto_markdown_text(nb) -> str:
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
+def _finish_word(work: Path, nb) -> Exception | None:
+    """Finish the Word report Quarto wrote in `work` and write each table's own document into
+    work/_tables (docx_finish); an error is returned, to be raised once every Quarto process has
+    ended."""
+    from her2cr.reporting.docx_finish import finish_docx, table_documents
+
+    produced = work / "_output" / "report.docx"
+    if not produced.exists():
+        return None  # said below, with the other formats' checks
+    try:
+        finish_docx(produced, work, quarto_markdown_text(nb))
+        table_documents(produced, work / "_tables")
+    except Exception as e:  # noqa: BLE001 (raised by quarto_render after the other conversions)
+        return e
+    return None
+
+
 def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> list[Path]:
     """Render HTML, PDF (Typst) and Word with the Quarto project in report/, all at once (one
     Quarto process each, each in its own build folder); returns the files made. The Word report
@@ -390,7 +407,12 @@ def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> l
                     [quarto, "render", "report.ipynb", "--to", fmt, "--no-execute"], cwd=works[fmt],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **processes.popen_options())
                 processes.track(procs[fmt].pid)
-            logs = {fmt: proc.communicate()[0] for fmt, proc in procs.items()}
+            # Word first: it is done soonest, and finishing it overlaps the HTML conversion
+            logs, word_error = {}, None
+            for fmt in sorted(procs, key=lambda f: f != "docx"):
+                logs[fmt] = procs[fmt].communicate()[0]
+                if fmt == "docx" and procs[fmt].returncode == 0:
+                    word_error = _finish_word(works[fmt], nb)
         finally:
             for proc in procs.values():
                 processes.untrack(proc.pid)
@@ -405,10 +427,11 @@ def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> l
                 raise RuntimeError(f"quarto render --to {fmt} did not apply report/_quarto.yml "
                                    f"(no _output/{name} in {works[fmt]})")
             if fmt == "docx":
-                from her2cr.reporting.docx_finish import finish_docx, table_documents
-
-                finish_docx(produced, works[fmt], quarto_markdown_text(nb))
-                table_documents(produced, out_dir / "tables")
+                if word_error is not None:
+                    raise word_error
+                (out_dir / "tables").mkdir(exist_ok=True)
+                for table in sorted((works[fmt] / "_tables").glob("*.docx")):
+                    shutil.move(table, out_dir / "tables" / table.name)
             shutil.move(produced, out_dir / name)
             made.append(out_dir / name)
         return made
