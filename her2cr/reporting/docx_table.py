@@ -28,7 +28,7 @@ import re
 import pandas as pd
 
 from her2cr.reporting.typst_table import (
-    _HEADER_GROUP, INSET_PT, LEAD_ROWS, NOTE_SIZE_PT, SHORT_TABLE_LINES, TAIL_ROWS, TEXT_WIDTH_PT,
+    INSET_PT, LEAD_ROWS, NOTE_SIZE_PT, SHORT_TABLE_LINES, TAIL_ROWS, TEXT_WIDTH_PT,
     TableLayout, _widths_em, cell_text, em_per_page, estimated_lines, font_size, least_widths,
     numeric_columns)
 
@@ -46,8 +46,9 @@ def xml_text(s: str) -> str:
 
 def header_text(column) -> str:
     """A header cell's text; "(N = 25)" never breaks over lines (non-breaking spaces, as in the
-    HTML report)."""
-    return _HEADER_GROUP.sub(lambda m: m.group(0).replace(" ", "\u00a0"), cell_text(column))
+    HTML report: display.header_html). A longer parenthesis ("(stop anti-HER2 treatment)") wraps
+    between its words: Word would break a word of it that does not fit."""
+    return cell_text(column).replace("(N = ", "(N\u00a0=\u00a0")
 
 
 # Smaller type, down to 7 pt, before a word breaks inside (see type_size)

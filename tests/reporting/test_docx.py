@@ -239,3 +239,10 @@ def test_the_contents_list_holds_the_sections_linked_to_their_headings():
     # the field runs from its instruction over the entries: begin and separate first, end last
     kinds = [c.get(W + "fldCharType") for c in content.iter(W + "fldChar")]
     assert kinds == ["begin", "separate", "end"] and paras[-1].find(f".//{W}fldChar") is not None
+
+
+def test_a_long_parenthesis_in_a_header_wraps_between_words_and_n_stays_whole():
+    from her2cr.reporting.docx_table import header_text
+
+    assert header_text("Follow-up (stop anti-HER2 treatment)") == "Follow-up (stop anti-HER2 treatment)"
+    assert header_text("Stopped (N = 24)") == "Stopped (N\u00a0=\u00a024)"
