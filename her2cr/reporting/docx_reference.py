@@ -22,6 +22,9 @@ from pathlib import Path
 
 from her2cr.reporting.docx_package import CT_NS, R_NS, REL_FOOTER, REL_HEADER, read_parts, write_parts
 
+# the Pandoc whose default reference document report/reference.docx was made from (Quarto 1.11);
+# another Pandoc's default differs in details, and a test compares only with this one's
+MADE_WITH = "pandoc 3.9"
 SERIF = "Times New Roman"  # LibreOffice draws it with the metric-compatible Liberation Serif
 _FONTS = f'<w:rFonts w:ascii="{SERIF}" w:hAnsi="{SERIF}" w:eastAsia="{SERIF}" w:cs="{SERIF}" />'
 # Pandoc's styles name theme fonts (Aptos / Calibri): replaced by the serif everywhere
