@@ -2,9 +2,10 @@
 
 Each plotting function returns a `Plot`: it unpacks as (figure, caption) and carries the figure's
 alt text (what the picture shows, for readers who cannot see it). `save_figure` writes
-figures/<name>.svg (what the report shows: vector, in the HTML and the PDF), .png (200 dpi, for
-notebooks and slides), .txt (the caption) and .alt.txt (the alt text), with metadata stripped so
-that the same inputs give identical files.
+figures/<name>.svg (what the report shows: vector, in the HTML, the PDF and Word), .png (300 dpi
+at the size the report prints it: Word's fallback for the SVG, and for notebooks and slides), .txt
+(the caption) and .alt.txt (the alt text), with metadata stripped so that the same inputs give
+identical files.
 
 Conventions shared by every figure: the continuing cohort comes first (left, top, first in the
 legend) and is bluish green, the stopped cohort orange; ctDNA results use colours no cohort uses
@@ -75,13 +76,18 @@ def setup_style() -> None:
     })
 
 
+# the report prints a figure at the size it was drawn (display.Figure), so 300 dpi here is 300 dpi
+# on the page, the resolution of print
+PNG_DPI = 300
+
+
 def save_figure(fig, out_dir, name: str, caption: str, alt: str = "") -> list[Path]:
     """Write figures/<name>.png, .svg, .txt (caption) and, given alt text, .alt.txt under out_dir;
     return the paths."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     png, svg, txt = (folder / f"{name}.{ext}" for ext in ("png", "svg", "txt"))
-    fig.savefig(png, dpi=200, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(png, dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
     # no figure draws a picture into its SVG (mtm_plot summarises large cuts); the dpi is the
     # one the SVGs were always written with, so their bytes do not change
     fig.savefig(svg, dpi=200, bbox_inches="tight", metadata={"Date": None, "Creator": None})

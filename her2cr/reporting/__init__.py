@@ -2,7 +2,8 @@
 
 `context` gathers one cut's outputs into the report's text, tables and figures; `display` holds
 the objects the notebook shows; `consort` draws the flow diagram; `render` turns the executed
-notebook into HTML and PDF; `cutdiff` and `cutdiff_render` compare two cuts ("Changes since the
+notebook into HTML, PDF and Word (the Word tables, reference document and finishing:
+`docx_table`, `docx_reference`, `docx_finish`); `cutdiff` and `cutdiff_render` compare two cuts ("Changes since the
 previous cut"); `subanalysis` is the helper of co-investigators' notebooks 9N, whose outputs the
 report appends.
 

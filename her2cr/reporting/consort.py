@@ -77,7 +77,7 @@ def save_consort(flow: pd.DataFrame, figures_dir: Path | str, after_cutoff: int 
     figures_dir.mkdir(parents=True, exist_ok=True)
     fig = consort_figure(flow, after_cutoff)
     png, svg, txt = (figures_dir / f"consort.{e}" for e in ("png", "svg", "txt"))
-    fig.savefig(png, dpi=200, metadata={"Software": None})
+    fig.savefig(png, dpi=300, metadata={"Software": None})  # ctdna.figures.PNG_DPI: print resolution
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
     import matplotlib.pyplot as plt
 

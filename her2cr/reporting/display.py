@@ -1,9 +1,10 @@
 """Tables in a report notebook that read well in HTML and in Quarto's Typst PDF.
 
 Each table carries two representations: text/html for nbconvert's preview, and text/markdown for
-Quarto, holding the same table twice as raw blocks, HTML for the HTML report and Typst for the PDF
-(`typst_table`: breaks across pages, repeats its header, no hyphenation). The render step gives
-Quarto only the Markdown, so the HTML report needs no Jupyter scripts from a CDN.
+Quarto, holding the same table three times as raw blocks, HTML for the HTML report, Typst for the
+PDF (`typst_table`: breaks across pages, repeats its header, no hyphenation) and OpenXML for the
+Word report (`docx_table`, which says why OpenXML). The render step gives Quarto only the
+Markdown, so the HTML report needs no Jupyter scripts from a CDN.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from her2cr.trace import traced_html
+from her2cr.reporting.docx_table import openxml_table
 from her2cr.reporting.typst_table import TableLayout, numeric_columns, typst_table
 
 
@@ -92,10 +94,12 @@ class Table:
         return self.html or html_table(self.df, self.notes, layout=self.layout)
 
     def quarto_markdown(self, page: str | None = None) -> str:
-        """Raw HTML for Quarto's HTML report and raw Typst for its PDF, each ignored by the other."""
+        """Raw HTML for Quarto's HTML report, raw Typst for its PDF and raw OpenXML for its Word
+        document, each ignored by the others."""
         page = self.page_html() if page is None else page
         return (f"```{{=html}}\n{page}\n```\n\n"
-                f"```{{=typst}}\n{typst_table(self.df, self.notes, self.layout)}\n```\n")
+                f"```{{=typst}}\n{typst_table(self.df, self.notes, self.layout)}\n```\n\n"
+                f"```{{=openxml}}\n{openxml_table(self.df, self.notes, self.layout)}\n```\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         page = self.page_html()  # built once for both outputs

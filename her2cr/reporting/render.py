@@ -25,6 +25,9 @@ QUARTO_MISSING = (
 )
 
 
+HTML_ONLY = "This table is shown in the HTML report."
+
+
 def cell_options(source: str) -> dict[str, str]:
     """Quarto cell options (`#| key: value` lines at the top of a code cell)."""
     opts = {}
@@ -258,9 +261,11 @@ def prepare_for_quarto(nb, cut_info: dict, version: str, rendered: str):
                 continue
             if "text/html" in data and "text/markdown" not in data:
                 # HTML-only output (e.g. a great_tables object in a sub-analysis): raw HTML for the
-                # HTML report; the PDF says where to find it
+                # HTML report; the PDF and the Word document say where to find it
+                from her2cr.reporting.docx_table import openxml_paragraph
                 data["text/markdown"] = (f"```{{=html}}\n{data['text/html']}\n```\n\n"
-                                         "```{=typst}\n#emph[This table is shown in the HTML report.]\n```\n")
+                                         "```{=typst}\n#emph[This table is shown in the HTML report.]\n```\n\n"
+                                         f"```{{=openxml}}\n{openxml_paragraph(HTML_ONLY)}\n```\n")
             # Quarto loads require.js and jQuery from a CDN for any text/html or JavaScript output
             for mime in ("text/html", "application/javascript"):
                 data.pop(mime, None)
@@ -344,14 +349,42 @@ def _stage_project(work: Path, nb, out_dir: Path, info: dict, version: str) -> N
     (work / "_banner.html").write_text(synthetic_html_banner() if info.get("synthetic") else "",
                                        encoding="utf-8")
     (work / "_page.typ").write_text(page_typst(info, version), encoding="utf-8")
+    # the Word report's header: the template's placeholders filled for this run
+    from her2cr.reporting.docx_reference import fill_reference
+
+    (work / "reference.docx").write_bytes(
+        fill_reference((PROJECT / "report" / "reference.docx").read_bytes(), info, version))
 
 
-FORMATS = (("html", "report.html"), ("typst", "report.pdf"))
+FORMATS = (("html", "report.html"), ("typst", "report.pdf"), ("docx", "report.docx"))
+
+
+def quarto_markdown_text(nb) -> str:
+    """The Markdown Quarto is given, as one text (to find each figure's alt text in)."""
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def _finish_word(work: Path, nb) -> Exception | None:
+    """Finish the Word report Quarto wrote in `work` and write each table's own document into
+    work/_tables (docx_finish); an error is returned, to be raised once every Quarto process has
+    ended."""
+    from her2cr.reporting.docx_finish import finish_docx, table_documents
+
+    produced = work / "_output" / "report.docx"
+    if not produced.exists():
+        return None  # said below, with the other formats' checks
+    try:
+        finish_docx(produced, work, quarto_markdown_text(nb))
+        table_documents(produced, work / "_tables")
+    except Exception as e:  # noqa: BLE001 (raised by quarto_render after the other conversions)
+        return e
+    return None
 
 
 def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> list[Path]:
-    """Render HTML and PDF (Typst) with the Quarto project in report/, both at once (two Quarto
-    processes, each in its own build folder); returns the files made."""
+    """Render HTML, PDF (Typst) and Word with the Quarto project in report/, all at once (one
+    Quarto process each, each in its own build folder); returns the files made. The Word report
+    is finished (docx_finish) and each of its tables written to tables/<label>.docx."""
     import time
 
     import nbformat
@@ -374,7 +407,12 @@ def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> l
                     [quarto, "render", "report.ipynb", "--to", fmt, "--no-execute"], cwd=works[fmt],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **processes.popen_options())
                 processes.track(procs[fmt].pid)
-            logs = {fmt: proc.communicate()[0] for fmt, proc in procs.items()}
+            # Word first: it is done soonest, and finishing it overlaps the HTML conversion
+            logs, word_error = {}, None
+            for fmt in sorted(procs, key=lambda f: f != "docx"):
+                logs[fmt] = procs[fmt].communicate()[0]
+                if fmt == "docx" and procs[fmt].returncode == 0:
+                    word_error = _finish_word(works[fmt], nb)
         finally:
             for proc in procs.values():
                 processes.untrack(proc.pid)
@@ -388,6 +426,12 @@ def quarto_render(executed: Path, out_dir: Path, quarto: str | None = None) -> l
             if not produced.exists():
                 raise RuntimeError(f"quarto render --to {fmt} did not apply report/_quarto.yml "
                                    f"(no _output/{name} in {works[fmt]})")
+            if fmt == "docx":
+                if word_error is not None:
+                    raise word_error
+                (out_dir / "tables").mkdir(exist_ok=True)
+                for table in sorted((works[fmt] / "_tables").glob("*.docx")):
+                    shutil.move(table, out_dir / "tables" / table.name)
             shutil.move(produced, out_dir / name)
             made.append(out_dir / name)
         return made

@@ -137,24 +137,31 @@ TAIL_ROWS = 2
 LEAD_ROWS = 2
 
 
-def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list[bool]]:
+def em_per_page(n_columns: int, size: float) -> float:
+    """The text width, less the cell insets, in em of type of `size` pt."""
+    return (TEXT_WIDTH_PT - 2 * INSET_PT * n_columns) / size
+
+
+def least_widths(df: pd.DataFrame, whole: bool) -> dict[int, float]:
+    """Each column's longest unbreakable piece (whole: its longest token) in em."""
+    out = {}
+    for j, col in enumerate(df.columns):
+        cells = [cell_text(v) for v in df[col]] or [""]
+        head = BOLD_CHAR_EM * max(len(u) for u in unbreakable_units(col, header=True))
+        body = CHAR_EM * max(len(u) for c in cells for u in unbreakable_units(c, whole=whole))
+        out[j] = max(head, body, 1.5)
+    return out
+
+
+def _widths_em(df: pd.DataFrame, numeric: list[bool], size: float | None = None) -> tuple[list[float], list[bool]]:
     """Each column's width in em of the table's type (without the cell insets), and whether it
-    was fixed (a number column, or a text column held at its longest unbreakable piece)."""
-    em_per_page = (TEXT_WIDTH_PT - 2 * INSET_PT * len(df.columns)) / font_size(len(df.columns))
-
-    def least_widths(whole: bool) -> dict[int, float]:
-        out = {}
-        for j, col in enumerate(df.columns):
-            cells = [cell_text(v) for v in df[col]] or [""]
-            head = BOLD_CHAR_EM * max(len(u) for u in unbreakable_units(col, header=True))
-            body = CHAR_EM * max(len(u) for c in cells for u in unbreakable_units(c, whole=whole))
-            out[j] = max(head, body, 1.5)
-        return out
-
+    was fixed (a number column, or a text column held at its longest unbreakable piece).
+    size: the type size in pt, font_size's unless given (the Word table may use smaller type)."""
+    room = em_per_page(len(df.columns), size or font_size(len(df.columns)))
     # every token whole (a checksum on one line) where the page has room, else the pieces
-    least = least_widths(whole=True)
-    if sum(least.values()) > em_per_page:
-        least = least_widths(whole=False)
+    least = least_widths(df, whole=True)
+    if sum(least.values()) > room:
+        least = least_widths(df, whole=False)
     full, weight = {}, {}
     for j, (col, is_num) in enumerate(zip(df.columns, numeric)):
         cells = [cell_text(v) for v in df[col]] or [""]
@@ -167,7 +174,7 @@ def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list
     widths = [0.0] * len(df.columns)
     fixed = [False] * len(df.columns)
     # number columns as wide as their widest number, within half the page (down to their least)
-    budget = 0.5 * em_per_page
+    budget = 0.5 * room
     scale = min(1.0, budget / sum(full.values())) if full else 1.0
     for j in full:
         widths[j], fixed[j] = max(full[j] * scale, least[j]), True
@@ -175,7 +182,7 @@ def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list
     # longest unbreakable piece is held there and the others share what is left
     free = dict(weight)
     while free:
-        rest = em_per_page - sum(widths[j] for j in range(len(widths)) if fixed[j])
+        rest = room - sum(widths[j] for j in range(len(widths)) if fixed[j])
         total = sum(free.values())
         short = [j for j, w in free.items() if rest * w / total < least[j]]
         if not short:
@@ -188,7 +195,7 @@ def _widths_em(df: pd.DataFrame, numeric: list[bool]) -> tuple[list[float], list
     # text held at its least pieces can still leave too little room (many columns): the number
     # columns then give up what they hold beyond their least (an interval or a count wraps
     # between words) rather than the table running past the page edge
-    excess = sum(widths) - em_per_page
+    excess = sum(widths) - room
     slack = {j: widths[j] - least[j] for j in full if widths[j] > least[j]}
     if excess > 0 and slack:
         give = min(1.0, excess / sum(slack.values()))

@@ -230,14 +230,14 @@ def main(argv: list[str] | None = None) -> int:
 
         slower = None
         if find_quarto():
-            for fmt, label in (("html", "HTML"), ("typst", "PDF (Typst)")):
+            for fmt, label in (("html", "HTML"), ("typst", "PDF (Typst)"), ("docx", "Word")):
                 t, _, _, _ = median_of(repeats, lambda i: [PY, "-m", "her2cr.runner.bench", "quarto", executed,
                                                            str(version), fmt])
                 rows.append((f"document conversion: Quarto {label} alone", f"{t:.2f}", "", ""))
                 slower = max(slower or 0.0, t)
             conv = measure([PY, "-c", "import sys; from pathlib import Path; from her2cr.reporting.render import quarto_render; "
                             "quarto_render(Path(sys.argv[1]), Path(sys.argv[2]))", executed, str(version)])
-            rows.append(("document conversion: Quarto HTML + PDF (two processes at once)",
+            rows.append(("document conversion: Quarto HTML + PDF + Word (three processes at once)",
                          f"{conv[0]:.2f}", f"{conv[1]:.0f}", f"{conv[2]:.0f}"))
             # end to end: `make report` on a changed cut (inputs that differ from the current
             # version's each time: every step runs, and Quarto renders)

@@ -15,7 +15,8 @@ VOLATILE_PREFIXES = ("notebooks/", "diff/", "report", "render.json", "manifest.j
 
 
 def is_reproducible_output(rel: str) -> bool:
-    return not rel.startswith(VOLATILE_PREFIXES)
+    # tables/*.docx are rendered documents too: their page header names the report version
+    return not rel.startswith(VOLATILE_PREFIXES) and not rel.endswith(".docx")
 
 
 @dataclass
