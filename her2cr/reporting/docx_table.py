@@ -28,9 +28,9 @@ import re
 import pandas as pd
 
 from her2cr.reporting.typst_table import (
-    INSET_PT, LEAD_ROWS, NOTE_SIZE_PT, SHORT_TABLE_LINES, TAIL_ROWS, TEXT_WIDTH_PT,
+    BOLD_CHAR_EM, INSET_PT, LEAD_ROWS, NOTE_SIZE_PT, SHORT_TABLE_LINES, TAIL_ROWS, TEXT_WIDTH_PT,
     TableLayout, _widths_em, cell_text, em_per_page, estimated_lines, font_size, least_widths,
-    numeric_columns)
+    numeric_columns, unbreakable_units)
 
 TWIPS_PER_PT = 20
 # rules as the PDF draws them: 0.8 pt above and below the table and under its header, 0.4 pt light
@@ -96,6 +96,31 @@ def column_twips(df: pd.DataFrame, numeric: list[bool], size: float | None = Non
         scale = total / sum(out)
         out = [max(round(w * scale), 1) for w in out]
         out[-1] += total - sum(out)
+    return _header_words_whole(df, out, size)
+
+
+# Width in em of bold Times capitals (S, M, D are 0.56-0.94 em): the PDF's estimate of a bold
+# character (BOLD_CHAR_EM) is an average, which a header in capitals ("SMD") overruns in Word,
+# where it then broke inside the word ("SM|D").
+BOLD_CAPITAL_EM = 0.78
+
+
+def _header_word_twips(column, size: float) -> int:
+    em = max(sum(BOLD_CAPITAL_EM if ch.isupper() else BOLD_CHAR_EM for ch in word)
+             for word in unbreakable_units(column, header=True))
+    return round((em * size + 2 * INSET_PT) * TWIPS_PER_PT)
+
+
+def _header_words_whole(df: pd.DataFrame, out: list[int], size: float) -> list[int]:
+    """Widen a column whose header word would not fit it whole, taking the room from the widest
+    other column, so that the sum (the text width) stays the same."""
+    out = list(out)
+    for j, col in enumerate(df.columns):
+        need = _header_word_twips(col, size)
+        widest = max((k for k in range(len(out)) if k != j), key=lambda k: out[k], default=None)
+        if out[j] < need and widest is not None and out[widest] - (need - out[j]) >= need:
+            out[widest] -= need - out[j]
+            out[j] = need
     return out
 
 

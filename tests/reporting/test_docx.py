@@ -252,3 +252,15 @@ def test_a_long_parenthesis_in_a_header_wraps_between_words_and_n_stays_whole():
 
     assert header_text("Follow-up (stop anti-HER2 treatment)") == "Follow-up (stop anti-HER2 treatment)"
     assert header_text("Stopped (N = 24)") == "Stopped (N\u00a0=\u00a024)"
+
+
+def test_a_header_word_in_capitals_gets_a_column_it_fits_whole():
+    # Table 1's SMD column: numbers of 4 characters and the bold header "SMD", which Word broke
+    # inside the word ("SM|D") at the PDF's average bold character width (3 x 0.62 em at 9 pt
+    # + 2 x 5 pt insets = 26.7 pt). Bold Times capitals S, M, D are 0.556 + 0.944 + 0.722 = 2.22 em
+    # (Adobe's Times-Bold AFM widths): 20 pt of type + 10 pt of insets.
+    df = pd.DataFrame({"Characteristic": ["Age (years)", "Mean (SD)"] * 3,
+                       "Continuing (N = 25)": ["59.2 (9.5)"] * 6, "SMD": ["0.07", ""] * 3})
+    widths = column_twips(df, numeric_columns(df))
+    assert widths[2] >= round((2.22 * 9 + 10) * 20)
+    assert sum(widths) == round(TEXT_WIDTH_PT * 20)
