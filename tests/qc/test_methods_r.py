@@ -1,0 +1,66 @@
+"""The QC's R methods (qc/methods.R) against published values.
+
+The checks and the citation of every expected number live in qc/tests/test_methods.R; this test
+runs that script with Rscript, asserts that it succeeded, and re-checks each printed value so that
+a failure names the check.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCRIPT = PROJECT / "qc" / "tests" / "test_methods.R"
+
+# Every check the R script must print; a check silently dropped from the script is a failure here.
+EXPECTED_CHECKS = {
+    *(f"newcombe_table2_{k}" for k in "abcdefgh"),
+    "newcombe_empty_group",
+    "newcombe_conf_90_narrower",
+}
+
+
+def _number(text: str) -> float:
+    return math.nan if text == "NA" else float(text)
+
+
+@pytest.fixture(scope="module")
+def r_checks() -> dict[str, tuple[list[float], list[float], float, str]]:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not on PATH: the R QC methods cannot be checked without R")
+    run = subprocess.run([rscript, str(SCRIPT)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"{SCRIPT.name} failed:\n{run.stdout}\n{run.stderr}"
+    checks = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("CHECK\t"):
+            _, name, got, expected, tol, verdict = line.split("\t")
+            checks[name] = (
+                [_number(v) for v in got.split(",")],
+                [_number(v) for v in expected.split(",")],
+                float(tol),
+                verdict,
+            )
+    return checks
+
+
+def test_every_expected_check_ran(r_checks) -> None:
+    missing = EXPECTED_CHECKS - set(r_checks)
+    assert not missing, f"checks absent from the R script's output: {sorted(missing)}"
+
+
+def test_every_check_agrees_with_its_published_value(r_checks) -> None:
+    failed = []
+    for name, (got, expected, tol, verdict) in r_checks.items():
+        agree = len(got) == len(expected) and all(
+            (math.isnan(g) and math.isnan(e)) or (not math.isnan(g) and not math.isnan(e) and abs(g - e) <= tol)
+            for g, e in zip(got, expected)
+        )
+        if not agree or verdict != "PASS":
+            failed.append(f"{name}: R {got}, expected {expected} (tol {tol})")
+    assert not failed, "\n".join(failed)
