@@ -31,3 +31,70 @@ ci_newcombe_hybrid <- function(x1, n1, x2, n2, conf = 0.95) {
   c(max(-1, d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2)),
     min(1, d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2)))
 }
+
+# Restricted maximum-likelihood estimates (p1~, p2~) under H: p1 - p2 = delta, from the closed-form
+# root of the likelihood equation's cubic: Miettinen O, Nurminen M (1985) Comparative analysis of
+# two rates. Statistics in Medicine 4:213-226, Appendix 1; the same trigonometric solution as
+# Farrington CP, Manning G (1990) Statistics in Medicine 9:1447-1454, equation (3).
+.mn_restricted_mle <- function(x1, n1, x2, n2, delta) {
+  p1 <- x1 / n1
+  p2 <- x2 / n2
+  theta <- n2 / n1
+  a <- 1 + theta
+  b <- -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+  cc <- delta^2 + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+  d <- -p1 * delta * (1 + delta)
+  v <- b^3 / (27 * a^3) - b * cc / (6 * a^2) + d / (2 * a)
+  u2 <- b^2 / (9 * a^2) - cc / (3 * a)
+  if (u2 <= 0) {
+    # Triple root of the cubic: the trigonometric form degenerates to -b / (3a).
+    r1 <- -b / (3 * a)
+  } else {
+    u <- (if (v < 0) -1 else 1) * sqrt(u2)
+    w <- (pi + acos(max(-1, min(1, v / u^3)))) / 3
+    r1 <- 2 * u * cos(w) - b / (3 * a)
+  }
+  r1 <- max(0, min(1, r1))
+  r2 <- max(0, min(1, r1 - delta))
+  c(r1, r2)
+}
+
+# Miettinen-Nurminen score statistic for H: p1 - p2 = delta, with the variance factor N/(N - 1)
+# (Miettinen & Nurminen 1985, equation (8)). Signed, so that a root finder can use it.
+.mn_z <- function(x1, n1, x2, n2, delta) {
+  r <- .mn_restricted_mle(x1, n1, x2, n2, delta)
+  num <- x1 / n1 - x2 / n2 - delta
+  N <- n1 + n2
+  v <- (r[1] * (1 - r[1]) / n1 + r[2] * (1 - r[2]) / n2) * N / (N - 1)
+  if (abs(num) < 1e-15) return(0)
+  if (v <= 0) return(sign(num) * Inf)
+  num / sqrt(v)
+}
+
+# Miettinen-Nurminen (1985) score interval for p1 - p2: the set of delta whose score statistic
+# satisfies z(delta)^2 <= chi^2_1(conf). z decreases in delta, so each limit is the single root
+# on its side of the estimate; a limit at an estimate of +-1 is the bound itself.
+ci_miettinen_nurminen <- function(x1, n1, x2, n2, conf = 0.95) {
+  if (.qc_empty(n1, n2)) return(c(NA_real_, NA_real_))
+  crit <- qnorm(1 - (1 - conf) / 2)
+  d <- x1 / n1 - x2 / n2
+  f <- function(delta) .mn_z(x1, n1, x2, n2, delta) - crit
+  g <- function(delta) .mn_z(x1, n1, x2, n2, delta) + crit
+  lower <- if (d <= -1) -1 else {
+    if (f(-1) <= 0) -1 else uniroot(f, c(-1, d), tol = 1e-10)$root
+  }
+  upper <- if (d >= 1) 1 else {
+    if (g(1) >= 0) 1 else uniroot(g, c(d, 1), tol = 1e-10)$root
+  }
+  c(max(-1, lower), min(1, upper))
+}
+
+# Two-sided p-value of the Miettinen-Nurminen score test of H0: p1 = p2, normal reference.
+# Under delta = 0 the restricted MLE is the pooled proportion, so z^2 is Pearson's chi-square
+# times (N - 1)/N. Equal proportions at 0 or 1 in both groups (0/n1 vs 0/n2) give z = 0/0; the
+# observed difference then equals the null exactly, and the p-value is 1.
+p_miettinen_nurminen <- function(x1, n1, x2, n2) {
+  if (.qc_empty(n1, n2)) return(NA_real_)
+  z <- .mn_z(x1, n1, x2, n2, 0)
+  2 * pnorm(-abs(z))
+}

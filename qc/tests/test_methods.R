@@ -45,6 +45,64 @@ check("newcombe_conf_90_narrower",
       as.numeric(diff(ci_newcombe_hybrid(9, 10, 3, 10, conf = 0.90)) <
                    diff(ci_newcombe_hybrid(9, 10, 3, 10))), 1, 0)
 
+# ---- Miettinen-Nurminen score interval and test ---------------------------------------------
+# Newcombe RG. Statistics in Medicine 1998;17:873-890, Table II, method 6 (Miettinen-Nurminen
+# score interval), published to 4 decimals; the same 8 examples as above.
+mn_table2 <- list(
+  a = list(c(56, 70, 48, 80), c(0.0528, 0.3382)),
+  b = list(c(9, 10, 3, 10), c(0.1700, 0.8406)),
+  c = list(c(6, 7, 2, 7), c(0.0342, 0.8534)),
+  d = list(c(5, 56, 0, 29), c(-0.0326, 0.1933)),
+  e = list(c(0, 10, 0, 20), c(-0.1658, 0.2844)),
+  f = list(c(0, 10, 0, 10), c(-0.2879, 0.2879)),
+  g = list(c(10, 10, 0, 20), c(0.7156, 1.0000)),
+  h = list(c(10, 10, 0, 10), c(0.6636, 1.0000))
+)
+for (k in names(mn_table2)) {
+  x <- mn_table2[[k]][[1]]
+  check(paste0("mn_table2_", k),
+        ci_miettinen_nurminen(x[1], x[2], x[3], x[4]), mn_table2[[k]][[2]], 5e-5)
+}
+# SAS PROC FREQ RISKDIFF(CL=MN) on an HIV trial, 84/101 vs 89/105: (-0.1191, 0.0860); WUSS 2016
+# paper 127, page 9, https://www.lexjansen.com/wuss/2016/127_Final_Paper_PDF.pdf
+check("mn_sas_wuss2016_hiv", ci_miettinen_nurminen(84, 101, 89, 105), c(-0.1191, 0.0860), 5e-5)
+# Mirror image: swapping the groups negates and swaps the limits (Table II (g) read backwards).
+check("mn_all_events_vs_none_mirrored", ci_miettinen_nurminen(0, 10, 10, 10), c(-1, -0.6636), 5e-5)
+check("mn_empty_group", ci_miettinen_nurminen(3, 10, 0, 0), c(NA, NA), 0)
+# The closed-form restricted MLE (MN 1985 appendix) must maximise the binomial likelihood under
+# p1 - p2 = delta: compare with a direct numerical maximisation over p2.
+mle_gap <- 0
+for (x in list(c(56, 70, 48, 80), c(5, 56, 0, 29), c(0, 10, 0, 20), c(10, 10, 0, 20), c(3, 7, 6, 9))) {
+  for (delta in c(-0.6, -0.2, 0, 0.15, 0.5)) {
+    ll <- function(q2) dbinom(x[1], x[2], q2 + delta, log = TRUE) + dbinom(x[3], x[4], q2, log = TRUE)
+    lo <- max(0, -delta); hi <- min(1, 1 - delta)
+    q2 <- optimize(ll, c(lo, hi), maximum = TRUE, tol = 1e-12)$maximum
+    mle_gap <- max(mle_gap, abs(.mn_restricted_mle(x[1], x[2], x[3], x[4], delta)[2] - q2))
+  }
+}
+check("mn_restricted_mle_vs_numerical", mle_gap, 0, 1e-5)
+# Under H0 p1 = p2 the restricted MLE is the pooled proportion, so the MN statistic is Pearson's
+# uncorrected chi-square (base R chisq.test) times (N - 1)/N: Miettinen & Nurminen 1985, and the
+# "N - 1" chi-square test of Campbell I, Statistics in Medicine 2007;26:3661-3675.
+for (x in list(c(56, 70, 48, 80), c(9, 10, 3, 10), c(84, 101, 89, 105), c(5, 56, 0, 29))) {
+  N <- x[2] + x[4]
+  pearson <- suppressWarnings(chisq.test(matrix(c(x[1], x[2] - x[1], x[3], x[4] - x[3]), 2),
+                                         correct = FALSE)$statistic)
+  check(sprintf("mn_p_equals_n_minus_1_chisq_%d_%d_%d_%d", x[1], x[2], x[3], x[4]),
+        p_miettinen_nurminen(x[1], x[2], x[3], x[4]),
+        pchisq(unname(pearson) * (N - 1) / N, 1, lower.tail = FALSE), 1e-12)
+}
+# Duality: the score test of H: p1 - p2 = (a limit of the 95% interval) has p = 0.05.
+lim <- ci_miettinen_nurminen(56, 70, 48, 80)
+check("mn_interval_limits_are_5pct_tests",
+      sapply(lim, function(l) 2 * pnorm(-abs(.mn_z(56, 70, 48, 80, l)))), c(0.05, 0.05), 1e-8)
+# Identical proportions at the boundary (0/10 vs 0/20): z is 0/0, the observed difference equals
+# the null, p = 1. Empty group: NA.
+check("mn_p_no_events_either_group", p_miettinen_nurminen(0, 10, 0, 20), 1, 0)
+check("mn_p_all_events_vs_none", p_miettinen_nurminen(10, 10, 0, 20),
+      pchisq(30 * 29 / 30, 1, lower.tail = FALSE), 1e-12)
+check("mn_p_empty_group", p_miettinen_nurminen(0, 0, 3, 10), NA, 0)
+
 if (.failures > 0L) {
   cat("FAILED", .failures, "check(s)\n")
   quit(status = 1)

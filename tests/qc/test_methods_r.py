@@ -22,6 +22,16 @@ EXPECTED_CHECKS = {
     *(f"newcombe_table2_{k}" for k in "abcdefgh"),
     "newcombe_empty_group",
     "newcombe_conf_90_narrower",
+    *(f"mn_table2_{k}" for k in "abcdefgh"),
+    "mn_sas_wuss2016_hiv",
+    "mn_all_events_vs_none_mirrored",
+    "mn_empty_group",
+    "mn_restricted_mle_vs_numerical",
+    "mn_p_equals_n_minus_1_chisq_56_70_48_80",
+    "mn_interval_limits_are_5pct_tests",
+    "mn_p_no_events_either_group",
+    "mn_p_all_events_vs_none",
+    "mn_p_empty_group",
 }
 
 
