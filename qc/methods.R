@@ -98,3 +98,10 @@ p_miettinen_nurminen <- function(x1, n1, x2, n2) {
   z <- .mn_z(x1, n1, x2, n2, 0)
   2 * pnorm(-abs(z))
 }
+
+# Clopper CJ, Pearson ES (1934) Biometrika 26:404-413: the exact interval, as R's binom.test
+# computes it. An empty group is not estimable.
+ci_clopper_pearson <- function(x, n, conf = 0.95) {
+  if (is.na(n) || n <= 0) return(c(NA_real_, NA_real_))
+  as.numeric(binom.test(x, n, conf.level = conf)$conf.int)
+}

@@ -103,6 +103,23 @@ check("mn_p_all_events_vs_none", p_miettinen_nurminen(10, 10, 0, 20),
       pchisq(30 * 29 / 30, 1, lower.tail = FALSE), 1e-12)
 check("mn_p_empty_group", p_miettinen_nurminen(0, 0, 3, 10), NA, 0)
 
+# ---- Clopper-Pearson --------------------------------------------------------------------------
+# Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of seven
+# methods. Statistics in Medicine 1998;17:857-872, Table II, method 5 (exact), 4 decimals.
+cp_published <- list(
+  "81_263" = list(c(81, 263), c(0.2527, 0.3676)),
+  "15_148" = list(c(15, 148), c(0.0578, 0.1617)),
+  "0_20" = list(c(0, 20), c(0.0000, 0.1684)),
+  "1_29" = list(c(1, 29), c(0.0009, 0.1776))
+)
+for (k in names(cp_published)) {
+  x <- cp_published[[k]][[1]]
+  check(paste0("cp_newcombe1998a_", k), ci_clopper_pearson(x[1], x[2]), cp_published[[k]][[2]], 5e-5)
+}
+# All events: the lower limit has the closed form (alpha/2)^(1/n) (Clopper & Pearson 1934).
+check("cp_all_events_closed_form", ci_clopper_pearson(29, 29), c(0.025^(1 / 29), 1), 1e-10)
+check("cp_empty", ci_clopper_pearson(0, 0), c(NA, NA), 0)
+
 if (.failures > 0L) {
   cat("FAILED", .failures, "check(s)\n")
   quit(status = 1)

@@ -32,6 +32,9 @@ EXPECTED_CHECKS = {
     "mn_p_no_events_either_group",
     "mn_p_all_events_vs_none",
     "mn_p_empty_group",
+    *(f"cp_newcombe1998a_{k}" for k in ("81_263", "15_148", "0_20", "1_29")),
+    "cp_all_events_closed_form",
+    "cp_empty",
 }
 
 
