@@ -105,3 +105,52 @@ ci_clopper_pearson <- function(x, n, conf = 0.95) {
   if (is.na(n) || n <= 0) return(c(NA_real_, NA_real_))
   as.numeric(binom.test(x, n, conf.level = conf)$conf.int)
 }
+
+# One-sided Boschloo p-value: Boschloo RD (1970) Raised conditional level of significance for the
+# 2 x 2-table when testing the equality of two probabilities. Statistica Neerlandica 24:1-9.
+# The statistic of a table (a, b) is its one-sided Fisher p-value; the p-value is the largest,
+# over the common success probability pi in [0, 1], of the probability of the tables whose
+# statistic is at most the observed one. "greater" is H1: p1 > p2.
+.boschloo_one_sided <- function(x1, n1, x2, n2, alternative = c("greater", "less"),
+                                grid_points = 2001L) {
+  alternative <- match.arg(alternative)
+  a <- 0:n1
+  b <- 0:n2
+  s <- outer(a, b, "+")
+  aa <- matrix(a, n1 + 1, n2 + 1)
+  # Given s successes in all, the count in group 1 is hypergeometric(n1, n2, s).
+  fisher <- if (alternative == "greater") {
+    phyper(aa - 1, n1, n2, s, lower.tail = FALSE)
+  } else {
+    phyper(aa, n1, n2, s)
+  }
+  observed <- fisher[x1 + 1, x2 + 1]
+  # Relative tolerance so that tables tied with the observed one (equal Fisher p-values up to
+  # rounding) count as at least as extreme, as R's fisher.test does.
+  region <- (fisher <= observed * (1 + 1e-7)) * 1
+  size_at <- function(p) {
+    sum(dbinom(a, n1, p) * (region %*% dbinom(b, n2, p)))
+  }
+  grid <- seq(0, 1, length.out = grid_points)
+  d1 <- matrix(dbinom(rep(a, each = grid_points), n1, rep(grid, n1 + 1)), grid_points)
+  d2 <- matrix(dbinom(rep(b, each = grid_points), n2, rep(grid, n2 + 1)), grid_points)
+  sizes <- rowSums(d1 * (d2 %*% t(region)))
+  best <- max(sizes)
+  # Refine around the best grid points (local maxima): the size is smooth in pi but may have
+  # several peaks, so each of the highest few local maxima is polished by optimize().
+  interior <- which(diff(sign(diff(sizes))) < 0) + 1L
+  candidates <- head(interior[order(sizes[interior], decreasing = TRUE)], 5L)
+  for (i in candidates) {
+    opt <- optimize(size_at, c(grid[i - 1L], grid[i + 1L]), maximum = TRUE, tol = 1e-12)
+    best <- max(best, opt$objective)
+  }
+  min(1, best)
+}
+
+# Two-sided Boschloo p-value with the convention documented for scipy.stats.boschloo_exact
+# (alternative = "two-sided"): twice the smaller of the two one-sided p-values, clipped to 1.
+p_boschloo <- function(x1, n1, x2, n2) {
+  if (.qc_empty(n1, n2)) return(NA_real_)
+  min(1, 2 * min(.boschloo_one_sided(x1, n1, x2, n2, "greater"),
+                 .boschloo_one_sided(x1, n1, x2, n2, "less")))
+}

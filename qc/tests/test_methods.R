@@ -120,6 +120,30 @@ for (k in names(cp_published)) {
 check("cp_all_events_closed_form", ci_clopper_pearson(29, 29), c(0.025^(1 / 29), 1), 1e-10)
 check("cp_empty", ci_clopper_pearson(0, 0), c(NA, NA), 0)
 
+# ---- Boschloo ----------------------------------------------------------------------------------
+# scipy.stats.boschloo_exact documentation, Examples (Saari et al. 2004 job-satisfaction survey):
+# 74 of 117 professors vs 31 of 63 scientists very satisfied, alternative "greater":
+# statistic (one-sided Fisher p) 0.0483, p-value 0.0355, printed truncated to 4 decimals (the
+# doctest elides the rest), so each value must lie in [printed, printed + 0.0001].
+# https://docs.scipy.org/doc/scipy/reference/generated/scipy.stats.boschloo_exact.html
+check("boschloo_scipy_doc_fisher_statistic", phyper(74 - 1, 117, 63, 105, lower.tail = FALSE),
+      0.04835, 5e-5)
+check("boschloo_scipy_doc_greater", .boschloo_one_sided(74, 117, 31, 63, "greater"), 0.03555, 5e-5)
+# Two-sided, by the documented convention: twice the smaller one-sided p-value.
+check("boschloo_two_sided_is_twice_smaller_side", p_boschloo(74, 117, 31, 63),
+      2 * min(.boschloo_one_sided(74, 117, 31, 63, "greater"),
+              .boschloo_one_sided(74, 117, 31, 63, "less")), 1e-12)
+# All events vs none, 10/10 vs 0/10: only the observed table is as extreme on its side, its
+# probability pi^10 (1 - pi)^10 peaks at pi = 1/2, so p = 2 * 2^-20 (Boschloo 1970 definition).
+check("boschloo_all_vs_none_closed_form", p_boschloo(10, 10, 0, 10), 2 * 2^-20, 1e-12)
+# No events in either group: every table is at least as extreme, p = 1.
+check("boschloo_no_events", p_boschloo(0, 10, 0, 10), 1, 1e-12)
+check("boschloo_empty_group", p_boschloo(0, 0, 4, 9), NA, 0)
+# Boschloo's test is uniformly more powerful than Fisher's (Boschloo 1970): its one-sided p is at
+# most the one-sided Fisher p on which it is built.
+check("boschloo_not_above_fisher",
+      as.numeric(.boschloo_one_sided(7, 25, 15, 25, "less") <= phyper(7, 25, 25, 22)), 1, 0)
+
 if (.failures > 0L) {
   cat("FAILED", .failures, "check(s)\n")
   quit(status = 1)

@@ -35,6 +35,13 @@ EXPECTED_CHECKS = {
     *(f"cp_newcombe1998a_{k}" for k in ("81_263", "15_148", "0_20", "1_29")),
     "cp_all_events_closed_form",
     "cp_empty",
+    "boschloo_scipy_doc_fisher_statistic",
+    "boschloo_scipy_doc_greater",
+    "boschloo_two_sided_is_twice_smaller_side",
+    "boschloo_all_vs_none_closed_form",
+    "boschloo_no_events",
+    "boschloo_empty_group",
+    "boschloo_not_above_fisher",
 }
 
 
@@ -77,3 +84,38 @@ def test_every_check_agrees_with_its_published_value(r_checks) -> None:
         if not agree or verdict != "PASS":
             failed.append(f"{name}: R {got}, expected {expected} (tol {tol})")
     assert not failed, "\n".join(failed)
+
+
+# Tables for the cross-check with scipy: small, unbalanced, zero cells, all events, ties.
+BOSCHLOO_TABLES = [
+    (74, 117, 31, 63),
+    (7, 25, 15, 25),
+    (0, 10, 0, 10),
+    (0, 10, 10, 10),
+    (0, 5, 3, 20),
+    (1, 3, 0, 4),
+    (12, 12, 3, 30),
+    (5, 11, 5, 11),
+    (2, 38, 9, 17),
+]
+
+
+def test_boschloo_agrees_with_scipy_two_sided() -> None:
+    """Not a published value: the pipeline uses scipy.stats.boschloo_exact, and the QC compares
+    Boschloo p-values within 1e-4, so the R maximisation must find the same supremum."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not on PATH: the R QC methods cannot be checked without R")
+    calls = "; ".join(f"cat(p_boschloo({x1}, {n1}, {x2}, {n2}), '\\n')" for x1, n1, x2, n2 in BOSCHLOO_TABLES)
+    methods = PROJECT / "qc" / "methods.R"
+    run = subprocess.run(
+        [rscript, "-e", f"source('{methods}'); options(digits = 15); {calls}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    r_values = [float(v) for v in run.stdout.split()]
+    assert len(r_values) == len(BOSCHLOO_TABLES)
+    for (x1, n1, x2, n2), r_p in zip(BOSCHLOO_TABLES, r_values):
+        scipy_p = scipy_stats.boschloo_exact([[x1, x2], [n1 - x1, n2 - x2]], alternative="two-sided").pvalue
+        assert r_p == pytest.approx(scipy_p, abs=1e-6), (x1, n1, x2, n2, r_p, scipy_p)
