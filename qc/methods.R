@@ -154,3 +154,119 @@ p_boschloo <- function(x1, n1, x2, n2) {
   min(1, 2 * min(.boschloo_one_sided(x1, n1, x2, n2, "greater"),
                  .boschloo_one_sided(x1, n1, x2, n2, "less")))
 }
+
+# ---- Firth's penalised logistic regression ---------------------------------------------------
+# Firth D (1993) Bias reduction of maximum likelihood estimates. Biometrika 80:27-38.
+# Heinze G, Schemper M (2002) A solution to the problem of separation in logistic regression.
+# Statistics in Medicine 21:2409-2419.
+# Penalised log-likelihood l*(b) = l(b) + 1/2 log det I(b), I(b) = X'WX on the full design, also
+# when a coefficient is held fixed (profile limits, likelihood-ratio tests), as logistf does.
+# Rows with the same covariates are collapsed into (m events-of-trials) binomial patterns: the
+# likelihood, the information and the modified score are sums over rows, so they are unchanged,
+# and n = 100,000 rows with a few binary covariates cost as much as a handful of patterns.
+
+.log1pexp <- function(eta) ifelse(eta > 0, eta + log1p(exp(-eta)), log1p(exp(eta)))
+
+.firth_penalised_loglik <- function(beta, X, s, m) {
+  eta <- drop(X %*% beta)
+  p <- plogis(eta)
+  w <- m * p * (1 - p)
+  info <- crossprod(X, w * X)
+  ld <- determinant(info, logarithm = TRUE)
+  if (ld$sign <= 0) return(-Inf)
+  sum(s * eta - m * .log1pexp(eta)) + 0.5 * as.numeric(ld$modulus)
+}
+
+# Maximise l* over the coefficients not in `fixed` (their values stay as in `beta`), by
+# Newton-Raphson on Firth's modified score U*(b) = X'(s - m p + h (1/2 - p)), h the diagonal of the
+# hat matrix W^1/2 X (X'WX)^-1 X' W^1/2, with the information as Jacobian, a step capped at 5 and
+# step-halving while l* decreases (Heinze & Schemper 2002, section 2).
+.firth_fit <- function(X, s, m, beta, fixed = rep(FALSE, ncol(X)), maxit = 200L, tol = 1e-10) {
+  free <- !fixed
+  loglik <- .firth_penalised_loglik(beta, X, s, m)
+  converged <- FALSE
+  for (iter in seq_len(maxit)) {
+    eta <- drop(X %*% beta)
+    p <- plogis(eta)
+    w <- m * p * (1 - p)
+    info <- crossprod(X, w * X)
+    inv <- tryCatch(chol2inv(chol(info)), error = function(e) NULL)
+    if (is.null(inv)) break
+    h <- w * rowSums((X %*% inv) * X)
+    score <- drop(crossprod(X, s - m * p + h * (0.5 - p)))
+    if (!any(free)) { converged <- TRUE; break }
+    step <- tryCatch(solve(info[free, free, drop = FALSE], score[free]), error = function(e) NULL)
+    if (is.null(step)) break
+    biggest <- max(abs(step))
+    if (biggest > 5) step <- step * 5 / biggest
+    if (max(abs(score[free])) < tol && biggest < tol) { converged <- TRUE; break }
+    candidate <- beta
+    for (halving in 0:30) {
+      candidate[free] <- beta[free] + step
+      new_loglik <- .firth_penalised_loglik(candidate, X, s, m)
+      if (is.finite(new_loglik) && new_loglik >= loglik - 1e-12) break
+      step <- step / 2
+    }
+    if (!is.finite(new_loglik)) break
+    beta <- candidate
+    loglik <- new_loglik
+    if (max(abs(step)) < tol) { converged <- TRUE; break }
+  }
+  list(beta = beta, loglik = loglik, converged = converged)
+}
+
+firth_logit <- function(y, X, conf = 0.95) {
+  X <- as.matrix(X)
+  storage.mode(X) <- "double"
+  names_ <- colnames(X)
+  if (is.null(names_)) names_ <- paste0("x", seq_len(ncol(X)))
+  na_vec <- setNames(rep(NA_real_, ncol(X)), names_)
+  not_estimable <- list(coef = na_vec, ci_lower = na_vec, ci_upper = na_vec,
+                        p_value = na_vec, converged = FALSE)
+  if (length(y) == 0L || nrow(X) != length(y) || anyNA(y) || anyNA(X)) return(not_estimable)
+  # Collapse identical covariate rows into binomial patterns: s events out of m rows.
+  key <- do.call(paste, c(lapply(seq_len(ncol(X)), function(j) X[, j]), sep = "\r"))
+  pattern <- match(key, key)
+  first <- which(!duplicated(pattern))
+  index <- match(pattern, pattern[first])
+  Xg <- X[first, , drop = FALSE]
+  m <- tabulate(index, nbins = length(first))
+  s <- as.numeric(rowsum(as.numeric(y), index, reorder = TRUE))
+  colnames(Xg) <- names_
+
+  fit <- .firth_fit(Xg, s, m, rep(0, ncol(X)))
+  if (!fit$converged) return(not_estimable)
+  beta <- fit$beta
+  crit <- qchisq(conf, 1)
+  profile_at <- function(j, t) {
+    start <- beta
+    start[j] <- t
+    fixed <- seq_len(ncol(X)) == j
+    .firth_fit(Xg, s, m, start, fixed)$loglik
+  }
+  # Deviance of the profile from the maximum: 2 [l*(b^) - max l*(b | b_j = t)].
+  deviance_at <- function(j, t) 2 * (fit$loglik - profile_at(j, t))
+  p <- plogis(drop(Xg %*% beta))
+  se <- sqrt(diag(chol2inv(chol(crossprod(Xg, m * p * (1 - p) * Xg)))))
+  limit <- function(j, direction) {
+    step <- max(se[j], 0.5)
+    inner <- beta[j]
+    outer <- beta[j] + direction * step
+    for (k in 1:60) {
+      if (deviance_at(j, outer) > crit) break
+      inner <- outer
+      step <- step * 2
+      outer <- beta[j] + direction * step
+    }
+    if (deviance_at(j, outer) <= crit) return(direction * Inf)
+    uniroot(function(t) deviance_at(j, t) - crit, sort(c(inner, outer)), tol = 1e-10)$root
+  }
+  lower <- upper <- pval <- na_vec
+  for (j in seq_len(ncol(X))) {
+    lower[j] <- limit(j, -1)
+    upper[j] <- limit(j, 1)
+    pval[j] <- pchisq(max(0, deviance_at(j, 0)), 1, lower.tail = FALSE)
+  }
+  list(coef = setNames(beta, names_), ci_lower = lower, ci_upper = upper, p_value = pval,
+       converged = TRUE)
+}
