@@ -355,6 +355,13 @@ seconds <- system.time(fit_big <- firth_logit(y_big, X_big))[["elapsed"]]
 cat("INFO\tfirth_100000_rows_seconds\t", seconds, "\n", sep = "")
 check("firth_100000_rows_under_20_seconds", as.numeric(fit_big$converged && seconds < 20), 1, 0)
 
+# ---- Input handling shared by the 2 x 2 methods ---------------------------------------------------
+# A missing group size is "not estimable"; impossible counts stop with a message naming them.
+check("missing_n_is_not_estimable", c(ci_newcombe_hybrid(1, NA, 2, 5), p_boschloo(1, 4, 2, NA)),
+      c(NA, NA, NA), 0)
+err <- tryCatch(ci_miettinen_nurminen(6, 5, 2, 5), error = conditionMessage)
+check_true("impossible_counts_stop_with_message", grepl("x1 = 6 of n1 = 5", err))
+
 if (.failures > 0L) {
   cat("FAILED", .failures, "check(s)\n")
   quit(status = 1)

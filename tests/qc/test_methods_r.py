@@ -61,6 +61,8 @@ EXPECTED_CHECKS = {
     "firth_no_events_intercept",
     "firth_empty",
     "firth_100000_rows_under_20_seconds",
+    "missing_n_is_not_estimable",
+    "impossible_counts_stop_with_message",
 }
 
 
