@@ -1,0 +1,52 @@
+"""The QC's result in the report: the report notebook shows placeholders (its first page and a
+row of the provenance appendix), which the run fills in once QC has finished, before the render
+(QC runs while the report notebook executes)."""
+
+from __future__ import annotations
+
+import html
+
+FIRST_PAGE_TOKEN = "independent-QC-result-pending"
+PROVENANCE_TOKEN = "independent-QC-provenance-pending"
+PROVENANCE_ITEM = "Independent QC (R)"
+
+
+def first_page(result) -> tuple[str, str]:
+    """(Markdown, HTML) of the QC's line on the first page."""
+    if result is None or result.status == "not run":
+        text = result.summary if result is not None else "independent QC not run"
+        return f"*{text[0].upper() + text[1:]}.*", f"<p><em>{html.escape(text[0].upper() + text[1:])}.</em></p>"
+    if result.status == "agree":
+        md = f"**QC: values agree.** {result.summary}."
+        return md, f"<p><strong>QC: values agree.</strong> {html.escape(result.summary)}.</p>"
+    where = "; ".join(result.tables) or "the QC program"
+    lead = f"QC: values differ in {where}."
+    tail = (f"{len(result.differences)} values differ from the independent programming in R "
+            "(qc/qc_values.csv lists every value): this report's numbers are not released. " + result.summary + ".")
+    md = f"**{lead}** {tail}"
+    return md, (f'<div style="background:#b00020;color:#fff;padding:0.6em 1em"><strong>{html.escape(lead)}</strong> '
+                f"{html.escape(tail)}</div>")
+
+
+def provenance_value(result) -> str:
+    return result.summary if result is not None else "independent QC not run"
+
+
+def fill_notebook(nb: dict, result) -> dict:
+    """The executed report notebook (nbformat JSON as a dict) with the placeholders filled in."""
+    md, htm = first_page(result)
+    prov = provenance_value(result)
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for mime, value in list(data.items()):
+                if not isinstance(value, (str, list)):
+                    continue
+                text = "".join(value) if isinstance(value, list) else value
+                if FIRST_PAGE_TOKEN not in text and PROVENANCE_TOKEN not in text:
+                    continue
+                is_html = mime == "text/html"
+                text = text.replace(FIRST_PAGE_TOKEN, htm if is_html else md)
+                text = text.replace(PROVENANCE_TOKEN, html.escape(prov) if is_html else prov)
+                data[mime] = text
+    return nb
