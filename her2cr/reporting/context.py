@@ -220,6 +220,9 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
         rows += [(f"Export file {s['file']} ({s['role']}; SHA-256)", s["sha256"]) for s in intake["sources"]]
         rows.append((f"Mapping file {Path(intake['mapping']['file']).name} (SHA-256)", intake["mapping"]["sha256"]))
     rows.append(("requirements.lock (SHA-256)", lock_sha))
+    from her2cr.qc.report import PROVENANCE_ITEM, PROVENANCE_TOKEN
+
+    rows.append((PROVENANCE_ITEM, PROVENANCE_TOKEN))  # filled in by the run once QC has finished
     rows += [(f"Parameter {k}", str(v)) for k, v in params.items()]
     rows += [(f"Package {k}", v) for k, v in packages.items()]
     return pd.DataFrame(rows, columns=["Item", "Value"])

@@ -145,6 +145,32 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
             retire(km)
 
 
+def start_qc(work: Path, raw_dir, cut: str):
+    """Independent QC in R (her2cr.qc) of the outputs linked into the report step's folder, in a
+    thread while the report notebook executes; its Rscript process ends with the run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from her2cr.qc.run import check
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(check, work, Path(raw_dir), cut, work / "qc")
+    pool.shutdown(wait=False)
+    return future
+
+
+def finish_qc(future, executed_notebook: Path) -> None:
+    """Wait for QC and fill its result into the executed report notebook, before the render."""
+    from her2cr.qc.report import fill_notebook
+
+    try:
+        result = future.result()
+    except Exception as exc:  # the R program failed: the QC's failure, as a step's
+        raise StepFailed("report", f"independent QC failed: {exc}") from None
+    nb = json.loads(executed_notebook.read_text(encoding="utf-8"))
+    executed_notebook.write_text(json.dumps(fill_notebook(nb, result), indent=1, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+
+
 class StepFailed(Exception):
     def __init__(self, step: str, message: str, notebook: Path | None = None):
         self.step, self.message, self.notebook = step, message, notebook
@@ -296,7 +322,10 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         p.pop("version", None)
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
+            from her2cr.qc.run import r_identity
+
             extra += (quarto_identity() if render else "not rendered") + report_files_hash(s.notebook.parent)
+            extra += r_identity()
         if s.kind == "posting":
             extra += study_config_sha
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)
@@ -375,7 +404,10 @@ class _Run:
                 km = self.kernels.take(step.name) if self.kernels else None
             except KernelFailed as exc:  # died or hung as it started
                 raise StepFailed(step.name, str(exc)) from None
+            qc = start_qc(work, self.params["raw_dir"], self.params["cut"]) if step.kind == "report" else None
             run_notebook(step, work, params, km=km, retire=self.kernels.retire if self.kernels else None)
+            if qc is not None:
+                finish_qc(qc, work / "notebooks" / f"{step.name}.ipynb")
             if step.kind == "report" and self.render:
                 from her2cr.reporting.render import render_report
 
@@ -469,6 +501,7 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
         "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()},
         "started": started,
         "ended": ended,
+        "qc": _qc_record(version_dir),
         "steps": {r.name: {"key": r.key, "status": r.status, "seconds": round(r.seconds, 3),
                            "error": r.error, "outputs": r.outputs} for r in results},
         "files": outputs,
@@ -476,6 +509,15 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
     path = version_dir / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+def _qc_record(version_dir: Path) -> dict:
+    """The independent QC's result and R's version (qc/qc.json), for the manifest."""
+    p = version_dir / "qc" / "qc.json"
+    if not p.is_file():
+        return {"status": "not run"}
+    d = json.loads(p.read_text(encoding="utf-8"))
+    return {"status": d["status"], "summary": d["summary"], "r_version": d.get("r_version", "")}
 
 
 def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
