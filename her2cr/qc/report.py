@@ -5,6 +5,7 @@ row of the provenance appendix), which the run fills in once QC has finished, be
 from __future__ import annotations
 
 import html
+import re
 
 FIRST_PAGE_TOKEN = "independent-QC-result-pending"
 PROVENANCE_TOKEN = "independent-QC-provenance-pending"
@@ -32,6 +33,15 @@ def provenance_value(result) -> str:
     return result.summary if result is not None else "independent QC not run"
 
 
+def _typst_boxed(text: str, token: str, value: str) -> str:
+    """The report's Typst tables cut long cell text into boxes (box("independent-") + box("QC-")
+    + ...) so that it can break: the token so cut is replaced by one Typst string."""
+    literal = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    join = r'(?:"\)\s*\+\s*box\(")?'  # a cut between two boxes, anywhere in the token
+    pattern = r'box\("' + join.join(re.escape(ch) for ch in token) + r'"\)'
+    return re.sub(pattern, lambda m: literal, text)
+
+
 def fill_notebook(nb: dict, result) -> dict:
     """The executed report notebook (nbformat JSON as a dict) with the placeholders filled in."""
     md, htm = first_page(result)
@@ -43,7 +53,9 @@ def fill_notebook(nb: dict, result) -> dict:
                 if not isinstance(value, (str, list)):
                     continue
                 text = "".join(value) if isinstance(value, list) else value
+                text = _typst_boxed(text, PROVENANCE_TOKEN, prov)
                 if FIRST_PAGE_TOKEN not in text and PROVENANCE_TOKEN not in text:
+                    data[mime] = text
                     continue
                 is_html = mime == "text/html"
                 text = text.replace(FIRST_PAGE_TOKEN, htm if is_html else md)

@@ -1,0 +1,82 @@
+"""The comparison of issue 23 without R: tolerances by kind, one-sided values, the summary, and
+the report's placeholders."""
+
+from __future__ import annotations
+
+from her2cr.qc import compare as cmp
+from her2cr.qc.report import FIRST_PAGE_TOKEN, PROVENANCE_TOKEN, fill_notebook
+from her2cr.qc.run import NOT_RUN, QCResult
+
+
+def test_kinds_of_values():
+    assert cmp.kind_of("participant", "HCR-001", "", "pfs_days") == "count"
+    assert cmp.kind_of("flow", "enrolled", "stopped", "count") == "count"
+    assert cmp.kind_of("estimates", "primary", "risk_difference|stopped vs continuing", "ci_lower") == "estimate"
+    assert cmp.kind_of("estimates", "exploratory_firth", "odds_ratio|PR vs CR", "ci_upper") == "iterative"
+    assert cmp.kind_of("estimates", "exploratory_firth", "odds_ratio|PR vs CR", "estimate") == "estimate"
+    assert cmp.kind_of("estimates", "sensitivity_boschloo", "risk_difference|stopped vs continuing", "p_value") == "iterative"
+    assert cmp.kind_of("estimates", "primary", "odds_ratio|stopped vs continuing", "estimate") == "iterative"
+    assert cmp.kind_of("prs-results.xml", "x", "stopped", "pValue") == "posted"
+
+
+def test_tolerances():
+    assert cmp.agree("0.1234567", "0.1234572", "estimate")[0]          # 5e-7 apart
+    assert not cmp.agree("0.123456", "0.123458", "estimate")[0]         # 2e-6 apart
+    assert cmp.agree("0.12345", "0.12349", "iterative")[0]
+    assert not cmp.agree("0.1234", "0.1236", "iterative")[0]
+    assert cmp.agree("31.2951494", "31.2951500", "estimate")[0]          # relative above 1
+    assert not cmp.agree("4", "5", "count")[0] and cmp.agree("4", "4.0", "count")[0]
+    assert cmp.agree("true", "true", "count")[0] and not cmp.agree("true", "false", "count")[0]
+    # posted: within half a unit of the last digit shown
+    assert cmp.agree("0.725", "0.7254160657", "posted")[0]
+    assert not cmp.agree("0.726", "0.7254160657", "posted")[0]
+    assert cmp.agree("1.487", "1.4869051161", "posted")[0]
+    assert cmp.agree("17", "17", "posted")[0] and not cmp.agree("17", "18", "posted")[0]
+    assert cmp.agree("<0.001", "0.0004", "posted")[0] and not cmp.agree("<0.001", "0.002", "posted")[0]
+
+
+def test_not_estimable_agrees_only_with_not_estimable():
+    assert cmp.agree("", "", "estimate")[0]
+    assert not cmp.agree("", "0.5", "estimate")[0]
+    assert not cmp.agree("0.5", "", "estimate")[0]
+
+
+def test_a_value_only_one_side_has_is_a_difference():
+    pipeline = [("flow", "enrolled", "stopped", "count", "24"), ("flow", "died", "stopped", "count", "2")]
+    r = [("flow", "enrolled", "stopped", "count", "24"), ("flow", "completed", "stopped", "count", "2")]
+    res = cmp.compare(pipeline, r)
+    assert [(c.row, c.agree) for c in res] == [("enrolled", True), ("died", False), ("completed", False)]
+    assert res[1].r == "(no R value)" and res[2].pipeline == "(no pipeline value)"
+    line = cmp.summary_line(res, "4.2.2")
+    assert line.startswith("QC (R 4.2.2): 3 values compared, 1 agree, 2 differ; not double-programmed: ")
+    assert cmp.tables_that_differ(res) == ["participant flow (flow.csv)"]
+
+
+def test_a_posted_value_is_compared_with_the_r_value_it_posts():
+    pipeline = [("prs-results.xml", "outcome", "stopped", "pValue", "0.725",
+                 ("estimates", "primary", "risk_difference|stopped vs continuing", "p_value"))]
+    r = [("estimates", "primary", "risk_difference|stopped vs continuing", "p_value", "0.7254160657450503")]
+    res = cmp.compare(pipeline, r)
+    assert len(res) == 2  # the R value is also unmatched by an estimates.csv value
+    assert res[0].agree and res[0].kind == "posted"
+
+
+def _nb(*texts):
+    return {"cells": [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {
+        "text/markdown": t, "text/html": t}}]} for t in texts]}
+
+
+def test_the_report_placeholders_are_filled_in():
+    ok = QCResult("agree", "QC (R 4.2.2): 10 values compared, 10 agree, 0 differ; not double-programmed: none", "4.2.2")
+    nb = fill_notebook(_nb(FIRST_PAGE_TOKEN, f"| Independent QC (R) | {PROVENANCE_TOKEN} |"), ok)
+    assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"].startswith("**QC: values agree.**")
+    assert ok.summary in nb["cells"][1]["outputs"][0]["data"]["text/markdown"]
+    bad = QCResult("differ", "QC (R 4.2.2): 10 values compared, 9 agree, 1 differ; ...", "4.2.2",
+                   ["estimates / primary / ...: pipeline 1, R 2"], ["estimates (estimates.csv)"])
+    nb = fill_notebook(_nb(FIRST_PAGE_TOKEN), bad)
+    assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"].startswith(
+        "**QC: values differ in estimates (estimates.csv).**")
+    nb = fill_notebook(_nb(f'"Independent QC (R)", box("independent-") + box("QC-") + box("provenance-") + box("pending"),'),
+                       QCResult("not run", NOT_RUN))
+    assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"] == \
+        '"Independent QC (R)", "independent QC not run: R not found",'
