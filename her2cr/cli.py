@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2
+EXIT_QC = 1  # values differ from the independent QC in R, or QC asked for without R
 DEFAULT_CUT = "2025-12-31"
 
 
@@ -204,7 +205,7 @@ def cmd_run(a) -> int:
     if qc is not None:
         _print_qc(qc, outcome.version_dir)
         if qc.status == "differ":
-            return EXIT_FAILED
+            return EXIT_QC
     return EXIT_OK
 
 
@@ -224,14 +225,14 @@ def cmd_qc(a) -> int:
 
     if not find_rscript():
         _err(f"her2cr qc: {R_MISSING}.")
-        return EXIT_FAILED
+        return EXIT_QC
     try:
         version_dir, result = qc_version(a.out)
     except ValueError as exc:
         _err(f"her2cr qc: {exc}")
         return EXIT_BAD_INPUT
     _print_qc(result, version_dir)
-    return EXIT_OK if result.status == "agree" else EXIT_FAILED
+    return EXIT_OK if result.status == "agree" else EXIT_QC
 
 
 def cmd_verify(a) -> int:

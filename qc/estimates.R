@@ -4,13 +4,14 @@
 # methods base R lacks (Newcombe, Miettinen-Nurminen, Boschloo, Firth) are in methods.R.
 
 CONF <- 0.95
+BOSCHLOO_MAX_TABLES <- 250000
 COHORT_ORDER <- c("continuing", "stopped")
 SUBGROUPS <- list(best_response = CANONICAL$best_response, hr_status = CANONICAL$hr_status,
                   presentation = CANONICAL$presentation, anti_her2 = CANONICAL$anti_her2)
 
 est_row <- function(analysis, parameter, group, n, N, estimate = NA_real_, lower = NA_real_,
-                    upper = NA_real_, level = NA_real_, p = NA_real_) {
-  status <- if (is.na(estimate)) "not estimable" else "estimated"
+                    upper = NA_real_, level = NA_real_, p = NA_real_, status = NULL) {
+  if (is.null(status)) status <- if (is.na(estimate)) "not estimable" else "estimated"
   key <- paste0(parameter, "|", group)
   fields <- list(n = n, N = N, estimate = estimate, ci_lower = lower, ci_upper = upper,
                  ci_level = level, p_value = p, status = status)
@@ -25,6 +26,9 @@ est_row <- function(analysis, parameter, group, n, N, estimate = NA_real_, lower
 fisher_odds_ratio <- function(tab, conf = CONF) {
   m <- sum(tab[, 1]); n <- sum(tab[, 2]); k <- sum(tab[1, ]); x <- tab[1, 1]
   lo <- max(0, k - n); hi <- min(k, m); support <- lo:hi
+  # a single possible table (no positive, or no negative, participant at all): the conditional
+  # likelihood is flat and the odds ratio not estimable
+  if (lo == hi) return(c(NA_real_, NA_real_, NA_real_))
   logdc <- dhyper(support, m, n, k, log = TRUE)
   dn <- function(psi) { d <- logdc + log(psi) * support; d <- exp(d - max(d)); d / sum(d) }
   mean_at <- function(psi) sum(support * dn(psi))
@@ -74,7 +78,8 @@ two_cohorts <- function(analysis, y, cohort, proportions = TRUE, odds_ratio = FA
   if (odds_ratio)
   {
     or <- fisher_odds_ratio(tab)
-    out$or <- est_row(analysis, "odds_ratio", grp, sum(x), sum(n), or[1], or[2], or[3], CONF, ft$p.value)
+    out$or <- est_row(analysis, "odds_ratio", grp, sum(x), sum(n), or[1], or[2], or[3], CONF,
+                      if (is.na(or[1])) NA_real_ else ft$p.value)
   }
   do.call(rbind, out)
 }
@@ -119,8 +124,12 @@ estimate_values <- function(s, draws) {
     out$mn <- est_row("sensitivity_miettinen_nurminen", "risk_difference", grp, sum(x), sum(n), d,
                       mn[1], mn[2], CONF,
                       p_miettinen_nurminen(x[["stopped"]], n[["stopped"]], x[["continuing"]], n[["continuing"]]))
-    out$bo <- est_row("sensitivity_boschloo", "risk_difference", grp, sum(x), sum(n), d,
-                      p = p_boschloo(x[["stopped"]], n[["stopped"]], x[["continuing"]], n[["continuing"]]))
+    # the methods section: Boschloo's test is computed up to n1 x n2 = 250,000 (the exact test
+    # enumerates every table), and beyond that reported as not computed
+    out$bo <- if (prod(n) <= BOSCHLOO_MAX_TABLES)
+      est_row("sensitivity_boschloo", "risk_difference", grp, sum(x), sum(n), d,
+              p = p_boschloo(x[["stopped"]], n[["stopped"]], x[["continuing"]], n[["continuing"]]))
+    else est_row("sensitivity_boschloo", "risk_difference", grp, sum(x), sum(n), d, status = "not estimable")
   } else {
     out$mn <- est_row("sensitivity_miettinen_nurminen", "risk_difference", grp, sum(x), sum(n), level = CONF)
     out$bo <- est_row("sensitivity_boschloo", "risk_difference", grp, sum(x), sum(n))
@@ -161,7 +170,8 @@ firth_rows <- function(ps) {
   y <- as.numeric(ps$baseline_positive)
   X <- cbind("(Intercept)" = 1, stopped = as.numeric(ps$cohort == "stopped"),
              PR = as.numeric(ps$best_response == "PR"), years_since_response = ps$years_since_response)
-  fit <- if (nrow(X) > 0) tryCatch(firth_logit(y, X), error = function(e) NULL) else NULL
+  # a model of an outcome that does not vary (no positive, or no negative, participant) is not fitted
+  fit <- if (nrow(X) > 0 && any(y == 1) && any(y == 0)) tryCatch(firth_logit(y, X), error = function(e) NULL) else NULL
   rows <- lapply(names(FIRTH_TERMS), function(term) {
     if (is.null(fit) || !isTRUE(fit$converged))
       return(est_row("exploratory_firth", "odds_ratio", FIRTH_TERMS[[term]], sum(y), length(y), level = CONF))

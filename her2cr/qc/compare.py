@@ -7,7 +7,8 @@ Tolerances, one per kind of value:
 - iterative: what an iteration finds (Firth's profile limits and penalised LR p-value,
   Boschloo's maximised p-value, the Miettinen-Nurminen limits, the conditional MLE odds ratio and
   its exact limits): within 1e-4, likewise;
-- posted: a number in prs-results.xml, rounded for posting: within half a unit of its last digit.
+- posted: a number in prs-results.xml, rounded for posting: within half a unit of its last digit
+  (an infinite value is posted as NA).
 A missing value ("not estimable") agrees only with a missing value; a value that only one side
 has is a difference.
 """
@@ -70,6 +71,9 @@ def _posted_tolerance(posted: str) -> float:
 
 def agree(pipeline: str, r: str, kind: str) -> tuple[bool, str]:
     """(whether the two values agree, the tolerance applied, in words)."""
+    if kind == "posted" and pipeline == "" and r in ("inf", "-inf"):
+        # ClinicalTrials.gov takes finite numbers only: an infinite estimate or limit is posted as NA
+        return True, "infinite, posted as NA"
     if pipeline == "" or r == "":
         return pipeline == r, "missing on both"
     if kind == "posted":

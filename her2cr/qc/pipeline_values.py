@@ -200,16 +200,21 @@ def _outcome(om) -> list[tuple]:
     ids = [g.get("id") for g in _find_all(om, "outcomeReportingGroup")]
     names = _group_names(ids)
     out = []
+    empty = set()
     for g in _find_all(om, "outcomeReportingGroup"):
         c = names[g.get("id")]
+        if _txt(g, "subjectsAnalyzed") == "0":
+            empty.add(c)
         out.append(("prs-results.xml", where, c, "subjectsAnalyzed", _txt(g, "subjectsAnalyzed"),
                     ("estimates", analysis, f"proportion|{c}", "N")))
     mr = _child(om, "measureRows")
     for rv in (_find_all(mr, "reportedValue") if mr is not None else []):
         c = names.get(_txt(rv, "reportingGroupId"), _txt(rv, "reportingGroupId"))
+        # a group of no participant posts NA: what R's proportion of that group must be
+        field = "estimate" if c in empty else "n"
         for e in _find_all(rv, "reportedEntry"):
             out.append(("prs-results.xml", where, c, "parameterValue", _txt(e, "parameterValue"),
-                        ("estimates", analysis, f"proportion|{c}", "n")))
+                        ("estimates", analysis, f"proportion|{c}", field)))
     for ma in _find_all(om, "measureAnalysis"):
         param = PARAMETERS.get(_txt(ma, "parameterType"), _txt(ma, "parameterType"))
         key = f"{param}|stopped vs continuing"

@@ -40,7 +40,9 @@ class QCResult:
 
 
 def find_rscript() -> str | None:
-    return os.environ.get("HER2CR_RSCRIPT") or shutil.which("Rscript")
+    """Rscript on PATH, or the one HER2CR_RSCRIPT names (a path that does not exist: no R)."""
+    chosen = os.environ.get("HER2CR_RSCRIPT")
+    return shutil.which(chosen) if chosen is not None else shutil.which("Rscript")
 
 
 def r_identity() -> str:

@@ -255,6 +255,15 @@ def baseline_display(tables: Path):
     return Table(frame, notes, layout=TableLayout(bold_rows=bold))
 
 
+def qc_first_page():
+    """The first page's line on the independent QC: a placeholder the run fills in once QC in R
+    has finished (her2cr.qc.report), as the report notebook executes while QC runs."""
+    from her2cr.qc.report import FIRST_PAGE_TOKEN
+    from her2cr.reporting.display import Text
+
+    return Text(FIRST_PAGE_TOKEN, FIRST_PAGE_TOKEN)
+
+
 def synthetic_banner():
     from her2cr.reporting.display import Text
 

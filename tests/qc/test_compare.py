@@ -80,3 +80,19 @@ def test_the_report_placeholders_are_filled_in():
                        QCResult("not run", NOT_RUN))
     assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"] == \
         '"Independent QC (R)", "independent QC not run: R not found",'
+
+
+def test_without_r_qc_is_not_run_and_says_how_to_get_r(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from her2cr.qc.run import check
+
+    monkeypatch.setenv("HER2CR_RSCRIPT", str(tmp_path / "no-such-Rscript"))
+    res = check(tmp_path, tmp_path, "2025-12-31", tmp_path / "qc")
+    assert res.status == "not run" and res.summary == NOT_RUN == "independent QC not run: R not found"
+    assert (tmp_path / "qc" / "summary.txt").read_text() == NOT_RUN + "\n"
+    r = subprocess.run([sys.executable, "-m", "her2cr", "qc", "--out", str(tmp_path)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "r-base-core r-cran-survival" in r.stderr and "environment.yml" in r.stderr
