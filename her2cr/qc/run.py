@@ -61,16 +61,24 @@ def r_identity() -> str:
     return h.hexdigest()
 
 
-def _run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
+def _start(cmd: list[str]) -> subprocess.Popen:
     """A child that dies with the run (her2cr.processes), like the kernels and Quarto."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             **processes.popen_options())
     processes.track(proc.pid)
+    return proc
+
+
+def _wait(proc: subprocess.Popen, timeout: float | None = None) -> subprocess.CompletedProcess:
     try:
         out, err = proc.communicate(timeout=timeout)
     finally:
         processes.untrack(proc.pid)
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
+    return _wait(_start(cmd), timeout)
 
 
 def r_version(rscript: str) -> str:
@@ -78,12 +86,18 @@ def r_version(rscript: str) -> str:
     return r.stdout.strip()
 
 
-def run_r(rscript: str, raw_dir: Path, cut: str, out_csv: Path) -> list[tuple]:
-    r = _run([rscript, "--vanilla", str(R_PROGRAM), str(raw_dir), cut, str(out_csv)])
+def start_r(rscript: str, raw_dir: Path, cut: str, out_csv: Path) -> subprocess.Popen:
+    return _start([rscript, "--vanilla", str(R_PROGRAM), str(raw_dir), cut, str(out_csv)])
+
+
+def r_values(proc: subprocess.Popen, out_csv: Path) -> list[tuple]:
+    r = _wait(proc)
     if r.returncode != 0:
         raise RuntimeError(f"the QC program in R failed (exit {r.returncode}): {r.stderr.strip()[-2000:]}")
-    with open(out_csv, newline="", encoding="utf-8") as f:
-        return [tuple(row[c] for c in pv.COLUMNS) for row in csv.DictReader(f)]
+    import pandas as pd
+
+    values = pd.read_csv(out_csv, dtype=str, keep_default_na=False, encoding="utf-8")
+    return list(values[list(pv.COLUMNS)].itertuples(index=False, name=None))
 
 
 def pipeline_rows(version_dir: Path, raw_dir: Path) -> list[tuple]:
@@ -98,14 +112,10 @@ def pipeline_rows(version_dir: Path, raw_dir: Path) -> list[tuple]:
     return rows
 
 
-def write_values(path: Path, results: list[cmp.Compared]) -> None:
+def write_values(path: Path, results) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["table", "row", "column", "field", "pipeline", "r", "kind", "tolerance", "result"])
-        for c in results:
-            w.writerow([c.table, c.row, c.column, c.field, c.pipeline, c.r, c.kind, c.tolerance,
-                        "agree" if c.agree else "differ"])
+    out = results.assign(result=results["agree"].map({True: "agree", False: "differ"})).drop(columns="agree")
+    out.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -121,12 +131,19 @@ def check(version_dir: Path | str, raw_dir: Path | str, cut: str, out_dir: Path 
     else:
         version = r_version(rscript)
         with tempfile.TemporaryDirectory(prefix="her2cr-qc-") as tmp:
-            r_rows = run_r(rscript, raw_dir, cut, Path(tmp) / "r_values.csv")
-        results = cmp.compare(pipeline_rows(version_dir, raw_dir), r_rows)
+            proc = start_r(rscript, raw_dir, cut, Path(tmp) / "r_values.csv")
+            try:
+                ours = pipeline_rows(version_dir, raw_dir)  # read while R computes
+            except BaseException:
+                proc.kill()
+                _wait(proc)
+                raise
+            r_rows = r_values(proc, Path(tmp) / "r_values.csv")
+        results = cmp.compare(ours, r_rows)
         write_values(out / "qc_values.csv", results)
-        differ = [c for c in results if not c.agree]
+        differ = cmp.differences(results)
         result = QCResult("differ" if differ else "agree", cmp.summary_line(results, version), version,
-                          [cmp.describe(c) for c in differ], cmp.tables_that_differ(results))
+                          differ, cmp.tables_that_differ(results))
     (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
     (out / "qc.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
     return result

@@ -35,6 +35,21 @@ def test_tolerances():
     assert cmp.agree("<0.001", "0.0004", "posted")[0] and not cmp.agree("<0.001", "0.002", "posted")[0]
 
 
+def test_whole_columns_decide_as_agree_does_value_by_value():
+    """compare() decides the bulk with whole columns: the same answers as agree(), one by one."""
+    pairs = [("4", "4"), ("4", "4.0"), ("4", "5"), ("true", "true"), ("true", "false"), ("", ""),
+             ("", "0.5"), ("0.5", ""), ("0.1234567", "0.1234572"), ("0.123456", "0.123458"),
+             ("31.2951494", "31.29515"), ("inf", "inf"), ("inf", "1e308"), ("HCR-001", "HCR-001"),
+             ("not estimable", "estimated"), ("0.12345", "0.12349"), ("0.1234", "0.1236")]
+    for table, row, column, field in [("flow", "x", "stopped", "count"), ("participant", "HCR-001", "", "pfs_days"),
+                                      ("table1", "age", "stopped", "mean"),
+                                      ("estimates", "exploratory_firth", "odds_ratio|PR vs CR", "ci_lower")]:
+        kind = cmp.kind_of(table, row, column, field)
+        for p, r in pairs:
+            one = cmp.compare([(table, row, column, field, p)], [(table, row, column, field, r)])
+            assert (bool(one["agree"][0]), one["tolerance"][0]) == cmp.agree(p, r, kind), (kind, p, r)
+
+
 def test_not_estimable_agrees_only_with_not_estimable():
     assert cmp.agree("", "", "estimate")[0]
     assert not cmp.agree("", "0.5", "estimate")[0]
@@ -45,8 +60,10 @@ def test_a_value_only_one_side_has_is_a_difference():
     pipeline = [("flow", "enrolled", "stopped", "count", "24"), ("flow", "died", "stopped", "count", "2")]
     r = [("flow", "enrolled", "stopped", "count", "24"), ("flow", "completed", "stopped", "count", "2")]
     res = cmp.compare(pipeline, r)
-    assert [(c.row, c.agree) for c in res] == [("enrolled", True), ("died", False), ("completed", False)]
-    assert res[1].r == "(no R value)" and res[2].pipeline == "(no pipeline value)"
+    assert list(zip(res["row"], res["agree"])) == [("enrolled", True), ("died", False), ("completed", False)]
+    assert res["r"][1] == "(no R value)" and res["pipeline"][2] == "(no pipeline value)"
+    assert cmp.differences(res) == ["flow / died / stopped / count: pipeline 2, R (no R value)",
+                                    "flow / completed / stopped / count: pipeline (no pipeline value), R 2"]
     line = cmp.summary_line(res, "4.2.2")
     assert line.startswith("QC (R 4.2.2): 3 values compared, 1 agree, 2 differ; not double-programmed: ")
     assert cmp.tables_that_differ(res) == ["participant flow (flow.csv)"]
@@ -58,7 +75,7 @@ def test_a_posted_value_is_compared_with_the_r_value_it_posts():
     r = [("estimates", "primary", "risk_difference|stopped vs continuing", "p_value", "0.7254160657450503")]
     res = cmp.compare(pipeline, r)
     assert len(res) == 2  # the R value is also unmatched by an estimates.csv value
-    assert res[0].agree and res[0].kind == "posted"
+    assert res["agree"].tolist() == [True, False] and res["kind"][0] == "posted"
 
 
 def _nb(*texts):
