@@ -144,9 +144,15 @@ def check(version_dir: Path | str, raw_dir: Path | str, cut: str, out_dir: Path 
         differ = cmp.differences(results)
         result = QCResult("differ" if differ else "agree", cmp.summary_line(results, version), version,
                           differ, cmp.tables_that_differ(results))
-    (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
-    (out / "qc.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    _write_atomic(out / "summary.txt", result.summary + "\n")
+    _write_atomic(out / "qc.json", json.dumps(result.to_json(), indent=2) + "\n")
     return result
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_result(version_dir: Path | str) -> QCResult | None:
