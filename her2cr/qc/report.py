@@ -24,9 +24,17 @@ def first_page(result) -> tuple[str, str]:
     lead = f"QC: values differ in {where}."
     tail = (f"{len(result.differences)} values differ from the independent programming in R "
             "(qc/qc_values.csv lists every value): this report's numbers are not released. " + result.summary + ".")
-    md = f"**{lead}** {tail}"
-    return md, (f'<div style="background:#b00020;color:#fff;padding:0.6em 1em"><strong>{html.escape(lead)}</strong> '
-                f"{html.escape(tail)}</div>")
+    box = (f'<div style="background:#b00020;color:#fff;padding:0.6em 1em"><strong>{html.escape(lead)}</strong> '
+           f"{html.escape(tail)}</div>")
+    # a red block in both documents (Quarto keeps each raw block for its own format)
+    md = (f"```{{=html}}\n{box}\n```\n\n```{{=typst}}\n#block(fill: rgb(\"#b00020\"), inset: 8pt, width: 100%)"
+          f"[#text(fill: white)[#strong[{_typst(lead)}] {_typst(tail)}]]\n```\n")
+    return md, box
+
+
+def _typst(text: str) -> str:
+    """Text for Typst markup: its special characters escaped."""
+    return re.sub(r'([\\#*_`$<>@\[\]~/"=-])', r"\\\1", text)
 
 
 def provenance_value(result) -> str:

@@ -91,8 +91,11 @@ def test_the_report_placeholders_are_filled_in():
     bad = QCResult("differ", "QC (R 4.2.2): 10 values compared, 9 agree, 1 differ; ...", "4.2.2",
                    ["estimates / primary / ...: pipeline 1, R 2"], ["estimates (estimates.csv)"])
     nb = fill_notebook(_nb(FIRST_PAGE_TOKEN), bad)
-    assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"].startswith(
-        "**QC: values differ in estimates (estimates.csv).**")
+    md = nb["cells"][0]["outputs"][0]["data"]["text/markdown"]
+    # a red block in the HTML and in the PDF (Typst), the tables named
+    assert "```{=html}" in md and "<strong>QC: values differ in estimates (estimates.csv).</strong>" in md
+    assert '```{=typst}\n#block(fill: rgb("#b00020")' in md
+    assert "#strong[QC: values differ in estimates (estimates.csv).]" in md
     nb = fill_notebook(_nb(f'"Independent QC (R)", box("independent-") + box("QC-") + box("provenance-") + box("pending"),'),
                        QCResult("not run", NOT_RUN))
     assert nb["cells"][0]["outputs"][0]["data"]["text/markdown"] == \
