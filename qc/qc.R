@@ -20,7 +20,8 @@ raw_dir <- args[1]; cut <- args[2]; out_csv <- args[3]
 subjects <- read_contract(file.path(raw_dir, "subjects.csv"))
 ctdna <- read_contract(file.path(raw_dir, "ctdna.csv"))
 d <- derive_participants(subjects, ctdna, cut)
-values <- rbind(participant_values(d$adsl, subjects$subject_id), flow_values(d$adsl),
+values <- rbind(long("qc", "R", "", "version", paste(R.version$major, R.version$minor, sep = ".")),
+                participant_values(d$adsl, subjects$subject_id), flow_values(d$adsl),
                 table1_values(d$adsl), estimate_values(d$adsl, d$draws))
 tmp <- paste0(out_csv, ".tmp")
 write.csv(values, tmp, row.names = FALSE, na = "", fileEncoding = "UTF-8")

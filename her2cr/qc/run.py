@@ -4,7 +4,6 @@ and qc/qc.json into the version folder."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -77,27 +76,41 @@ def _wait(proc: subprocess.Popen, timeout: float | None = None) -> subprocess.Co
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def _run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
-    return _wait(_start(cmd), timeout)
+@dataclass
+class RStarted:
+    """The R program started on a raw cut, writing its values into out_csv."""
+    proc: subprocess.Popen
+    out_csv: Path
+
+    def stop(self) -> None:
+        """End it if it still runs (a run that stops before its report step)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            _wait(self.proc)
 
 
-def r_version(rscript: str) -> str:
-    r = _run([rscript, "-e", "cat(paste(R.version$major, R.version$minor, sep = '.'))"], timeout=120)
-    return r.stdout.strip()
+def start_r(raw_dir: Path, cut: str, work_dir: Path) -> RStarted | None:
+    """Start the R program (None without R): it needs only the raw cut, so a run starts it with
+    its first notebook, and only the comparison waits for the pipeline's outputs."""
+    rscript = find_rscript()
+    if not rscript:
+        return None
+    work_dir.mkdir(parents=True, exist_ok=True)
+    out_csv = work_dir / "r_values.csv"
+    return RStarted(_start([rscript, "--vanilla", str(R_PROGRAM), str(raw_dir), cut, str(out_csv)]), out_csv)
 
 
-def start_r(rscript: str, raw_dir: Path, cut: str, out_csv: Path) -> subprocess.Popen:
-    return _start([rscript, "--vanilla", str(R_PROGRAM), str(raw_dir), cut, str(out_csv)])
-
-
-def r_values(proc: subprocess.Popen, out_csv: Path) -> list[tuple]:
-    r = _wait(proc)
-    if r.returncode != 0:
-        raise RuntimeError(f"the QC program in R failed (exit {r.returncode}): {r.stderr.strip()[-2000:]}")
+def r_values(started: RStarted) -> tuple[str, list[tuple]]:
+    """(R's version, its values) once the R program has finished."""
     import pandas as pd
 
-    values = pd.read_csv(out_csv, dtype=str, keep_default_na=False, encoding="utf-8")
-    return list(values[list(pv.COLUMNS)].itertuples(index=False, name=None))
+    r = _wait(started.proc)
+    if r.returncode != 0:
+        raise RuntimeError(f"the QC program in R failed (exit {r.returncode}): {r.stderr.strip()[-2000:]}")
+    values = pd.read_csv(started.out_csv, dtype=str, keep_default_na=False, encoding="utf-8")
+    is_version = values["table"].eq("qc")
+    version = values.loc[is_version, "value"].iloc[0] if is_version.any() else "unknown"
+    return version, list(values.loc[~is_version, list(pv.COLUMNS)].itertuples(index=False, name=None))
 
 
 def pipeline_rows(version_dir: Path, raw_dir: Path) -> list[tuple]:
@@ -119,31 +132,30 @@ def write_values(path: Path, results) -> None:
     os.replace(tmp, path)
 
 
-def check(version_dir: Path | str, raw_dir: Path | str, cut: str, out_dir: Path | str | None = None) -> QCResult:
+def check(version_dir: Path | str, raw_dir: Path | str, cut: str, out_dir: Path | str | None = None,
+          started: RStarted | None = None) -> QCResult:
     """QC of the outputs in version_dir (its data/, tables/, results/) against R on raw_dir;
-    writes into out_dir (default version_dir/qc)."""
+    writes into out_dir (default version_dir/qc). started: the R program, already started on
+    raw_dir (by the run); otherwise started here."""
     version_dir, raw_dir = Path(version_dir), Path(raw_dir)
     out = Path(out_dir) if out_dir else version_dir / QC_DIR
     out.mkdir(parents=True, exist_ok=True)
-    rscript = find_rscript()
-    if not rscript:
-        result = QCResult("not run", NOT_RUN)
-    else:
-        version = r_version(rscript)
-        with tempfile.TemporaryDirectory(prefix="her2cr-qc-") as tmp:
-            proc = start_r(rscript, raw_dir, cut, Path(tmp) / "r_values.csv")
+    with tempfile.TemporaryDirectory(prefix="her2cr-qc-") as tmp:
+        started = started or start_r(raw_dir, cut, Path(tmp))
+        if started is None:
+            result = QCResult("not run", NOT_RUN)
+        else:
             try:
                 ours = pipeline_rows(version_dir, raw_dir)  # read while R computes
             except BaseException:
-                proc.kill()
-                _wait(proc)
+                started.stop()
                 raise
-            r_rows = r_values(proc, Path(tmp) / "r_values.csv")
-        results = cmp.compare(ours, r_rows)
-        write_values(out / "qc_values.csv", results)
-        differ = cmp.differences(results)
-        result = QCResult("differ" if differ else "agree", cmp.summary_line(results, version), version,
-                          differ, cmp.tables_that_differ(results))
+            version, r_rows = r_values(started)
+            results = cmp.compare(ours, r_rows)
+            write_values(out / "qc_values.csv", results)
+            differ = cmp.differences(results)
+            result = QCResult("differ" if differ else "agree", cmp.summary_line(results, version), version,
+                              differ, cmp.tables_that_differ(results))
     _write_atomic(out / "summary.txt", result.summary + "\n")
     _write_atomic(out / "qc.json", json.dumps(result.to_json(), indent=2) + "\n")
     return result

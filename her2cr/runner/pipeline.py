@@ -145,15 +145,16 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
             retire(km)
 
 
-def start_qc(work: Path, raw_dir, cut: str):
+def start_qc(work: Path, raw_dir, cut: str, started=None):
     """Independent QC in R (her2cr.qc) of the outputs linked into the report step's folder, in a
-    thread while the report notebook executes; its Rscript process ends with the run."""
+    thread while the report notebook executes. started: the R program, started with the run's
+    first step (her2cr.qc.run.start_r); its process ends with the run."""
     from concurrent.futures import ThreadPoolExecutor
 
     from her2cr.qc.run import check
 
     pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(check, work, Path(raw_dir), cut, work / "qc")
+    future = pool.submit(check, work, Path(raw_dir), cut, work / "qc", started)
     pool.shutdown(wait=False)
     return future
 
@@ -348,6 +349,7 @@ class _Run:
         self.render = True  # convert the report notebook into documents
         self.kernels = None  # KernelPool of kernels started ahead of their notebooks
         self.study_config: Path | None = None  # the sponsor's facts for the posting step
+        self.qc_r = None  # the independent QC's R program, started with the first step
 
     def reusable(self, step: Step) -> bool:
         """The previous version has this step's outputs for the very same key."""
@@ -404,7 +406,8 @@ class _Run:
                 km = self.kernels.take(step.name) if self.kernels else None
             except KernelFailed as exc:  # died or hung as it started
                 raise StepFailed(step.name, str(exc)) from None
-            qc = start_qc(work, self.params["raw_dir"], self.params["cut"]) if step.kind == "report" else None
+            qc = (start_qc(work, self.params["raw_dir"], self.params["cut"], self.qc_r)
+                  if step.kind == "report" else None)
             run_notebook(step, work, params, km=km, retire=self.kernels.retire if self.kernels else None)
             if qc is not None:
                 finish_qc(qc, work / "notebooks" / f"{step.name}.ipynb")
@@ -670,6 +673,11 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         from her2cr.runner.kernels import KernelPool
 
         processes.reset()
+        if "report" in {s.name for s in steps if not run.reusable(s)}:
+            # QC's R program reads only the raw cut: it runs beside the notebooks
+            from her2cr.qc.run import start_r
+
+            run.qc_r = start_r(raw_dir, cut, staging_root / ".qc")
         if warm_kernels:
             # the kernels' connection files go with the staging folder, also after a killed run
             run.kernels = KernelPool(KERNEL, PROJECT, staging_root / ".kernels", parallel=jobs)
@@ -690,6 +698,8 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         finally:
             if run.kernels:
                 run.kernels.close()
+            if run.qc_r is not None:
+                run.qc_r.stop()  # a run that failed before its report: R ends with it
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:
             return RunOutcome("failed", None, results, f"{failure.step} failed: {failure.message}")
