@@ -172,8 +172,10 @@ firth_rows <- function(ps) {
              PR = as.numeric(ps$best_response == "PR"), years_since_response = ps$years_since_response)
   # a model of an outcome that does not vary (no positive, or no negative, participant) is not fitted
   fit <- if (nrow(X) > 0 && any(y == 1) && any(y == 0)) tryCatch(firth_logit(y, X), error = function(e) NULL) else NULL
+  # firth_logit gives NA for what it could not compute (all of it when the fit fails, a limit or
+  # p-value when a profile fails): each value stands or is missing on its own
   rows <- lapply(names(FIRTH_TERMS), function(term) {
-    if (is.null(fit) || !isTRUE(fit$converged))
+    if (is.null(fit) || is.na(fit$coef[[term]]))
       return(est_row("exploratory_firth", "odds_ratio", FIRTH_TERMS[[term]], sum(y), length(y), level = CONF))
     est_row("exploratory_firth", "odds_ratio", FIRTH_TERMS[[term]], sum(y), length(y),
             exp(fit$coef[[term]]), exp(fit$ci_lower[[term]]), exp(fit$ci_upper[[term]]), CONF,
