@@ -66,6 +66,15 @@ for (k in names(mn_table2)) {
 # SAS PROC FREQ RISKDIFF(CL=MN) on an HIV trial, 84/101 vs 89/105: (-0.1191, 0.0860); WUSS 2016
 # paper 127, page 9, https://www.lexjansen.com/wuss/2016/127_Final_Paper_PDF.pdf
 check("mn_sas_wuss2016_hiv", ci_miettinen_nurminen(84, 101, 89, 105), c(-0.1191, 0.0860), 5e-5)
+# Merck's SAS macro %rate0compare (unstratified MN), 46/116 vs 70/119, as quoted in the tests of
+# R package metalite.ae (github.com/Merck/metalite.ae, tests/testthat/test-rate_compare_sum.R,
+# "compare outputs with SAS (unstratified)"): z = -2.932194791, one-sided p = 0.9983171222 (so
+# two-sided p = 2 * (1 - 0.9983171222)), limits -31.33431419% and -6.382126982%. The macro's
+# limits come from a bisection to 1e-6, hence the tolerance on the limits.
+check("mn_sas_rate0compare_z", .mn_z(46, 116, 70, 119, 0), -2.932194791, 1e-9)
+check("mn_sas_rate0compare_p", p_miettinen_nurminen(46, 116, 70, 119), 2 * (1 - 0.9983171222), 1e-9)
+check("mn_sas_rate0compare_ci", ci_miettinen_nurminen(46, 116, 70, 119),
+      c(-0.3133431419, -0.06382126982), 1e-6)
 # Mirror image: swapping the groups negates and swaps the limits (Table II (g) read backwards).
 check("mn_all_events_vs_none_mirrored", ci_miettinen_nurminen(0, 10, 10, 10), c(-1, -0.6636), 5e-5)
 check("mn_empty_group", ci_miettinen_nurminen(3, 10, 0, 0), c(NA, NA), 0)

@@ -24,6 +24,9 @@ EXPECTED_CHECKS = {
     "newcombe_conf_90_narrower",
     *(f"mn_table2_{k}" for k in "abcdefgh"),
     "mn_sas_wuss2016_hiv",
+    "mn_sas_rate0compare_z",
+    "mn_sas_rate0compare_p",
+    "mn_sas_rate0compare_ci",
     "mn_all_events_vs_none_mirrored",
     "mn_empty_group",
     "mn_restricted_mle_vs_numerical",
@@ -118,6 +121,7 @@ BOSCHLOO_TABLES = [
     (12, 12, 3, 30),
     (5, 11, 5, 11),
     (2, 38, 9, 17),
+    (1, 500, 8, 500),
 ]
 
 
