@@ -45,12 +45,12 @@ QUARTO ?=
 QUARTO_CLI_VERSION := 1.10.19
 QUARTO_NONE := $(VENV)/.quarto-cli-unavailable
 
-.PHONY: help venv lock lab quarto quarto-auto intake report test test-fast verify diff notebook bench synth validate clean distclean
+.PHONY: help venv lock lab quarto quarto-auto intake report qc test test-fast verify diff notebook bench synth validate clean distclean
 
 # `make help` lists the targets under the guide page that explains them (docs/<page>.md, whose
 # title it prints); a target with a description but no page here is listed last, as not yet in the
 # guide. tests/test_docs.py checks that each page names each of its targets.
-HELP_PAGES := running-a-cut:help,report,validate,verify,diff,synth,quarto,clean,distclean \
+HELP_PAGES := running-a-cut:help,report,validate,verify,diff,synth,quarto,clean,distclean qc:qc \
               intake:intake subanalyses:lab,notebook performance:bench development:venv,lock,test,test-fast
 
 help: ## list the targets, under the guide page that explains them
@@ -156,6 +156,9 @@ report: $(STAMP) quarto-auto $(RAW_READY) ## run the intake, the pipeline and th
 notebook: $(STAMP) $(RAW_READY) ## run one notebook NB=... and what it needs, into OUT/scratch (P="analysis_set=primary ...")
 	@test -n "$(NB)" || { echo "usage: make notebook NB=90_topic [CUT=...] [P='analysis_set=primary']"; exit 2; }
 	$(BIN)/her2cr run --raw $(RAW) --cut $(CUT) --out $(OUT) --jobs $(JOBS) --only $(NB) $(foreach p,$(P),-p $(subst =, ,$(p)))
+
+qc: $(STAMP) ## independent QC in R of the cut's current version (OUT=...; the default cut of make report)
+	$(BIN)/her2cr qc --out $(OUT)
 
 verify: $(STAMP) ## re-run the cut in a scratch folder and compare with its manifest
 	QUARTO="$(QUARTO)" $(BIN)/her2cr verify --out $(OUT)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2
+EXIT_QC = 1  # values differ from the independent QC in R, or QC asked for without R
 DEFAULT_CUT = "2025-12-31"
 
 
@@ -199,7 +200,40 @@ def cmd_run(a) -> int:
 
     for line in summary_lines(outcome.version_dir):
         print(line)
+    from her2cr.qc.run import read_result
+
+    qc = read_result(outcome.version_dir)
+    if qc is not None:
+        _print_qc(qc, outcome.version_dir)
+        if qc.status == "differ":
+            return EXIT_QC
     return EXIT_OK
+
+
+def _print_qc(result, version_dir) -> None:
+    """The QC's summary line and, when values differ, each of them (key, pipeline, R)."""
+    if result.status == "differ":
+        _err(f"her2cr: QC: values differ in {', '.join(result.tables)}; {version_dir / 'qc' / 'qc_values.csv'} has every value:")
+        for line in result.differences[:50]:
+            _err(f"  {line}")
+        if len(result.differences) > 50:
+            _err(f"  ... and {len(result.differences) - 50} more")
+    (_err if result.status == "differ" else print)(result.summary)
+
+
+def cmd_qc(a) -> int:
+    from her2cr.qc.run import R_MISSING, find_rscript, qc_version
+
+    if not find_rscript():
+        _err(f"her2cr qc: {R_MISSING}.")
+        return EXIT_QC
+    try:
+        version_dir, result = qc_version(a.out)
+    except ValueError as exc:
+        _err(f"her2cr qc: {exc}")
+        return EXIT_BAD_INPUT
+    _print_qc(result, version_dir)
+    return EXIT_OK if result.status == "agree" else EXIT_QC
 
 
 def cmd_verify(a) -> int:
@@ -239,6 +273,7 @@ GUIDE = {
     "run": "docs/running-a-cut.md",
     "verify": "docs/running-a-cut.md",
     "diff": "docs/running-a-cut.md",
+    "qc": "docs/qc.md",
 }
 
 
@@ -300,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-render", action="store_true",
                    help="skip converting the report into HTML/PDF (benchmarks; the notebook still runs)")
     r.set_defaults(func=cmd_run)
+
+    q = sub.add_parser("qc", help="independent QC: recompute the posted numbers in R and compare, value by value")
+    q.add_argument("--out", required=True, type=Path, help="the cut's output folder (its current version is checked)")
+    q.set_defaults(func=cmd_qc)
 
     ve = sub.add_parser("verify", help="re-run a cut in a scratch folder and compare with its manifest")
     ve.add_argument("--out", required=True, type=Path, help="the cut's output folder (or one version of it)")

@@ -55,7 +55,9 @@ def test_every_direct_dependency_is_pinned_identically_in_environment_yml():
 def test_environment_yml_has_quarto_and_no_unknown_packages():
     conda = conda_pins()
     assert "quarto" in conda
-    extra = set(conda) - set(pyproject_pins()) - {"quarto", "python", "pip"}
+    # R and survival: the independent QC (qc/*.R), not Python packages
+    assert {"r-base", "r-survival"} <= set(conda)
+    extra = set(conda) - set(pyproject_pins()) - {"quarto", "python", "pip", "r-base", "r-survival"}
     assert not extra, f"in environment.yml but not pyproject.toml: {sorted(extra)}"
 
 

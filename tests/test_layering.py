@@ -19,7 +19,7 @@ PACKAGE = PROJECT / "her2cr"
 
 RANK = {  # a module may import modules of the same or a lower rank only
     "foundation": 0, "stats": 0, "data": 1, "intake": 1, "baseline": 2, "ctdna": 3, "ctgov": 4,
-    "reporting": 5, "runner": 6, "cli": 7,
+    "reporting": 5, "qc": 5, "runner": 6, "cli": 7,
 }
 FOUNDATION = {"her2cr", "her2cr.settings", "her2cr.study", "her2cr.formatting", "her2cr.trace",
               "her2cr.provenance", "her2cr.processes"}

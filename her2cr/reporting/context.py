@@ -220,6 +220,9 @@ def provenance_table(out_dir: Path | str, cut_info: dict, packages: dict[str, st
         rows += [(f"Export file {s['file']} ({s['role']}; SHA-256)", s["sha256"]) for s in intake["sources"]]
         rows.append((f"Mapping file {Path(intake['mapping']['file']).name} (SHA-256)", intake["mapping"]["sha256"]))
     rows.append(("requirements.lock (SHA-256)", lock_sha))
+    from her2cr.qc.report import PROVENANCE_ITEM, PROVENANCE_TOKEN
+
+    rows.append((PROVENANCE_ITEM, PROVENANCE_TOKEN))  # filled in by the run once QC has finished
     rows += [(f"Parameter {k}", str(v)) for k, v in params.items()]
     rows += [(f"Package {k}", v) for k, v in packages.items()]
     return pd.DataFrame(rows, columns=["Item", "Value"])
@@ -250,6 +253,15 @@ def baseline_display(tables: Path):
         # notebook 02 laid its table out otherwise (another version): show what it wrote
         return Table(md_frame, notes, layout=TableLayout(bold_rows=bold))
     return Table(frame, notes, layout=TableLayout(bold_rows=bold))
+
+
+def qc_first_page():
+    """The first page's line on the independent QC: a placeholder the run fills in once QC in R
+    has finished (her2cr.qc.report), as the report notebook executes while QC runs."""
+    from her2cr.qc.report import FIRST_PAGE_TOKEN
+    from her2cr.reporting.display import Text
+
+    return Text(FIRST_PAGE_TOKEN, FIRST_PAGE_TOKEN)
 
 
 def synthetic_banner():

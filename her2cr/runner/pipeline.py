@@ -145,6 +145,33 @@ def run_notebook(step: Step, workdir: Path, params: dict, km=None, retire=None) 
             retire(km)
 
 
+def start_qc(work: Path, raw_dir, cut: str, started=None):
+    """Independent QC in R (her2cr.qc) of the outputs linked into the report step's folder, in a
+    thread while the report notebook executes. started: the R program, started with the run's
+    first step (her2cr.qc.run.start_r); its process ends with the run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from her2cr.qc.run import check
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(check, work, Path(raw_dir), cut, work / "qc", started)
+    pool.shutdown(wait=False)
+    return future
+
+
+def finish_qc(future, executed_notebook: Path) -> None:
+    """Wait for QC and fill its result into the executed report notebook, before the render."""
+    from her2cr.qc.report import fill_notebook
+
+    try:
+        result = future.result()
+    except Exception as exc:  # the R program failed: the QC's failure, as a step's
+        raise StepFailed("report", f"independent QC failed: {exc}") from None
+    nb = json.loads(executed_notebook.read_text(encoding="utf-8"))
+    executed_notebook.write_text(json.dumps(fill_notebook(nb, result), indent=1, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+
+
 class StepFailed(Exception):
     def __init__(self, step: str, message: str, notebook: Path | None = None):
         self.step, self.message, self.notebook = step, message, notebook
@@ -296,7 +323,10 @@ def plan(steps: list[Step], params: dict, raw: dict[str, str], step_params: dict
         p.pop("version", None)
         extra = base + (json.dumps(raw, sort_keys=True) if s.name == "01_clean" else "")
         if s.kind == "report":
+            from her2cr.qc.run import r_identity
+
             extra += (quarto_identity() if render else "not rendered") + report_files_hash(s.notebook.parent)
+            extra += r_identity()
         if s.kind == "posting":
             extra += study_config_sha
         keys[s.name] = step_key(s, p, [keys[n] for n in s.needs if n in keys], extra)
@@ -319,6 +349,7 @@ class _Run:
         self.render = True  # convert the report notebook into documents
         self.kernels = None  # KernelPool of kernels started ahead of their notebooks
         self.study_config: Path | None = None  # the sponsor's facts for the posting step
+        self.qc_r = None  # the independent QC's R program, started with the first step
 
     def reusable(self, step: Step) -> bool:
         """The previous version has this step's outputs for the very same key."""
@@ -375,7 +406,11 @@ class _Run:
                 km = self.kernels.take(step.name) if self.kernels else None
             except KernelFailed as exc:  # died or hung as it started
                 raise StepFailed(step.name, str(exc)) from None
+            qc = (start_qc(work, self.params["raw_dir"], self.params["cut"], self.qc_r)
+                  if step.kind == "report" else None)
             run_notebook(step, work, params, km=km, retire=self.kernels.retire if self.kernels else None)
+            if qc is not None:
+                finish_qc(qc, work / "notebooks" / f"{step.name}.ipynb")
             if step.kind == "report" and self.render:
                 from her2cr.reporting.render import render_report
 
@@ -469,6 +504,7 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
         "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()},
         "started": started,
         "ended": ended,
+        "qc": _qc_record(version_dir),
         "steps": {r.name: {"key": r.key, "status": r.status, "seconds": round(r.seconds, 3),
                            "error": r.error, "outputs": r.outputs} for r in results},
         "files": outputs,
@@ -476,6 +512,15 @@ def write_manifest(version_dir: Path, *, cut, version, raw_dir, raw, params, ste
     path = version_dir / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+def _qc_record(version_dir: Path) -> dict:
+    """The independent QC's result and R's version (qc/qc.json), for the manifest."""
+    p = version_dir / "qc" / "qc.json"
+    if not p.is_file():
+        return {"status": "not run"}
+    d = json.loads(p.read_text(encoding="utf-8"))
+    return {"status": d["status"], "summary": d["summary"], "r_version": d.get("r_version", "")}
 
 
 def previous_cut(cut_root: Path, cut: str, synthetic: bool) -> Path | None:
@@ -628,6 +673,11 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         from her2cr.runner.kernels import KernelPool
 
         processes.reset()
+        if "report" in {s.name for s in steps if not run.reusable(s)}:
+            # QC's R program reads only the raw cut: it runs beside the notebooks
+            from her2cr.qc.run import start_r
+
+            run.qc_r = start_r(raw_dir, cut, staging_root / ".qc")
         if warm_kernels:
             # the kernels' connection files go with the staging folder, also after a killed run
             run.kernels = KernelPool(KERNEL, PROJECT, staging_root / ".kernels", parallel=jobs)
@@ -648,6 +698,8 @@ def run_cut(raw_dir: Path | str, cut: str, out: Path | str | None = None, *, onl
         finally:
             if run.kernels:
                 run.kernels.close()
+            if run.qc_r is not None:
+                run.qc_r.stop()  # a run that failed before its report: R ends with it
         results = [run.results[s.name] for s in steps if s.name in run.results]
         if failure:
             return RunOutcome("failed", None, results, f"{failure.step} failed: {failure.message}")

@@ -111,7 +111,9 @@ def _boschloo(table: np.ndarray, label: str, diff: float, n: int, N: int) -> Est
         # returns nan here.
         p, note = 1.0, "all participants have the same result: p = 1 by definition"
     else:
-        p = float(boschloo_exact(table, alternative="two-sided").pvalue)
+        # scipy takes each group as a column of the table (its Notes: "each column stores the
+        # binomial experiment"); this table has a group per row
+        p = float(boschloo_exact(table.T, alternative="two-sided").pvalue)
         p = min(p, 1.0)
     return Estimate(parameter="risk_difference", group=label, n=n, N=N, estimate=diff,
                     p_value=p, method=BOSCHLOO + "; no interval", note=note)

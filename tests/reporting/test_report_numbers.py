@@ -53,6 +53,10 @@ CONSTANTS = [
     ("adverse events not collected", re.compile(r"posted as 0 affected of 0 at risk|0 affected of 0 at risk")),
     ("rows shown of a long change table", re.compile(rf"\bThe first {CHANGE_TABLE_ROWS} rows of\b")),
     ("p-value floor", re.compile(r"\bp < 0\.001\b")),
+    # the independent QC's own counts of the values it compared (qc/summary.txt, qc/qc_values.csv)
+    ("independent QC", re.compile(r"\b\d+ values compared, \d+ agree, \d+ differ\b|"
+                                  r"\b\d+ values differ from the independent programming\b|"
+                                  r"\(95% level, adverse events not collected: 0 of 0\)")),
 ]
 
 

@@ -99,7 +99,8 @@ def main() -> int:
         except OSError:
             pass
     print(json.dumps({"returncode": proc.returncode, "stdout": stdout, "stderr": stderr,
-                      "descendants_before": len(before), "gone_after": gone_after,
+                      "descendants_before": len(before), "commands_before": list(before.values()),
+                      "gone_after": gone_after,
                       "survivors": {str(p): c for p, c in survivors.items()}}))
     return 0
 

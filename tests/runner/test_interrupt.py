@@ -89,6 +89,29 @@ def test_an_interrupted_run_leaves_nothing_behind(sig, step, built, synthetic_ra
     assert left_behind(out) == []
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_an_interrupted_run_leaves_no_qc_process_behind(sig, built, synthetic_raw, tmp_path):
+    """The independent QC's R process (issue 23) runs while the report notebook executes and ends
+    with the run; a stand-in Rscript that takes a minute is alive when the run is interrupted."""
+    import os
+
+    fake = tmp_path / "Rscript"
+    fake.write_text("#!/bin/sh\nexec sleep 60\n")
+    fake.chmod(0o755)
+    out = tmp_path / "cut"
+    shutil.copytree(built, out, symlinks=True)
+    run = HER2CR + ["run", "--raw", str(synthetic_raw), "--cut", CUT, "--out", str(out), "--no-render", "--force"]
+    done = subprocess.run([sys.executable, str(HARNESS), sig, "report", str(out), "--", *run],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HER2CR_RSCRIPT": str(fake)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = json.loads(done.stdout)
+    assert any(c.startswith("sleep 60") for c in seen["commands_before"]), seen  # QC was running
+    assert seen["survivors"] == {}, seen
+    assert seen["gone_after"] is not None and seen["gone_after"] <= 5.0
+    assert sorted(p.name for p in out.iterdir()) == ["current", "v1"]
+
+
 def test_a_live_run_makes_a_second_one_stop(built, synthetic_raw, tmp_path):
     out = tmp_path / "cut"
     shutil.copytree(built, out, symlinks=True)

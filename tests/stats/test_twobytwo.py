@@ -90,7 +90,8 @@ def test_convictions_matches_r_fisher_test():
     [
         # R package Exact (Calhoun), exact.test(data, method = "Boschloo", alternative =
         # "two.sided", tsmethod = "central", np.interval = TRUE, beta = 1e-8), values recorded in
-        # scipy's test suite (scipy/stats/tests/test_hypotests.py, TestBoschlooExact).
+        # scipy's test suite (scipy/stats/tests/test_hypotests.py, TestBoschlooExact), where each
+        # column of the table is a group (successes over failures).
         ([[43, 40], [10, 39]], 0.0003231115),
         ([[2, 7], [8, 2]], 0.01977228),
         ([[5, 16], [20, 25]], 0.116547),
@@ -98,7 +99,7 @@ def test_convictions_matches_r_fisher_test():
     ],
 )
 def test_boschloo_matches_r_exact_package(table, expected):
-    (x1, f1), (x2, f2) = table
+    (x1, x2), (f1, f2) = table
     res = compare_proportions(x1, x1 + f1, x2, x2 + f2, boschloo=True)
     assert res.boschloo.p_value == pytest.approx(expected, abs=1e-6)
     assert math.isnan(res.boschloo.ci_lower)
