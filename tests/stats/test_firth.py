@@ -221,3 +221,46 @@ def test_a_fit_whose_full_newton_steps_cycle_converges_to_the_maximum():
                 for e in np.eye(4)]
     np.testing.assert_allclose(gradient, 0.0, atol=1e-6)
     assert res.loglik > -4.0178403433  # above the two cycling points (-4.01784034330 and 3051)
+
+
+# One positive participant among 17 (HER2 CR's synthetic cut `her2cr synth --n 20 --seed 7`,
+# primary analysis set): y, stopped, PR, years since response, as the exploratory model reads them.
+SPARSE_17 = [
+    (0, 0, 0, 2.7214236824093088),
+    (0, 1, 1, 3.3210130047912387),
+    (0, 0, 0, 8.016427104722792),
+    (0, 1, 0, 3.233401779603012),
+    (0, 0, 1, 6.3490759753593435),
+    (0, 1, 0, 4.120465434633813),
+    (0, 0, 0, 3.9753593429158105),
+    (0, 1, 1, 3.378507871321013),
+    (0, 0, 0, 5.327857631759069),
+    (0, 1, 1, 2.4202600958247777),
+    (0, 0, 0, 5.637234770704997),
+    (1, 1, 1, 2.7488021902806294),
+    (0, 1, 1, 3.030800821355236),
+    (0, 1, 1, 2.1738535249828885),
+    (0, 1, 0, 6.924024640657084),
+    (0, 0, 0, 6.403832991101985),
+    (0, 0, 0, 2.729637234770705),
+]
+
+
+def test_a_multimodal_profile_takes_the_global_maximum_of_the_other_coefficients():
+    # With PR's log OR held at log(279.7), the penalised likelihood has two local maxima in the
+    # other coefficients (l* = -5.787 from a start at b^, -5.443 from zero); the profile is the
+    # larger. Expected values: brute-force global maximisation of l* with b_j held (scipy BFGS
+    # then Nelder-Mead from zero and from b^, on a grid of 40 values of b_j from log 50 to
+    # log 5000, the deviance increasing along it, then brentq to 1e-8), written independently of
+    # her2cr.stats.firth; the old fit, from b^ only, gave an upper limit of 279.73 for PR.
+    y = np.array([r[0] for r in SPARSE_17], dtype=float)
+    X = np.array([(1.0, r[1], r[2], r[3]) for r in SPARSE_17])
+    fit = firth_logit(y, X, ["intercept", "stopped", "PR", "years"])
+    assert fit.converged
+    assert fit.coef[1:] == pytest.approx([0.40467346, 0.73537253, 0.0239725], abs=1e-7)
+    expected = {1: (0.0007996142331391131, 223.72829323330978),
+                2: (0.04846868506794386, 1759.4858075402544),
+                3: (0.12207164501718723, 4.628335576867864)}
+    for j, (lo, hi) in expected.items():
+        assert math.exp(fit.ci_lower[j]) == pytest.approx(lo, rel=1e-6)
+        assert math.exp(fit.ci_upper[j]) == pytest.approx(hi, rel=1e-6)
