@@ -229,6 +229,32 @@ p_boschloo <- function(x1, n1, x2, n2) {
   list(beta = beta, loglik = loglik, converged = converged)
 }
 
+# Maximise l* over the coefficients not in `fixed` with optim's BFGS and the analytic modified
+# score as gradient (U* is the gradient of l*); a start for .firth_fit, which finishes the job.
+.firth_bfgs <- function(X, s, m, beta, fixed) {
+  free <- !fixed
+  objective <- function(b_free) {
+    b <- beta
+    b[free] <- b_free
+    value <- .firth_penalised_loglik(b, X, s, m)
+    if (is.finite(value)) -value else 1e300
+  }
+  gradient <- function(b_free) {
+    b <- beta
+    b[free] <- b_free
+    p <- plogis(drop(X %*% b))
+    w <- m * p * (1 - p)
+    inv <- tryCatch(chol2inv(chol(crossprod(X, w * X))), error = function(e) NULL)
+    if (is.null(inv)) return(rep(0, sum(free)))
+    h <- w * rowSums((X %*% inv) * X)
+    -drop(crossprod(X[, free, drop = FALSE], s - m * p + h * (0.5 - p)))
+  }
+  b <- beta
+  b[free] <- optim(beta[free], objective, gradient, method = "BFGS",
+                   control = list(maxit = 500L, reltol = 1e-12))$par
+  b
+}
+
 firth_logit <- function(y, X, conf = 0.95) {
   X <- as.matrix(X)
   storage.mode(X) <- "double"
@@ -256,11 +282,39 @@ firth_logit <- function(y, X, conf = 0.95) {
   if (!fit$converged) return(not_estimable)
   beta <- fit$beta
   crit <- qchisq(conf, 1)
+  # max l*(b | b_j = t). On sparse data this profile is multimodal in the other coefficients: for
+  # a fixed b_j, l* can have several local maxima, and a Newton fit started from b^ (b_j moved to
+  # t) may stop at a worse one, which overstates the deviance and pulls the limit towards b^. So
+  # each constrained fit is started from several points and the largest l* is kept: b^ with
+  # b_j = t; the best solution found at the previous t for the same j (the profile is followed
+  # continuously); zeros for the other coefficients; and BFGS (optim) from each of these, polished
+  # by Newton, which can leave the basin a Newton step from b^ falls into.
+  previous <- vector("list", ncol(X))
   profile_at <- function(j, t) {
-    start <- beta
-    start[j] <- t
     fixed <- seq_len(ncol(X)) == j
-    .firth_fit(Xg, s, m, start, fixed)$loglik
+    starts <- list(beta, previous[[j]], numeric(ncol(X)))
+    starts <- lapply(starts[!vapply(starts, is.null, logical(1))], function(b) { b[j] <- t; b })
+    best <- NULL
+    keep <- function(candidate) {
+      if (is.finite(candidate$loglik) && (is.null(best) || candidate$loglik > best$loglik)) {
+        best <<- candidate
+      }
+    }
+    fits <- lapply(starts, function(b) .firth_fit(Xg, s, m, b, fixed))
+    for (f in fits) keep(f)
+    # BFGS only where Newton left a doubt: a start that did not converge, or starts that ended at
+    # different maxima (on large samples l* is close to concave and all starts agree, so the
+    # common case costs three Newton fits).
+    logliks <- vapply(fits, function(f) f$loglik, numeric(1))
+    agree <- all(vapply(fits, function(f) f$converged, logical(1))) &&
+      all(is.finite(logliks)) && diff(range(logliks)) <= 1e-9 * max(1, abs(logliks))
+    if (!agree) for (b in starts) {
+      b_free <- tryCatch(.firth_bfgs(Xg, s, m, b, fixed), error = function(e) NULL)
+      if (!is.null(b_free)) keep(.firth_fit(Xg, s, m, b_free, fixed))
+    }
+    if (is.null(best)) return(-Inf)
+    previous[[j]] <<- best$beta
+    best$loglik
   }
   # Deviance of the profile from the maximum: 2 [l*(b^) - max l*(b | b_j = t)].
   deviance_at <- function(j, t) 2 * (fit$loglik - profile_at(j, t))
