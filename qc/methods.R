@@ -179,31 +179,38 @@ p_boschloo <- function(x1, n1, x2, n2) {
 # likelihood, the information and the modified score are sums over rows, so they are unchanged,
 # and n = 100,000 rows with a few binary covariates cost as much as a handful of patterns.
 
-.log1pexp <- function(eta) ifelse(eta > 0, eta + log1p(exp(-eta)), log1p(exp(eta)))
+.log1pexp <- function(eta) pmax(eta, 0) + log1p(exp(-abs(eta)))
 
-.firth_penalised_loglik <- function(beta, X, s, m) {
+# eta, p, the weights, the information X'WX and l* at beta: computed once per point, shared by the
+# line search and the next Newton step.
+.firth_state <- function(beta, X, s, m) {
   eta <- drop(X %*% beta)
   p <- plogis(eta)
   w <- m * p * (1 - p)
   info <- crossprod(X, w * X)
   ld <- determinant(info, logarithm = TRUE)
-  if (ld$sign <= 0) return(-Inf)
-  sum(s * eta - m * .log1pexp(eta)) + 0.5 * as.numeric(ld$modulus)
+  loglik <- if (ld$sign <= 0) -Inf else sum(s * eta - m * .log1pexp(eta)) + 0.5 * as.numeric(ld$modulus)
+  list(p = p, w = w, info = info, loglik = loglik)
 }
+
+.firth_penalised_loglik <- function(beta, X, s, m) .firth_state(beta, X, s, m)$loglik
 
 # Maximise l* over the coefficients not in `fixed` (their values stay as in `beta`), by
 # Newton-Raphson on Firth's modified score U*(b) = X'(s - m p + h (1/2 - p)), h the diagonal of the
 # hat matrix W^1/2 X (X'WX)^-1 X' W^1/2, with the information as Jacobian, a step capped at 5 and
-# step-halving while l* decreases (Heinze & Schemper 2002, section 2).
-.firth_fit <- function(X, s, m, beta, fixed = rep(FALSE, ncol(X)), maxit = 200L, tol = 1e-10) {
+# step-halving while l* decreases (Heinze & Schemper 2002, section 2). `target`, a converged fit
+# from another start: once an iterate is within 1e-7 of it, Newton would only converge to it, so
+# the fit stops there and returns it.
+.firth_fit <- function(X, s, m, beta, fixed = rep(FALSE, ncol(X)), maxit = 200L, tol = 1e-10,
+                       target = NULL) {
   free <- !fixed
-  loglik <- .firth_penalised_loglik(beta, X, s, m)
+  state <- .firth_state(beta, X, s, m)
+  loglik <- state$loglik
   converged <- FALSE
   for (iter in seq_len(maxit)) {
-    eta <- drop(X %*% beta)
-    p <- plogis(eta)
-    w <- m * p * (1 - p)
-    info <- crossprod(X, w * X)
+    p <- state$p
+    w <- state$w
+    info <- state$info
     inv <- tryCatch(chol2inv(chol(info)), error = function(e) NULL)
     if (is.null(inv)) break
     h <- w * rowSums((X %*% inv) * X)
@@ -217,16 +224,45 @@ p_boschloo <- function(x1, n1, x2, n2) {
     candidate <- beta
     for (halving in 0:30) {
       candidate[free] <- beta[free] + step
-      new_loglik <- .firth_penalised_loglik(candidate, X, s, m)
+      new_state <- .firth_state(candidate, X, s, m)
+      new_loglik <- new_state$loglik
       if (is.finite(new_loglik) && new_loglik >= loglik - 1e-12) break
       step <- step / 2
     }
     if (!is.finite(new_loglik)) break
     beta <- candidate
     loglik <- new_loglik
+    state <- new_state
     if (max(abs(step)) < tol) { converged <- TRUE; break }
+    if (!is.null(target) && max(abs(beta - target$beta)) < 1e-7) return(target)
   }
   list(beta = beta, loglik = loglik, converged = converged)
+}
+
+# Maximise l* over the coefficients not in `fixed` with optim's BFGS and the analytic modified
+# score as gradient (U* is the gradient of l*); a start for .firth_fit, which finishes the job.
+.firth_bfgs <- function(X, s, m, beta, fixed) {
+  free <- !fixed
+  objective <- function(b_free) {
+    b <- beta
+    b[free] <- b_free
+    value <- .firth_penalised_loglik(b, X, s, m)
+    if (is.finite(value)) -value else 1e300
+  }
+  gradient <- function(b_free) {
+    b <- beta
+    b[free] <- b_free
+    p <- plogis(drop(X %*% b))
+    w <- m * p * (1 - p)
+    inv <- tryCatch(chol2inv(chol(crossprod(X, w * X))), error = function(e) NULL)
+    if (is.null(inv)) return(rep(0, sum(free)))
+    h <- w * rowSums((X %*% inv) * X)
+    -drop(crossprod(X[, free, drop = FALSE], s - m * p + h * (0.5 - p)))
+  }
+  b <- beta
+  b[free] <- optim(beta[free], objective, gradient, method = "BFGS",
+                   control = list(maxit = 500L, reltol = 1e-12))$par
+  b
 }
 
 firth_logit <- function(y, X, conf = 0.95) {
@@ -256,11 +292,44 @@ firth_logit <- function(y, X, conf = 0.95) {
   if (!fit$converged) return(not_estimable)
   beta <- fit$beta
   crit <- qchisq(conf, 1)
+  # max l*(b | b_j = t). On sparse data this profile is multimodal in the other coefficients: for
+  # a fixed b_j, l* can have several local maxima, and a Newton fit started from b^ (b_j moved to
+  # t) may stop at a worse one, which overstates the deviance and pulls the limit towards b^. So
+  # each constrained fit is started from several points and the largest l* is kept: the best
+  # solution found at the previous t for the same j (the profile is followed continuously); b^
+  # with b_j = t; zeros for the other coefficients; and, when these Newton fits do not all reach
+  # the same l*, BFGS (optim) from each of them, polished by Newton, which can leave the basin a
+  # Newton step falls into.
+  previous <- vector("list", ncol(X))
   profile_at <- function(j, t) {
-    start <- beta
-    start[j] <- t
     fixed <- seq_len(ncol(X)) == j
-    .firth_fit(Xg, s, m, start, fixed)$loglik
+    starts <- list(previous[[j]], beta, numeric(ncol(X)))
+    starts <- lapply(starts[!vapply(starts, is.null, logical(1))], function(b) { b[j] <- t; b })
+    best <- NULL
+    keep <- function(candidate) {
+      if (is.finite(candidate$loglik) && (is.null(best) || candidate$loglik > best$loglik)) {
+        best <<- candidate
+      }
+    }
+    fits <- vector("list", length(starts))
+    for (i in seq_along(starts)) {
+      target <- if (i > 1L && fits[[1L]]$converged) fits[[1L]] else NULL
+      fits[[i]] <- .firth_fit(Xg, s, m, starts[[i]], fixed, target = target)
+    }
+    for (f in fits) keep(f)
+    # BFGS only where Newton left a doubt: a start that did not converge, or starts that ended at
+    # different maxima (on large samples l* is close to concave and the starts agree, so there a
+    # profile point costs three Newton fits).
+    logliks <- vapply(fits, function(f) f$loglik, numeric(1))
+    agree <- all(vapply(fits, function(f) f$converged, logical(1))) &&
+      all(is.finite(logliks)) && diff(range(logliks)) <= 1e-9 * max(1, abs(logliks))
+    if (!agree) for (b in starts) {
+      b_free <- tryCatch(.firth_bfgs(Xg, s, m, b, fixed), error = function(e) NULL)
+      if (!is.null(b_free)) keep(.firth_fit(Xg, s, m, b_free, fixed))
+    }
+    if (is.null(best)) return(-Inf)
+    previous[[j]] <<- best$beta
+    best$loglik
   }
   # Deviance of the profile from the maximum: 2 [l*(b^) - max l*(b | b_j = t)].
   deviance_at <- function(j, t) 2 * (fit$loglik - profile_at(j, t))
@@ -269,15 +338,25 @@ firth_logit <- function(y, X, conf = 0.95) {
   limit <- function(j, direction) {
     step <- max(se[j], 0.5)
     inner <- beta[j]
+    d_inner <- 0
     outer <- beta[j] + direction * step
+    d_outer <- NULL
     for (k in 1:60) {
-      if (deviance_at(j, outer) > crit) break
+      d_outer <- deviance_at(j, outer)
+      if (d_outer > crit) break
       inner <- outer
+      d_inner <- d_outer
       step <- step * 2
       outer <- beta[j] + direction * step
+      d_outer <- NULL
     }
-    if (deviance_at(j, outer) <= crit) return(direction * Inf)
-    uniroot(function(t) deviance_at(j, t) - crit, sort(c(inner, outer)), tol = 1e-10)$root
+    if (is.null(d_outer)) d_outer <- deviance_at(j, outer)
+    if (d_outer <= crit) return(direction * Inf)
+    # the deviances at the ends are known: uniroot need not profile there again
+    ends <- if (direction > 0) c(inner, outer) else c(outer, inner)
+    f_ends <- (if (direction > 0) c(d_inner, d_outer) else c(d_outer, d_inner)) - crit
+    uniroot(function(t) deviance_at(j, t) - crit, ends, f.lower = f_ends[1], f.upper = f_ends[2],
+            tol = 1e-10)$root
   }
   lower <- upper <- pval <- na_vec
   for (j in seq_len(ncol(X))) {

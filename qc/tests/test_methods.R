@@ -347,6 +347,45 @@ fit_2x2 <- firth_logit(rep(c(1, 0, 1, 0), cells),
                        cbind("(Intercept)" = 1, x = rep(c(1, 1, 0, 0), cells)))
 check("firth_2x2_half_cell_correction", unname(fit_2x2$coef),
       c(log(2.5 / 8.5), log(7.5 * 8.5 / (3.5 * 2.5))), 1e-8)
+# A sparse case whose profile is multimodal in the nuisance coefficients: 17 rows, 1 event (an
+# intercept plus stopped, PR and years since response). For a fixed b_j, l* has several local
+# maxima over the other coefficients; e.g. with the PR log odds ratio held at log(279.7) the
+# constrained maximum of l* is -5.4425303402 (intercept 1.71277206, stopped -5.0525557, years
+# -1.25386821), while Newton started from b^ stops at a local maximum of -5.7873170 (intercept
+# -14.89, stopped 4.20, years 1.36), which put the PR upper limit at 279.7 instead of 1759.
+# Expected values: brute-force global maximisation of the profile penalised likelihood (BFGS and
+# Nelder-Mead from several starts, zeros among them, checked on a fine grid; the profile deviance
+# is monotone beyond the estimate). Limits as odds ratios, relative tolerance 1e-6; estimates to
+# 1e-6 (they are given to 8 significant digits).
+sparse17 <- read.table(header = TRUE, text = "
+y stopped PR years_since_response
+0 0 0 2.7214236824093088
+0 1 1 3.3210130047912387
+0 0 0 8.0164271047227924
+0 1 0 3.2334017796030121
+0 0 1 6.3490759753593426
+0 1 0 4.1204654346338128
+0 0 0 3.9753593429158109
+0 1 1 3.378507871321013
+0 0 0 5.3278576317590689
+0 1 1 2.4202600958247777
+0 0 0 5.637234770704997
+1 1 1 2.7488021902806299
+0 1 1 3.030800821355236
+0 1 1 2.1738535249828885
+0 1 0 6.924024640657084
+0 0 0 6.4038329911019849
+0 0 0 2.729637234770705
+")
+fit_sparse17 <- firth_logit(sparse17$y, cbind("(Intercept)" = 1, stopped = sparse17$stopped,
+                                              PR = sparse17$PR, years = sparse17$years_since_response))
+check("firth_multimodal_profile_converged", as.numeric(fit_sparse17$converged), 1, 0)
+check("firth_multimodal_profile_coef", unname(fit_sparse17$coef),
+      c(-2.4885463, 0.40467346, 0.73537253, 0.0239725), 1e-6)
+check("firth_multimodal_profile_ci_lower_or", unname(exp(fit_sparse17$ci_lower[-1])) /
+        c(0.0007996142331391, 0.04846868506794386, 0.12207164501718723), rep(1, 3), 1e-6)
+check("firth_multimodal_profile_ci_upper_or", unname(exp(fit_sparse17$ci_upper[-1])) /
+        c(223.72829323330978, 1759.4858075402544, 4.628335576867864), rep(1, 3), 1e-6)
 # Intercept-only model with no events: logit((0 + 1/2) / (n + 1)).
 fit_none <- firth_logit(rep(0, 12), cbind("(Intercept)" = rep(1, 12)))
 check("firth_no_events_intercept", unname(fit_none$coef), qlogis(0.5 / 13), 1e-8)
