@@ -198,11 +198,11 @@ p_boschloo <- function(x1, n1, x2, n2) {
 # Maximise l* over the coefficients not in `fixed` (their values stay as in `beta`), by
 # Newton-Raphson on Firth's modified score U*(b) = X'(s - m p + h (1/2 - p)), h the diagonal of the
 # hat matrix W^1/2 X (X'WX)^-1 X' W^1/2, with the information as Jacobian, a step capped at 5 and
-# step-halving while l* decreases (Heinze & Schemper 2002, section 2). `target`, a converged fit
-# from another start: once an iterate is within 1e-7 of it, Newton would only converge to it, so
+# step-halving while l* decreases (Heinze & Schemper 2002, section 2). `targets`, converged fits
+# from other starts: once an iterate is within 1e-7 of one, Newton would only converge to it, so
 # the fit stops there and returns it.
 .firth_fit <- function(X, s, m, beta, fixed = rep(FALSE, ncol(X)), maxit = 200L, tol = 1e-10,
-                       target = NULL) {
+                       targets = list()) {
   free <- !fixed
   state <- .firth_state(beta, X, s, m)
   loglik <- state$loglik
@@ -234,7 +234,7 @@ p_boschloo <- function(x1, n1, x2, n2) {
     loglik <- new_loglik
     state <- new_state
     if (max(abs(step)) < tol) { converged <- TRUE; break }
-    if (!is.null(target) && max(abs(beta - target$beta)) < 1e-7) return(target)
+    for (target in targets) if (max(abs(beta - target$beta)) < 1e-7) return(target)
   }
   list(beta = beta, loglik = loglik, converged = converged)
 }
@@ -295,16 +295,21 @@ firth_logit <- function(y, X, conf = 0.95) {
   # max l*(b | b_j = t). On sparse data this profile is multimodal in the other coefficients: for
   # a fixed b_j, l* can have several local maxima, and a Newton fit started from b^ (b_j moved to
   # t) may stop at a worse one, which overstates the deviance and pulls the limit towards b^. So
-  # each constrained fit is started from several points and the largest l* is kept: the best
-  # solution found at the previous t for the same j (the profile is followed continuously); b^
-  # with b_j = t; zeros for the other coefficients; and, when these Newton fits do not all reach
-  # the same l*, BFGS (optim) from each of them, polished by Newton, which can leave the basin a
-  # Newton step falls into.
-  previous <- vector("list", ncol(X))
+  # each constrained fit is started from several points and the largest l* is kept: the local
+  # maxima found at the previous t for the same j (the best first, up to 8: each branch of the
+  # profile is followed as t moves); b^ with b_j = t; zeros for the other coefficients; each of
+  # these maxima and b^ scaled by t / b_j; and, when these Newton fits do not all reach the same
+  # l*, BFGS (optim) from each start, polished by Newton, which can leave the basin a Newton step
+  # falls into.
+  modes <- vector("list", ncol(X))
   profile_at <- function(j, t) {
     fixed <- seq_len(ncol(X)) == j
-    starts <- list(previous[[j]], beta, numeric(ncol(X)))
-    starts <- lapply(starts[!vapply(starts, is.null, logical(1))], function(b) { b[j] <- t; b })
+    anchors <- c(modes[[j]], list(beta))
+    # A mode can run off along a ray, all its coefficients growing in proportion to b_j (towards
+    # a direction that separates the events): the same point scaled by t / b_j starts on it.
+    scaled <- lapply(anchors, function(b) if (is.finite(t / b[j]) && t / b[j] > 0) b * (t / b[j]))
+    starts <- c(anchors, list(numeric(ncol(X))), scaled[!vapply(scaled, is.null, logical(1))])
+    starts <- lapply(starts, function(b) { b[j] <- t; b })
     best <- NULL
     keep <- function(candidate) {
       if (is.finite(candidate$loglik) && (is.null(best) || candidate$loglik > best$loglik)) {
@@ -313,22 +318,32 @@ firth_logit <- function(y, X, conf = 0.95) {
     }
     fits <- vector("list", length(starts))
     for (i in seq_along(starts)) {
-      target <- if (i > 1L && fits[[1L]]$converged) fits[[1L]] else NULL
-      fits[[i]] <- .firth_fit(Xg, s, m, starts[[i]], fixed, target = target)
+      done <- Filter(function(f) f$converged, fits[seq_len(i - 1L)])
+      fits[[i]] <- .firth_fit(Xg, s, m, starts[[i]], fixed, targets = done)
     }
     for (f in fits) keep(f)
     # BFGS only where Newton left a doubt: a start that did not converge, or starts that ended at
-    # different maxima (on large samples l* is close to concave and the starts agree, so there a
-    # profile point costs three Newton fits).
+    # different maxima (on large samples l* is close to concave and the starts agree; a start
+    # stops as soon as it reaches a maximum another start found).
     logliks <- vapply(fits, function(f) f$loglik, numeric(1))
     agree <- all(vapply(fits, function(f) f$converged, logical(1))) &&
       all(is.finite(logliks)) && diff(range(logliks)) <= 1e-9 * max(1, abs(logliks))
     if (!agree) for (b in starts) {
       b_free <- tryCatch(.firth_bfgs(Xg, s, m, b, fixed), error = function(e) NULL)
-      if (!is.null(b_free)) keep(.firth_fit(Xg, s, m, b_free, fixed))
+      if (!is.null(b_free)) {
+        polished <- .firth_fit(Xg, s, m, b_free, fixed)
+        fits <- c(fits, list(polished))
+        keep(polished)
+      }
     }
     if (is.null(best)) return(-Inf)
-    previous[[j]] <<- best$beta
+    # the distinct local maxima at this t, the best first, are the starts at the next t
+    found <- list(best$beta)
+    for (f in fits) if (f$converged && is.finite(f$loglik) &&
+                        !any(vapply(found, function(b) all(abs(b - f$beta) < 1e-6), logical(1)))) {
+      found <- c(found, list(f$beta))
+    }
+    modes[[j]] <<- head(found, 8L)
     best$loglik
   }
   # Deviance of the profile from the maximum: 2 [l*(b^) - max l*(b | b_j = t)].
