@@ -264,3 +264,42 @@ def test_a_multimodal_profile_takes_the_global_maximum_of_the_other_coefficients
     for j, (lo, hi) in expected.items():
         assert math.exp(fit.ci_lower[j]) == pytest.approx(lo, rel=1e-6)
         assert math.exp(fit.ci_upper[j]) == pytest.approx(hi, rel=1e-6)
+
+
+# 18 participants, one event (a design of the QC's randomised check, qc/methods.R: R's set.seed(25),
+# then n = sample(12:25, 1), two rbinom(n, 1, 0.5) covariates, runif(n, 1, 8), rbinom(n, 1, 0.12)):
+# y, a, b, c.
+RAY_18 = [
+    (0, 1, 1, 3.61773816100322),
+    (0, 0, 0, 2.0941299831029),
+    (0, 1, 0, 1.86604943848215),
+    (0, 0, 0, 5.97963636275381),
+    (0, 1, 0, 2.76403959211893),
+    (0, 1, 0, 4.96911022951826),
+    (0, 0, 0, 6.20920818927698),
+    (0, 0, 0, 4.9318396509625),
+    (0, 0, 1, 3.00090057658963),
+    (0, 0, 1, 7.93736429559067),
+    (0, 0, 0, 5.95584475435317),
+    (0, 1, 1, 1.39486997528002),
+    (1, 1, 0, 6.01876376778819),
+    (0, 1, 0, 1.94428441370837),
+    (0, 0, 0, 6.0744078613352),
+    (0, 1, 1, 6.71676380024292),
+    (0, 1, 0, 4.45041534816846),
+    (0, 0, 1, 4.69063725788146),
+]
+
+
+def test_a_profile_maximum_on_a_branch_growing_with_b_j_is_found():
+    # Near a's upper limit the largest constrained maximum lies on a branch whose coefficients
+    # grow in proportion to b_a (towards separation), which starts from b^ or zero do not reach;
+    # the fit from b^ and zero only gave 7.322. Expected: the QC's R implementation (qc/methods.R,
+    # d55c352), and a brute-force profile (scipy BFGS then Nelder-Mead from zero and 39 random
+    # starts) whose deviance rises through 3.103, 3.493, 3.650 at b_a = 7.0, 7.5, 7.7 to 4.022
+    # at 8.2, crossing chi2(1, 0.95) = 3.841 between 7.7 and 8.2.
+    y = np.array([r[0] for r in RAY_18], dtype=float)
+    X = np.array([(1.0, r[1], r[2], r[3]) for r in RAY_18])
+    fit = firth_logit(y, X, ["intercept", "a", "b", "c"])
+    assert fit.ci_upper[1] == pytest.approx(7.946294892, abs=1e-6)
+    assert fit.ci_lower[1] == pytest.approx(-1.355646295, abs=1e-6)
