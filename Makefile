@@ -166,7 +166,7 @@ verify: $(STAMP) ## re-run the cut in a scratch folder and compare with its mani
 diff: $(STAMP) ## what changed between two cuts: make diff FROM=reports/a TO=reports/b
 	$(BIN)/her2cr diff --from $(FROM) --to $(TO)
 
-test: $(STAMP) ## run the whole test suite (about 7 minutes on 2 CPUs)
+test: $(STAMP) ## run the whole test suite (about 8 minutes on 2 CPUs)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## the tests that start no Jupyter kernel
