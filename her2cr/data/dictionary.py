@@ -109,7 +109,9 @@ DECISIONS = [
     "existing record (an earlier last contact, an erased date, any baseline field) is listed as a "
     "correction.",
     f"Boschloo's exact test is computed when the product of the cohort sizes is at most "
-    f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed.",
+    f"{BOSCHLOO_MAX_TABLES:,} (always for this study); beyond that it is reported as not computed. "
+    "Its two-sided p-value is twice the smaller one-sided p-value, at most 1 (as scipy's "
+    "boschloo_exact defines it), with the cohorts as the two binomial samples.",
     f"The swimmer plot shows every participant up to {SWIMMER_MAX_ROWS} per cohort; larger "
     f"(synthetic) cuts show the first {SWIMMER_MAX_ROWS} per cohort by identifier, as its caption says.",
     f"The MTM/mL plot shows each positive draw as a point up to {MTM_MAX_POINTS:,} draws; larger "
