@@ -222,7 +222,7 @@ def _print_qc(result, version_dir) -> None:
 
 
 def cmd_qc(a) -> int:
-    from her2cr.qc.run import R_MISSING, find_rscript, qc_version
+    from her2cr.qc.run import R_MISSING, QCFailed, find_rscript, qc_version
 
     if not find_rscript():
         _err(f"her2cr qc: {R_MISSING}.")
@@ -232,6 +232,9 @@ def cmd_qc(a) -> int:
     except ValueError as exc:
         _err(f"her2cr qc: {exc}")
         return EXIT_BAD_INPUT
+    except QCFailed as exc:
+        _err(f"her2cr qc: {exc}")
+        return EXIT_QC
     _print_qc(result, version_dir)
     return EXIT_OK if result.status == "agree" else EXIT_QC
 

@@ -100,13 +100,22 @@ def start_r(raw_dir: Path, cut: str, work_dir: Path) -> RStarted | None:
     return RStarted(_start([rscript, "--vanilla", str(R_PROGRAM), str(raw_dir), cut, str(out_csv)]), out_csv)
 
 
+R_PACKAGE_HINT = ("R's package survival is needed: apt-get install r-cran-survival (Debian), or "
+                  "conda env update -f environment.yml (r-survival)")
+
+
+class QCFailed(RuntimeError):
+    """The R program stopped with an error: QC did not compare anything."""
+
+
 def r_values(started: RStarted) -> tuple[str, list[tuple]]:
     """(R's version, its values) once the R program has finished."""
     import pandas as pd
 
     r = _wait(started.proc)
     if r.returncode != 0:
-        raise RuntimeError(f"the QC program in R failed (exit {r.returncode}): {r.stderr.strip()[-2000:]}")
+        raise QCFailed(f"the QC program in R failed (exit {r.returncode}): {r.stderr.strip()[-2000:]}"
+                       + (f"; {R_PACKAGE_HINT}" if "survival" in r.stderr else ""))
     values = pd.read_csv(started.out_csv, dtype=str, keep_default_na=False, encoding="utf-8")
     is_version = values["table"].eq("qc")
     version = values.loc[is_version, "value"].iloc[0] if is_version.any() else "unknown"
