@@ -235,6 +235,10 @@ def cmd_qc(a) -> int:
     except QCFailed as exc:
         _err(f"her2cr qc: {exc}")
         return EXIT_QC
+    except FileNotFoundError as exc:
+        _err(f"her2cr qc: {exc.filename} is missing: the version was changed by hand after the run; "
+             "build it again from its raw cut (her2cr run ... --force, or make report after make clean)")
+        return EXIT_BAD_INPUT
     _print_qc(result, version_dir)
     return EXIT_OK if result.status == "agree" else EXIT_QC
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -53,3 +54,22 @@ def test_qc_whose_r_lacks_survival_says_how_to_get_it_and_exits_1(tmp_path):
         "her2cr qc: the QC program in R failed (exit 1): Error in library(survival) : there is no package "
         "called \u2018survival\u2019; R's package survival is needed: apt-get install r-cran-survival (Debian), "
         "or conda env update -f environment.yml (r-survival)")
+
+
+@pytest.mark.skipif(not shutil.which("Rscript"), reason="Rscript not on PATH (apt-get install r-base-core r-cran-survival)")
+def test_qc_of_a_version_missing_one_of_its_files_names_it_and_what_to_do(tmp_path):
+    # estimates.csv deleted from a built version ended in 'her2cr qc: FileNotFoundError: ...' (exit 2)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_cut(generate(n=20, seed=7), raw)
+    no_r = {**os.environ, "HER2CR_RSCRIPT": str(tmp_path / "no-Rscript")}
+    run = subprocess.run([sys.executable, "-m", "her2cr", "run", "--raw", str(raw), "--cut", "2025-12-31",
+                          "--out", str(out), "--no-render"], capture_output=True, text=True, timeout=900, env=no_r)
+    assert run.returncode == 0, run.stderr
+    gone = (out / "current").resolve() / "results" / "estimates.csv"
+    gone.unlink()
+    r = subprocess.run([sys.executable, "-m", "her2cr", "qc", "--out", str(out)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        f"her2cr qc: {gone} is missing: the version was changed by hand after the run; build it again "
+        "from its raw cut (her2cr run ... --force, or make report after make clean)")
