@@ -48,7 +48,8 @@ def is_workbook(path: Path) -> bool:
         if head == OLE2:
             return True
         if head[:4] != ZIP:
-            return False
+            # a damaged file named as a workbook is read as one, to be named as damaged (FILE04)
+            return path.suffix.lower() in (".xlsx", ".xlsm")
         with zipfile.ZipFile(path) as z:
             return "xl/workbook.xml" in z.namelist()
     except (OSError, zipfile.BadZipFile):

@@ -303,3 +303,18 @@ def test_the_command_line_writes_the_workbook_and_its_mapping(tmp_path):
                         str(tmp_path / "e" / "mapping.yml"), "--cut", CUT, "--out", str(tmp_path / "raw")],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_damaged_workbook_named_by_lab_sheet_is_named_as_damaged(tmp_path):
+    # a truncated .xlsx (no zip signature left) with lab.sheet in the mapping was MAP03 'is not an
+    # Excel workbook (.xlsx); delete lab.sheet', which sent the data manager to the mapping
+    mapping = as_workbook(M).replace("  file: Signatera_results_*.xlsx\n",
+                                     "  file: Signatera_results_*.xlsx\n  sheet: Results\n")
+    e, mp = X.write_export(tmp_path, mapping=mapping)
+    _write(e, L)
+    (e / XLSX_LAB).write_bytes(b"PATIENT_ID,SPECIMEN_ID\r\n")
+    with pytest.raises(IntakeFailed) as info:
+        intake(e, mp, CUT, tmp_path / "raw")
+    assert [i.line() for i in info.value.errors] == [
+        f"ERROR FILE04: {XLSX_LAB}: it cannot be opened as an Excel workbook (BadZipFile); ask the laboratory "
+        "to send it again as an Excel Workbook (.xlsx), or as CSV"]
